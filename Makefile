@@ -1,0 +1,152 @@
+# sshbox — multicall SSH server. `make` builds the static musl flavour,
+# `make FLAVOR=system` the dynamic glibc one (PAM, SELinux), `make run`
+# serves on 127.0.0.1:2222, `make test` runs every test.
+#
+# Sources are globbed: every shared/*.c is library code, every applets/*.c
+# one applet, every tests/unit/test_*.c one unit-test program.
+
+FLAVOR ?= static
+VERSION := 0.1.0
+SHELL := /bin/bash
+
+LIB_SRCS := $(filter-out shared/multicall.c,$(wildcard shared/*.c))
+HELPER_APPLETS := exec networking checkhomedir sftp
+ALL_APPLETS := sshd $(HELPER_APPLETS) debug
+UNIT_SRCS := $(wildcard tests/unit/test_*.c)
+
+WARN := -std=c17 -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wno-unused-parameter
+HARDEN := -fstack-protector-strong -D_FORTIFY_SOURCE=2 -fPIE -ffunction-sections -fdata-sections
+DEFS := -D_GNU_SOURCE -DSSHBOX_VERSION='"$(VERSION)"'
+
+ifeq ($(FLAVOR),static)
+  OUT := build/out
+  CC := musl-gcc
+  CONFIG := config/static.config
+  # Builds (once) or finds the cached static dependency prefix.
+  ifeq ($(filter clean format fuzz unit-asan,$(MAKECMDGOALS)),)
+    DEPS := $(shell build/deps.sh)
+    ifeq ($(DEPS),)
+      $(error build/deps.sh failed; see its messages above)
+    endif
+  endif
+  DEPFLAGS := -isystem $(DEPS)/include -isystem $(DEPS)/kinc
+  LDFLAGS := -static-pie -L$(DEPS)/lib -Wl,-z,relro,-z,now,-z,noexecstack -Wl,--gc-sections
+  LIBS := -lsodium -lbearssl -lz -lcrypt -laudit
+  OPT := -O2
+else ifeq ($(FLAVOR),system)
+  OUT := build/out-system
+  CC ?= gcc
+  CONFIG := config/system.config
+  DEPFLAGS :=
+  LDFLAGS := -pie -Wl,-z,relro,-z,now,-z,noexecstack -Wl,--gc-sections
+  LIBS := -lsodium -lbearssl -lz -lcrypt -laudit -lpam -lselinux -lutil
+  OPT := -O2
+else
+  $(error FLAVOR must be static or system)
+endif
+
+CFLAGS_ALL := $(WARN) $(OPT) $(HARDEN) $(DEFS) -Ishared -I$(OUT)/gen $(DEPFLAGS) $(EXTRA_CFLAGS)
+OBJ := $(OUT)/obj
+LIB_OBJS := $(patsubst shared/%.c,$(OBJ)/shared/%.o,$(LIB_SRCS))
+LIBA := $(OUT)/libsshbox.a
+HELPER_OBJS := $(patsubst %,$(OBJ)/applets/%.o,$(HELPER_APPLETS))
+ALL_OBJS := $(patsubst %,$(OBJ)/applets/%.o,$(ALL_APPLETS))
+UNIT_BINS := $(patsubst tests/unit/%.c,$(OUT)/tests/%,$(UNIT_SRCS))
+
+.PHONY: all clean test unit unit-asan integration run bench fuzz format install-deps
+.DELETE_ON_ERROR:
+
+all: $(OUT)/sshbox $(OUT)/sshbox-helper
+
+$(OUT)/gen/config.h: $(CONFIG) build/genconfig.sh
+	@mkdir -p $(@D)
+	build/genconfig.sh $(CONFIG) $(FLAVOR) > $@
+
+$(OBJ)/%.o: %.c $(OUT)/gen/config.h
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS_ALL) -MMD -MP -c $< -o $@
+
+# The dispatcher is built twice: with every applet, and with the child applets only.
+$(OBJ)/multicall-full.o: shared/multicall.c $(OUT)/gen/config.h
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS_ALL) -MMD -MP -c $< -o $@
+$(OBJ)/multicall-helper.o: shared/multicall.c $(OUT)/gen/config.h
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS_ALL) -DSSHBOX_HELPER=1 -MMD -MP -c $< -o $@
+
+$(LIBA): $(LIB_OBJS)
+	@rm -f $@
+	ar rcs $@ $^
+
+$(OUT)/sshbox-helper.unstripped: $(OBJ)/multicall-helper.o $(HELPER_OBJS) $(LIBA)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS)
+
+$(OUT)/sshbox-helper: $(OUT)/sshbox-helper.unstripped
+	strip --strip-all -R .comment -o $@ $<
+
+# The full binary carries the stripped helper byte for byte in .rodata.
+$(OBJ)/helper_blob.o: build/helper_blob.S $(OUT)/sshbox-helper
+	$(CC) -c -DHELPER_FILE='"$(OUT)/sshbox-helper"' $< -o $@
+
+$(OUT)/sshbox: $(OBJ)/multicall-full.o $(ALL_OBJS) $(OBJ)/helper_blob.o $(LIBA)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS)
+
+$(OUT)/tests/%: tests/unit/%.c $(LIBA) $(OUT)/gen/config.h
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS_ALL) -Itests/unit $(LDFLAGS) -o $@ $< $(LIBA) $(LIBS)
+
+unit: $(UNIT_BINS)
+
+# Unit tests again under ASan+UBSan, built with clang against glibc and
+# Debian's -dev packages (a separate object tree).
+ASAN_OUT := build/out-asan
+ASAN_CFLAGS := $(WARN) -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined \
+  -fno-sanitize-recover=all $(DEFS) -Ishared -I$(ASAN_OUT)/gen -Itests/unit
+ASAN_LIBS := -lsodium -lbearssl -lz -lcrypt -laudit -lutil
+ASAN_LIB_OBJS := $(patsubst shared/%.c,$(ASAN_OUT)/obj/%.o,$(LIB_SRCS))
+ASAN_BINS := $(patsubst tests/unit/%.c,$(ASAN_OUT)/tests/%,$(UNIT_SRCS))
+
+$(ASAN_OUT)/gen/config.h: config/static.config build/genconfig.sh
+	@mkdir -p $(@D)
+	build/genconfig.sh config/static.config asan > $@
+$(ASAN_OUT)/obj/%.o: shared/%.c $(ASAN_OUT)/gen/config.h
+	@mkdir -p $(@D)
+	clang $(ASAN_CFLAGS) -MMD -MP -c $< -o $@
+$(ASAN_OUT)/libsshbox.a: $(ASAN_LIB_OBJS)
+	@rm -f $@
+	ar rcs $@ $^
+$(ASAN_OUT)/tests/%: tests/unit/%.c $(ASAN_OUT)/libsshbox.a
+	@mkdir -p $(@D)
+	clang $(ASAN_CFLAGS) -o $@ $< $(ASAN_OUT)/libsshbox.a $(ASAN_LIBS)
+
+unit-asan: $(ASAN_BINS)
+
+install-deps:
+	build/apt-packages.sh
+
+# Everything: unit tests (musl), unit tests (ASan+UBSan, glibc), system
+# flavour build, integration tests with real clients. One closing line.
+test: install-deps all unit unit-asan
+	$(MAKE) FLAVOR=system all
+	OUT=$(OUT) SYSOUT=build/out-system tests/run.sh $(UNIT_BINS) $(ASAN_BINS) \
+	  $(sort $(wildcard tests/integration/test_*.sh tests/integration/test_*.py))
+
+integration: all
+	OUT=$(OUT) SYSOUT=build/out-system tests/run.sh $(sort $(wildcard tests/integration/test_*.sh tests/integration/test_*.py))
+
+run: all
+	build/run.sh $(OUT)/sshbox
+
+bench: all
+	tests/bench/run.sh
+
+fuzz:
+	tests/fuzz/run.sh
+
+format:
+	clang-format -i shared/*.c shared/*.h applets/*.c tests/unit/*.c
+
+clean:
+	rm -rf build/out build/out-system build/out-asan build/out-fuzz
+
+-include $(shell find $(OUT)/obj $(ASAN_OUT)/obj -name '*.d' 2>/dev/null)

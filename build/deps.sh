@@ -1,0 +1,139 @@
+#!/usr/bin/env bash
+# Builds the static (musl) dependencies of sshbox from Debian source packages.
+#
+# Output: a prefix with include/ and lib/ under the cache directory, keyed by
+# the source package versions, so a valid cache is reused and never rebuilt:
+#   ${SSHBOX_CACHE:-$HOME/.cache/sshbox}/deps-<key>
+# Prints that prefix on stdout (last line). Logs go to <prefix>.log.
+#
+# Not built, on purpose (see README "Flavours"):
+#  - libpam: a static musl program cannot dlopen PAM modules, so a static
+#    libpam cannot run any module. PAM lives in the dynamic `system` flavour.
+#  - libselinux/libsepol: their source packages are not served by the registry
+#    this project can reach; SELinux lives in the `system` flavour.
+set -euo pipefail
+
+PKGS=(zlib libsodium bearssl libxcrypt audit)
+CACHE=${SSHBOX_CACHE:-$HOME/.cache/sshbox}
+JOBS=${JOBS:-$(nproc)}
+mkdir -p "$CACHE"
+
+ensure_deb_src() {
+  if ! grep -rqs '^Types: deb-src' /etc/apt/sources.list.d/ /etc/apt/sources.list 2>/dev/null; then
+    cat > /etc/apt/sources.list.d/sshbox-deb-src.sources <<'SRC'
+Types: deb-src
+URIs: http://deb.debian.org/debian
+Suites: bookworm bookworm-updates
+Components: main
+Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
+SRC
+    apt-get update -qq >&2
+  fi
+}
+
+# Version of a source package as the registry serves it (first candidate).
+src_version() {
+  apt-cache showsrc "$1" 2>/dev/null | awk '/^Version:/ {print $2; exit}'
+}
+
+ensure_deb_src
+key=""
+for p in "${PKGS[@]}"; do
+  v=$(src_version "$p")
+  [ -n "$v" ] || { echo "deps: no source version for $p (apt-get update?)" >&2; exit 1; }
+  key+="${p}-${v}_"
+done
+musl_v=$(dpkg-query -W -f='${Version}' musl-tools)
+key+="musl-${musl_v}"
+hash=$(printf '%s' "$key" | sha256sum | cut -c1-16)
+PREFIX="$CACHE/deps-$hash"
+if [ -f "$PREFIX/.complete" ]; then
+  echo "$PREFIX"
+  exit 0
+fi
+
+# One builder at a time; whoever waited finds the finished cache.
+exec 9>"$CACHE/.lock"
+flock 9
+if [ -f "$PREFIX/.complete" ]; then
+  echo "$PREFIX"
+  exit 0
+fi
+LOG="$PREFIX.log"
+WORK=$(mktemp -d "$CACHE/work.XXXXXX")
+trap 'rm -rf "$WORK"' EXIT
+rm -rf "$PREFIX"
+mkdir -p "$PREFIX/include" "$PREFIX/lib" "$PREFIX/kinc"
+echo "$key" > "$PREFIX/versions.txt"
+: > "$LOG"
+
+# musl-gcc does not see kernel headers; give it a folder of links to them.
+ln -s /usr/include/linux "$PREFIX/kinc/linux"
+ln -s /usr/include/asm-generic "$PREFIX/kinc/asm-generic"
+ln -s /usr/include/x86_64-linux-gnu/asm "$PREFIX/kinc/asm"
+
+export CC=musl-gcc
+export CFLAGS="-Os -fPIE -fstack-protector-strong -ffunction-sections -fdata-sections -isystem $PREFIX/kinc"
+
+# Download a source package and unpack its upstream tarball; prints the dir.
+fetch_src() {
+  local pkg=$1 dir="$WORK/$1"
+  mkdir -p "$dir"
+  (cd "$dir" && apt-get source --download-only "$pkg" >>"$LOG" 2>&1)
+  local orig
+  orig=$(ls "$dir"/*.orig.tar.* | grep -v '\.asc$' | head -n1)
+  tar -C "$dir" -xf "$orig"
+  find "$dir" -mindepth 1 -maxdepth 1 -type d | head -n1
+}
+
+build_zlib() {
+  local s; s=$(fetch_src zlib)
+  (cd "$s" && ./configure --static --prefix="$PREFIX" && make -j"$JOBS" libz.a && make install) >>"$LOG" 2>&1
+}
+
+build_libsodium() {
+  local s; s=$(fetch_src libsodium)
+  # The Debian source has no configure; autogen.sh wants the network.
+  (cd "$s" && autoreconf -fi && ./configure --prefix="$PREFIX" --disable-shared --enable-static \
+      --disable-pie --enable-minimal=no && make -j"$JOBS" && make install) >>"$LOG" 2>&1
+}
+
+build_bearssl() {
+  local s; s=$(fetch_src bearssl)
+  cat > "$s/conf/musl.mk" <<'MK'
+include conf/Unix.mk
+CC = musl-gcc
+CFLAGS = -W -Wall -Os -fPIE -ffunction-sections -fdata-sections
+MK
+  (cd "$s" && make CONF=musl -j"$JOBS" lib) >>"$LOG" 2>&1
+  cp "$s/build/libbearssl.a" "$PREFIX/lib/"
+  cp "$s"/inc/*.h "$PREFIX/include/"
+}
+
+build_libxcrypt() {
+  local s; s=$(fetch_src libxcrypt)
+  (cd "$s" && { [ -x configure ] || autoreconf -fi; } && ./configure --prefix="$PREFIX" --disable-shared \
+      --enable-static --disable-werror --enable-hashes=strong,glibc --enable-obsolete-api=no \
+      && make -j"$JOBS" && make install) >>"$LOG" 2>&1
+}
+
+build_audit() {
+  local s; s=$(fetch_src audit)
+  (cd "$s" && { [ -x configure ] || autoreconf -fi; } && ./configure --prefix="$PREFIX" --disable-shared \
+      --enable-static --without-python --without-python3 --without-golang --disable-zos-remote \
+      --disable-listener --without-libcap-ng && make -C common -j"$JOBS" && make -C lib -j"$JOBS" \
+      && make -C lib install) >>"$LOG" 2>&1
+}
+
+for p in "${PKGS[@]}"; do
+  echo "deps: building $p" >&2
+  t0=$(date +%s)
+  if ! "build_$p"; then
+    echo "deps: $p failed; last lines of $LOG:" >&2
+    tail -n 40 "$LOG" >&2
+    exit 1
+  fi
+  echo "deps: $p done in $(( $(date +%s) - t0 ))s" >&2
+done
+touch "$PREFIX/.complete"
+echo "$PREFIX"

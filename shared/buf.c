@@ -1,0 +1,355 @@
+/* buf: bounds-checked byte buffer. See buf.h. */
+#include "buf.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "util.h"
+
+int buf_init(struct buf *b, size_t max)
+{
+	memset(b, 0, sizeof(*b));
+	if (max == 0 || max > BUF_MAX_SIZE)
+		max = BUF_MAX_SIZE;
+	b->max = max;
+	return BUF_OK;
+}
+
+void buf_free(struct buf *b)
+{
+	if (b->data && !b->readonly) {
+		secure_zero(b->data, b->cap);
+		free(b->data);
+	}
+	memset(b, 0, sizeof(*b));
+}
+
+void buf_reset(struct buf *b)
+{
+	if (b->readonly) {
+		b->off = b->len = 0;
+		return;
+	}
+	if (b->data)
+		secure_zero(b->data, b->len);
+	b->off = b->len = 0;
+}
+
+void buf_view(struct buf *b, const void *data, size_t len)
+{
+	memset(b, 0, sizeof(*b));
+	/* The cast is the one place a view aliases const memory; readonly
+	 * guarantees no writer touches it. */
+	b->data = (uint8_t *)(uintptr_t)data;
+	b->cap = b->len = b->max = len;
+	b->readonly = 1;
+}
+
+size_t buf_avail(const struct buf *b) { return b->len - b->off; }
+
+const uint8_t *buf_rptr(const struct buf *b)
+{
+	return b->data ? b->data + b->off : (const uint8_t *)"";
+}
+
+int buf_consume(struct buf *b, size_t n)
+{
+	if (n > buf_avail(b))
+		return BUF_ERR_SHORT;
+	b->off += n;
+	if (b->off == b->len && !b->readonly)
+		b->off = b->len = 0;
+	return BUF_OK;
+}
+
+int buf_consume_end(struct buf *b, size_t n)
+{
+	if (n > buf_avail(b))
+		return BUF_ERR_SHORT;
+	b->len -= n;
+	return BUF_OK;
+}
+
+void buf_compact(struct buf *b)
+{
+	if (b->readonly || b->off == 0)
+		return;
+	memmove(b->data, b->data + b->off, b->len - b->off);
+	b->len -= b->off;
+	b->off = 0;
+}
+
+/* Grows storage so that n more bytes fit; zeroizes the old block because it
+ * may hold secrets (realloc would leave a copy behind). */
+static int buf_grow(struct buf *b, size_t n)
+{
+	if (b->readonly)
+		return BUF_ERR_LIMIT;
+	if (n > b->max || b->len > b->max - n)
+		return BUF_ERR_LIMIT;
+	size_t need = b->len + n;
+	if (need <= b->cap)
+		return BUF_OK;
+	if (b->off > 0 && need - b->off <= b->cap) {
+		buf_compact(b);
+		return BUF_OK;
+	}
+	size_t ncap = b->cap ? b->cap : 256;
+	while (ncap < need)
+		ncap = ncap > b->max / 2 ? b->max : ncap * 2;
+	uint8_t *nd = malloc(ncap);
+	if (!nd)
+		return BUF_ERR_NOMEM;
+	if (b->data) {
+		memcpy(nd, b->data, b->len);
+		secure_zero(b->data, b->cap);
+		free(b->data);
+	}
+	b->data = nd;
+	b->cap = ncap;
+	return BUF_OK;
+}
+
+int buf_reserve(struct buf *b, size_t n, uint8_t **out)
+{
+	int r = buf_grow(b, n);
+	if (r != BUF_OK)
+		return r;
+	*out = b->data + b->len;
+	b->len += n;
+	return BUF_OK;
+}
+
+int buf_put(struct buf *b, const void *p, size_t n)
+{
+	uint8_t *dst;
+	if (n == 0)
+		return BUF_OK;
+	int r = buf_reserve(b, n, &dst);
+	if (r == BUF_OK)
+		memcpy(dst, p, n);
+	return r;
+}
+
+int buf_put_u8(struct buf *b, uint8_t v) { return buf_put(b, &v, 1); }
+
+void store_be32(uint8_t out[4], uint32_t v)
+{
+	out[0] = (uint8_t)(v >> 24);
+	out[1] = (uint8_t)(v >> 16);
+	out[2] = (uint8_t)(v >> 8);
+	out[3] = (uint8_t)v;
+}
+
+uint32_t load_be32(const uint8_t in[4])
+{
+	return ((uint32_t)in[0] << 24) | ((uint32_t)in[1] << 16) | ((uint32_t)in[2] << 8) | in[3];
+}
+
+int buf_put_u32(struct buf *b, uint32_t v)
+{
+	uint8_t t[4];
+	store_be32(t, v);
+	return buf_put(b, t, 4);
+}
+
+int buf_put_u64(struct buf *b, uint64_t v)
+{
+	int r = buf_put_u32(b, (uint32_t)(v >> 32));
+	return r ? r : buf_put_u32(b, (uint32_t)v);
+}
+
+int buf_put_string(struct buf *b, const void *p, size_t n)
+{
+	if (n > UINT32_MAX)
+		return BUF_ERR_LIMIT;
+	if (n > b->max || b->len > b->max - n || b->max - b->len - n < 4)
+		return BUF_ERR_LIMIT;
+	int r = buf_put_u32(b, (uint32_t)n);
+	return r ? r : buf_put(b, p, n);
+}
+
+int buf_put_cstring(struct buf *b, const char *s) { return buf_put_string(b, s, strlen(s)); }
+
+int buf_put_buf(struct buf *b, const struct buf *src)
+{
+	return buf_put_string(b, buf_rptr(src), buf_avail(src));
+}
+
+int buf_put_mpint_unsigned(struct buf *b, const uint8_t *be, size_t n)
+{
+	size_t skip = 0;
+	while (skip < n && be[skip] == 0)
+		skip++;
+	size_t mlen = n - skip;
+	int pad = mlen > 0 && (be[skip] & 0x80);
+	if (mlen + (size_t)pad > UINT32_MAX)
+		return BUF_ERR_LIMIT;
+	int r = buf_put_u32(b, (uint32_t)(mlen + (size_t)pad));
+	if (!r && pad)
+		r = buf_put_u8(b, 0);
+	if (!r)
+		r = buf_put(b, be + skip, mlen);
+	return r;
+}
+
+int buf_get(struct buf *b, void *out, size_t n)
+{
+	if (n > buf_avail(b))
+		return BUF_ERR_SHORT;
+	if (n)
+		memcpy(out, b->data + b->off, n);
+	return buf_consume(b, n);
+}
+
+int buf_get_u8(struct buf *b, uint8_t *v) { return buf_get(b, v, 1); }
+
+int buf_peek_u8(const struct buf *b, size_t at, uint8_t *v)
+{
+	if (at >= buf_avail(b))
+		return BUF_ERR_SHORT;
+	*v = b->data[b->off + at];
+	return BUF_OK;
+}
+
+int buf_peek_u32(const struct buf *b, size_t at, uint32_t *v)
+{
+	if (at > buf_avail(b) || buf_avail(b) - at < 4)
+		return BUF_ERR_SHORT;
+	*v = load_be32(b->data + b->off + at);
+	return BUF_OK;
+}
+
+int buf_get_u32(struct buf *b, uint32_t *v)
+{
+	int r = buf_peek_u32(b, 0, v);
+	return r ? r : buf_consume(b, 4);
+}
+
+int buf_get_u64(struct buf *b, uint64_t *v)
+{
+	uint32_t hi, lo;
+	if (buf_avail(b) < 8)
+		return BUF_ERR_SHORT;
+	buf_get_u32(b, &hi);
+	buf_get_u32(b, &lo);
+	*v = ((uint64_t)hi << 32) | lo;
+	return BUF_OK;
+}
+
+int buf_get_bool(struct buf *b, int *v)
+{
+	uint8_t c;
+	int r = buf_get_u8(b, &c);
+	if (r == BUF_OK)
+		*v = c != 0;
+	return r;
+}
+
+int buf_get_string_view(struct buf *b, const uint8_t **p, size_t *n, size_t maxlen)
+{
+	uint32_t l;
+	int r = buf_peek_u32(b, 0, &l);
+	if (r)
+		return r;
+	if (l > maxlen)
+		return BUF_ERR_LIMIT;
+	if (buf_avail(b) - 4 < l)
+		return BUF_ERR_SHORT;
+	*p = b->data + b->off + 4;
+	*n = l;
+	return buf_consume(b, 4 + (size_t)l);
+}
+
+int buf_get_cstring(struct buf *b, char **out, size_t maxlen)
+{
+	const uint8_t *p;
+	size_t n;
+	struct buf save = *b;
+	int r = buf_get_string_view(b, &p, &n, maxlen);
+	if (r)
+		return r;
+	if (n && memchr(p, 0, n)) {
+		*b = save;
+		return BUF_ERR_FORMAT;
+	}
+	char *s = malloc(n + 1);
+	if (!s) {
+		*b = save;
+		return BUF_ERR_NOMEM;
+	}
+	if (n)
+		memcpy(s, p, n);
+	s[n] = 0;
+	*out = s;
+	return BUF_OK;
+}
+
+int buf_get_cstring_into(struct buf *b, char *out, size_t cap)
+{
+	const uint8_t *p;
+	size_t n;
+	struct buf save = *b;
+	if (cap == 0)
+		return BUF_ERR_LIMIT;
+	int r = buf_get_string_view(b, &p, &n, cap - 1);
+	if (r)
+		return r;
+	if (n && memchr(p, 0, n)) {
+		*b = save;
+		return BUF_ERR_FORMAT;
+	}
+	if (n)
+		memcpy(out, p, n);
+	out[n] = 0;
+	return BUF_OK;
+}
+
+int buf_get_string_buf(struct buf *b, struct buf *sub, size_t maxlen)
+{
+	const uint8_t *p;
+	size_t n;
+	int r = buf_get_string_view(b, &p, &n, maxlen);
+	if (r == BUF_OK)
+		buf_view(sub, p, n);
+	return r;
+}
+
+int buf_get_mpint_unsigned_view(struct buf *b, const uint8_t **p, size_t *n, size_t maxlen)
+{
+	struct buf save = *b;
+	const uint8_t *v;
+	size_t l;
+	int r = buf_get_string_view(b, &v, &l, maxlen + 1);
+	if (r)
+		return r;
+	/* Negative numbers are never valid where we read mpints; a leading
+	 * zero is only allowed to clear the sign bit (RFC 4251 section 5). */
+	if ((l > 0 && (v[0] & 0x80)) || (l > 1 && v[0] == 0 && !(v[1] & 0x80)) || (l == 1 && v[0] == 0)) {
+		*b = save;
+		return BUF_ERR_FORMAT;
+	}
+	if (l > 0 && v[0] == 0) {
+		v++;
+		l--;
+	}
+	if (l > maxlen) {
+		*b = save;
+		return BUF_ERR_LIMIT;
+	}
+	*p = v;
+	*n = l;
+	return BUF_OK;
+}
+
+const char *buf_strerror(int err)
+{
+	switch (err) {
+	case BUF_OK: return "ok";
+	case BUF_ERR_SHORT: return "message too short";
+	case BUF_ERR_LIMIT: return "length over limit";
+	case BUF_ERR_NOMEM: return "out of memory";
+	case BUF_ERR_FORMAT: return "malformed field";
+	default: return "unknown buffer error";
+	}
+}

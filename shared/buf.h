@@ -1,0 +1,93 @@
+/* buf: the one bounds-checked byte buffer through which all protocol data
+ * is built and parsed (in the spirit of OpenSSH's sshbuf).
+ *
+ * A buf holds bytes [off, len) that are readable; writes append at len.
+ * Every get checks the remaining length first and fails with BUF_ERR_SHORT
+ * without consuming anything; every put checks the buffer's max size.
+ * Protocol code must not do pointer arithmetic on packet bytes: it reads
+ * through buf_get_* and writes through buf_put_*.
+ */
+#ifndef SSHBOX_BUF_H
+#define SSHBOX_BUF_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+enum buf_err {
+	BUF_OK = 0,
+	BUF_ERR_SHORT = -1,   /* fewer bytes left than the field needs */
+	BUF_ERR_LIMIT = -2,   /* would grow past max, or a length over a limit */
+	BUF_ERR_NOMEM = -3,   /* allocation failed */
+	BUF_ERR_FORMAT = -4,  /* bytes present but malformed (NUL in a name, bad mpint) */
+};
+
+struct buf {
+	uint8_t *data;
+	size_t cap;  /* allocated bytes */
+	size_t off;  /* read position */
+	size_t len;  /* end of valid data */
+	size_t max;  /* hard upper bound on len; never exceeded */
+	int readonly; /* a view over someone else's bytes: no puts, no free */
+};
+
+/* The largest buffer anyone may ask for (protects against size overflow). */
+#define BUF_MAX_SIZE (64u * 1024u * 1024u)
+
+/* Lifecycle. buf_free zeroizes the storage before releasing it, because
+ * buffers routinely hold key material and plaintext. */
+int buf_init(struct buf *b, size_t max);
+void buf_free(struct buf *b);
+void buf_reset(struct buf *b);          /* empty it, keep storage (zeroized) */
+void buf_view(struct buf *b, const void *data, size_t len); /* read-only view */
+
+size_t buf_avail(const struct buf *b);  /* readable bytes */
+const uint8_t *buf_rptr(const struct buf *b); /* start of readable bytes */
+int buf_consume(struct buf *b, size_t n);      /* drop n readable bytes */
+int buf_consume_end(struct buf *b, size_t n);  /* drop n bytes from the end */
+int buf_reserve(struct buf *b, size_t n, uint8_t **out); /* append n bytes, give ptr */
+void buf_compact(struct buf *b);        /* move readable bytes to the front */
+
+/* Writers (append). */
+int buf_put(struct buf *b, const void *p, size_t n);
+int buf_put_u8(struct buf *b, uint8_t v);
+int buf_put_u32(struct buf *b, uint32_t v);
+int buf_put_u64(struct buf *b, uint64_t v);
+int buf_put_string(struct buf *b, const void *p, size_t n); /* u32 len + bytes */
+int buf_put_cstring(struct buf *b, const char *s);          /* as string */
+int buf_put_buf(struct buf *b, const struct buf *src);      /* readable part as string */
+/* SSH mpint from an unsigned big-endian magnitude (strips leading zeros,
+ * adds a 0x00 when the top bit is set). */
+int buf_put_mpint_unsigned(struct buf *b, const uint8_t *be, size_t n);
+
+/* Readers (consume on success, leave the buffer untouched on failure). */
+int buf_get(struct buf *b, void *out, size_t n);
+int buf_get_u8(struct buf *b, uint8_t *v);
+int buf_get_u32(struct buf *b, uint32_t *v);
+int buf_get_u64(struct buf *b, uint64_t *v);
+int buf_get_bool(struct buf *b, int *v);
+/* A string as a view into the buffer: *p stays valid until the buffer is
+ * modified. maxlen bounds the accepted length (BUF_ERR_LIMIT above it). */
+int buf_get_string_view(struct buf *b, const uint8_t **p, size_t *n, size_t maxlen);
+/* A string copied into a fresh NUL-terminated heap allocation; rejects
+ * embedded NULs (BUF_ERR_FORMAT). Caller frees. */
+int buf_get_cstring(struct buf *b, char **out, size_t maxlen);
+/* A string copied into a caller array; fails if longer than cap-1; NUL-terminates
+ * and rejects embedded NULs. */
+int buf_get_cstring_into(struct buf *b, char *out, size_t cap);
+/* A string parsed as a nested buf view (for blobs inside packets). */
+int buf_get_string_buf(struct buf *b, struct buf *sub, size_t maxlen);
+/* SSH mpint that must be non-negative: gives the magnitude without the
+ * leading zero byte. */
+int buf_get_mpint_unsigned_view(struct buf *b, const uint8_t **p, size_t *n, size_t maxlen);
+
+/* Peek without consuming. */
+int buf_peek_u8(const struct buf *b, size_t at, uint8_t *v);
+int buf_peek_u32(const struct buf *b, size_t at, uint32_t *v);
+
+/* Big-endian helpers for fixed-size arrays that are not packet data. */
+void store_be32(uint8_t out[4], uint32_t v);
+uint32_t load_be32(const uint8_t in[4]);
+
+const char *buf_strerror(int err);
+
+#endif

@@ -1,0 +1,80 @@
+/* cipher: SSH binary-packet protection (RFC 4253 s6, RFC 5647, OpenSSH
+ * PROTOCOL.chacha20poly1305, PROTOCOL "EtM"). One direction per struct.
+ *
+ * The transport hands whole packets to this module; it never touches
+ * keys or MAC bytes itself. Packet layout handled here:
+ *   [u32 packet_length][u8 padding_length][payload][padding][mac/tag]
+ * For AEAD and EtM modes packet_length is not encrypted (chacha: encrypted
+ * with its own key, see cipher_decrypt_length).
+ */
+#ifndef SSHBOX_CIPHER_H
+#define SSHBOX_CIPHER_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "buf.h"
+
+/* Names as they appear in KEXINIT, in our preference order. */
+#define CIPHER_NAMES_DEFAULT \
+	"chacha20-poly1305@openssh.com,aes128-gcm@openssh.com,aes256-gcm@openssh.com,aes128-ctr,aes256-ctr"
+#define MAC_NAMES_DEFAULT \
+	"hmac-sha2-256-etm@openssh.com,hmac-sha2-512-etm@openssh.com,hmac-sha2-256,hmac-sha2-512"
+
+struct cipher_info {
+	const char *name;
+	size_t key_len;    /* bytes of encryption key to derive */
+	size_t iv_len;     /* bytes of IV to derive */
+	size_t block_len;  /* padding alignment (8 for chacha, 16 for AES) */
+	size_t tag_len;    /* AEAD tag length; 0 for non-AEAD (use MAC) */
+	int aead;          /* 1: no separate MAC algorithm is negotiated */
+};
+
+struct mac_info {
+	const char *name;
+	size_t key_len;
+	size_t mac_len;
+	int etm;           /* encrypt-then-MAC: length sent in the clear */
+};
+
+const struct cipher_info *cipher_by_name(const char *name);
+const struct mac_info *mac_by_name(const char *name);
+
+/* State of one direction. Opaque storage; see cipher.c. */
+struct cipher_ctx;
+
+/* mac may be NULL when cipher->aead. Keys are copied (caller wipes its own). */
+struct cipher_ctx *cipher_ctx_new(const struct cipher_info *c, const uint8_t *key, const uint8_t *iv,
+				  const struct mac_info *mac, const uint8_t *mac_key);
+void cipher_ctx_free(struct cipher_ctx *ctx); /* wipes */
+
+/* The "none" context before the first NEWKEYS is represented by NULL. */
+size_t cipher_block_len(const struct cipher_ctx *ctx);    /* 8 for NULL */
+size_t cipher_trailer_len(const struct cipher_ctx *ctx);  /* tag or MAC bytes after packet */
+int cipher_length_in_clear(const struct cipher_ctx *ctx); /* AEAD-gcm, EtM, or NULL */
+
+/* Sending: `pkt` holds exactly [u32 len][u8 padlen][payload][padding] with
+ * the padding already filled with random bytes and the length fields set.
+ * Encrypts in place and appends the tag/MAC (seqnr = this packet's number). */
+int cipher_seal(struct cipher_ctx *ctx, uint32_t seqnr, struct buf *pkt);
+
+/* Receiving, step 1: from the first 4 bytes as received (or, for non-EtM
+ * CBC-less CTR mode, the first block), learn packet_length.
+ * `first` must hold at least cipher_first_len(ctx) bytes. For CTR+non-EtM
+ * MAC mode this decrypts the first block into `first_plain` (cipher keeps
+ * the stream position), for others first_plain gets a copy. */
+size_t cipher_first_len(const struct cipher_ctx *ctx);
+int cipher_decrypt_length(struct cipher_ctx *ctx, uint32_t seqnr, const uint8_t *first, uint8_t *first_plain,
+			  uint32_t *packet_len);
+
+/* Receiving, step 2: `pkt` holds the whole packet as received:
+ * 4 + packet_len bytes followed by trailer_len bytes of tag/MAC.
+ * Verifies (constant time) and decrypts in place; on success `pkt` holds
+ * [u32 len][u8 padlen][payload][padding] in plain text (trailer removed).
+ * Returns CIPHER_ERR_MAC on authentication failure. */
+int cipher_open(struct cipher_ctx *ctx, uint32_t seqnr, struct buf *pkt);
+
+#define CIPHER_ERR_MAC (-20)
+#define CIPHER_ERR_INTERNAL (-21)
+
+#endif

@@ -1,0 +1,80 @@
+/* keys: SSH public-key algorithms (RFC 4253 s6.6, RFC 8709, RFC 8332,
+ * RFC 5656, OpenSSH PROTOCOL.u2f) and the ed25519 host key.
+ * Verification uses libsodium (ed25519) and BearSSL (RSA, ECDSA). */
+#ifndef SSHBOX_KEYS_H
+#define SSHBOX_KEYS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "buf.h"
+
+#define HOSTKEY_ALGS "ssh-ed25519"
+/* Advertised in ext-info server-sig-algs. */
+#define SERVER_SIG_ALGS                                                                              \
+	"ssh-ed25519,sk-ssh-ed25519@openssh.com,rsa-sha2-512,rsa-sha2-256,ecdsa-sha2-nistp256,"       \
+	"ecdsa-sha2-nistp384,ecdsa-sha2-nistp521"
+
+enum key_type {
+	KEY_UNKNOWN = 0,
+	KEY_ED25519,
+	KEY_SK_ED25519,
+	KEY_RSA,
+	KEY_ECDSA_P256,
+	KEY_ECDSA_P384,
+	KEY_ECDSA_P521,
+};
+
+/* A parsed public key. Holds copies of its parts. */
+struct pubkey {
+	enum key_type type;
+	uint8_t ed25519[32];
+	uint8_t *rsa_n, *rsa_e; /* big-endian magnitudes */
+	size_t rsa_n_len, rsa_e_len;
+	uint8_t *ec_point; /* uncompressed point 04||X||Y */
+	size_t ec_point_len;
+	char *sk_application; /* sk keys: e.g. "ssh:" */
+};
+
+/* Key type name as in blobs / authorized_keys ("ssh-rsa", "ecdsa-sha2-nistp256", ...). */
+const char *key_type_name(enum key_type t);
+enum key_type key_type_from_name(const char *name, size_t len);
+
+/* Parses a public key blob (string "ssh-ed25519" + fields). Rejects
+ * trailing bytes, RSA moduli below 2048 bits or above 16384, bad points. */
+int pubkey_parse(const uint8_t *blob, size_t len, struct pubkey *out);
+void pubkey_free(struct pubkey *k);
+/* Encodes it back to a blob. */
+int pubkey_to_blob(const struct pubkey *k, struct buf *out);
+/* "SHA256:base64-without-padding" of the blob; out must hold 64 bytes. */
+void pubkey_fingerprint(const uint8_t *blob, size_t len, char out[64]);
+/* 1 if the signature algorithm name goes with this key type
+ * (rsa-sha2-256/512 for KEY_RSA; "ssh-rsa" (SHA-1) is refused). */
+int pubkey_sig_alg_ok(const struct pubkey *k, const char *sig_alg);
+
+/* Verifies an SSH signature blob (string alg, string sig[, sk fields])
+ * over data. For sk-ssh-ed25519 enforces the user-presence flag unless
+ * allow_no_touch. Returns 0 when valid, negative otherwise. */
+int pubkey_verify(const struct pubkey *k, const uint8_t *sig, size_t siglen, const uint8_t *data,
+		  size_t datalen, int allow_no_touch);
+
+/* The ed25519 host key. */
+struct hostkey {
+	uint8_t pub[32];
+	uint8_t sk[64]; /* libsodium secret key (seed||pub) */
+	char comment[128];
+};
+int hostkey_generate(struct hostkey *hk, const char *comment);
+/* Reads/writes OpenSSH "-----BEGIN OPENSSH PRIVATE KEY-----" (unencrypted)
+ * so `ssh-keygen -l -f` reads it; save also writes path.pub, mode 0600. */
+int hostkey_load(const char *path, struct hostkey *hk);
+int hostkey_save(const char *path, const struct hostkey *hk);
+/* Loads path, or creates it (and the .pub) if it does not exist. */
+int hostkey_load_or_create(const char *path, struct hostkey *hk, int *created);
+/* Public key blob of the host key. */
+int hostkey_pub_blob(const struct hostkey *hk, struct buf *out);
+/* Appends an SSH signature blob (string "ssh-ed25519", string sig) over data. */
+int hostkey_sign(const struct hostkey *hk, const uint8_t *data, size_t len, struct buf *out);
+void hostkey_wipe(struct hostkey *hk);
+
+#endif

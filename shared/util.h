@@ -1,0 +1,38 @@
+/* util: small helpers every module uses: secret wiping, constant-time
+ * comparison, checked allocation, fd hygiene, monotonic time. */
+#ifndef SSHBOX_UTIL_H
+#define SSHBOX_UTIL_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#define ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
+
+/* Wipes memory in a way the compiler cannot elide. */
+void secure_zero(void *p, size_t n);
+/* Constant-time equality of two equal-length byte strings: 1 if equal. */
+int ct_memeq(const void *a, const void *b, size_t n);
+/* Frees a NUL-terminated secret after wiping it. */
+void free_secret_str(char *s);
+
+/* Allocation that aborts the process on failure (used only where failure
+ * leaves no sane recovery, e.g. tiny fixed structs at startup). */
+void *xcalloc(size_t n, size_t sz);
+char *xstrdup(const char *s);
+
+/* Full-length I/O that retries on EINTR and short counts. Return 0 on
+ * success, -1 on error (errno set) or, for read_full, on early EOF (errno 0). */
+int write_full(int fd, const void *p, size_t n);
+int read_full(int fd, void *p, size_t n);
+
+int set_nonblock(int fd, int on);
+int set_cloexec(int fd, int on);
+
+/* Milliseconds from CLOCK_MONOTONIC. */
+uint64_t monotonic_ms(void);
+
+/* Strict decimal parse into [min,max]; 0 on success. */
+int parse_long(const char *s, long min, long max, long *out);
+
+#endif
