@@ -1,0 +1,185 @@
+/* Unit tests for shared/buf.c: every reader refuses short or oversized input
+ * without consuming, every writer respects max. */
+#include <stdlib.h>
+
+#include "buf.h"
+#include "t.h"
+
+TEST(put_get_roundtrip)
+{
+	struct buf b;
+	buf_init(&b, 0);
+	CHECK_EQ_INT(buf_put_u8(&b, 7), 0);
+	CHECK_EQ_INT(buf_put_u32(&b, 0xdeadbeef), 0);
+	CHECK_EQ_INT(buf_put_u64(&b, 0x0102030405060708ull), 0);
+	CHECK_EQ_INT(buf_put_cstring(&b, "hello"), 0);
+	uint8_t u8;
+	uint32_t u32;
+	uint64_t u64;
+	char *s = NULL;
+	CHECK_EQ_INT(buf_get_u8(&b, &u8), 0);
+	CHECK_EQ_INT(u8, 7);
+	CHECK_EQ_INT(buf_get_u32(&b, &u32), 0);
+	CHECK(u32 == 0xdeadbeef);
+	CHECK_EQ_INT(buf_get_u64(&b, &u64), 0);
+	CHECK(u64 == 0x0102030405060708ull);
+	CHECK_EQ_INT(buf_get_cstring(&b, &s, 100), 0);
+	CHECK_STR(s, "hello");
+	free(s);
+	CHECK_EQ_INT(buf_avail(&b), 0);
+	buf_free(&b);
+}
+
+TEST(short_reads_do_not_consume)
+{
+	static const uint8_t data[] = {0, 0, 0, 10, 'a', 'b'};
+	struct buf b;
+	buf_view(&b, data, sizeof(data));
+	const uint8_t *p;
+	size_t n;
+	uint64_t u64;
+	CHECK_EQ_INT(buf_get_string_view(&b, &p, &n, 100), BUF_ERR_SHORT);
+	CHECK_EQ_INT(buf_avail(&b), 6);
+	CHECK_EQ_INT(buf_get_u64(&b, &u64), BUF_ERR_SHORT);
+	CHECK_EQ_INT(buf_avail(&b), 6);
+}
+
+TEST(string_over_limit_rejected)
+{
+	static const uint8_t data[] = {0xff, 0xff, 0xff, 0xff, 'x'};
+	struct buf b;
+	buf_view(&b, data, sizeof(data));
+	const uint8_t *p;
+	size_t n;
+	CHECK_EQ_INT(buf_get_string_view(&b, &p, &n, 1024), BUF_ERR_LIMIT);
+	CHECK_EQ_INT(buf_avail(&b), 5);
+}
+
+TEST(cstring_rejects_nul)
+{
+	static const uint8_t data[] = {0, 0, 0, 3, 'a', 0, 'b'};
+	struct buf b;
+	char *s = NULL;
+	char arr[8];
+	buf_view(&b, data, sizeof(data));
+	CHECK_EQ_INT(buf_get_cstring(&b, &s, 100), BUF_ERR_FORMAT);
+	CHECK(s == NULL);
+	CHECK_EQ_INT(buf_get_cstring_into(&b, arr, sizeof(arr)), BUF_ERR_FORMAT);
+	CHECK_EQ_INT(buf_avail(&b), 7);
+}
+
+TEST(cstring_into_respects_capacity)
+{
+	static const uint8_t data[] = {0, 0, 0, 4, 'a', 'b', 'c', 'd'};
+	struct buf b;
+	char small[4], big[5];
+	buf_view(&b, data, sizeof(data));
+	CHECK_EQ_INT(buf_get_cstring_into(&b, small, sizeof(small)), BUF_ERR_LIMIT);
+	CHECK_EQ_INT(buf_get_cstring_into(&b, big, sizeof(big)), 0);
+	CHECK_STR(big, "abcd");
+}
+
+TEST(max_size_enforced)
+{
+	struct buf b;
+	buf_init(&b, 8);
+	CHECK_EQ_INT(buf_put_u64(&b, 1), 0);
+	CHECK_EQ_INT(buf_put_u8(&b, 1), BUF_ERR_LIMIT);
+	CHECK_EQ_INT(buf_avail(&b), 8);
+	buf_reset(&b);
+	CHECK_EQ_INT(buf_put_string(&b, "12345", 5), BUF_ERR_LIMIT);
+	CHECK_EQ_INT(buf_put_string(&b, "1234", 4), 0);
+	buf_free(&b);
+}
+
+TEST(readonly_view_refuses_writes)
+{
+	static const uint8_t data[] = {1, 2};
+	struct buf b;
+	buf_view(&b, data, sizeof(data));
+	CHECK_EQ_INT(buf_put_u8(&b, 1), BUF_ERR_LIMIT);
+}
+
+TEST(mpint_encoding)
+{
+	struct buf b;
+	buf_init(&b, 0);
+	static const uint8_t hi[] = {0x00, 0x00, 0x80, 0x01};
+	CHECK_EQ_INT(buf_put_mpint_unsigned(&b, hi, sizeof(hi)), 0);
+	/* length 3: 00 80 01 */
+	static const uint8_t want[] = {0, 0, 0, 3, 0x00, 0x80, 0x01};
+	CHECK_EQ_INT(buf_avail(&b), sizeof(want));
+	CHECK(memcmp(buf_rptr(&b), want, sizeof(want)) == 0);
+	const uint8_t *p;
+	size_t n;
+	CHECK_EQ_INT(buf_get_mpint_unsigned_view(&b, &p, &n, 64), 0);
+	CHECK_EQ_INT(n, 2);
+	CHECK(p[0] == 0x80 && p[1] == 0x01);
+	buf_free(&b);
+}
+
+TEST(mpint_rejects_negative_and_padding)
+{
+	static const uint8_t neg[] = {0, 0, 0, 1, 0x80};
+	static const uint8_t pad[] = {0, 0, 0, 2, 0x00, 0x01};
+	const uint8_t *p;
+	size_t n;
+	struct buf b;
+	buf_view(&b, neg, sizeof(neg));
+	CHECK_EQ_INT(buf_get_mpint_unsigned_view(&b, &p, &n, 64), BUF_ERR_FORMAT);
+	CHECK_EQ_INT(buf_avail(&b), sizeof(neg));
+	buf_view(&b, pad, sizeof(pad));
+	CHECK_EQ_INT(buf_get_mpint_unsigned_view(&b, &p, &n, 64), BUF_ERR_FORMAT);
+}
+
+TEST(nested_string_buf)
+{
+	struct buf outer, inner, sub;
+	buf_init(&outer, 0);
+	buf_init(&inner, 0);
+	buf_put_cstring(&inner, "ssh-ed25519");
+	buf_put_u32(&inner, 42);
+	buf_put_buf(&outer, &inner);
+	CHECK_EQ_INT(buf_get_string_buf(&outer, &sub, 1024), 0);
+	char name[32];
+	uint32_t v;
+	CHECK_EQ_INT(buf_get_cstring_into(&sub, name, sizeof(name)), 0);
+	CHECK_STR(name, "ssh-ed25519");
+	CHECK_EQ_INT(buf_get_u32(&sub, &v), 0);
+	CHECK_EQ_INT(v, 42);
+	CHECK_EQ_INT(buf_avail(&sub), 0);
+	buf_free(&outer);
+	buf_free(&inner);
+}
+
+TEST(growth_keeps_content_and_consume_compacts)
+{
+	struct buf b;
+	buf_init(&b, 0);
+	for (uint32_t i = 0; i < 10000; i++)
+		CHECK_EQ_INT(buf_put_u32(&b, i), 0);
+	CHECK_EQ_INT(buf_consume(&b, 4 * 5000), 0);
+	uint32_t v;
+	CHECK_EQ_INT(buf_get_u32(&b, &v), 0);
+	CHECK_EQ_INT(v, 5000);
+	CHECK_EQ_INT(buf_consume(&b, buf_avail(&b) + 1), BUF_ERR_SHORT);
+	CHECK_EQ_INT(buf_consume_end(&b, 4), 0);
+	CHECK_EQ_INT(buf_avail(&b), 4 * (10000 - 5001 - 1));
+	buf_free(&b);
+}
+
+int main(void)
+{
+	RUN(put_get_roundtrip);
+	RUN(short_reads_do_not_consume);
+	RUN(string_over_limit_rejected);
+	RUN(cstring_rejects_nul);
+	RUN(cstring_into_respects_capacity);
+	RUN(max_size_enforced);
+	RUN(readonly_view_refuses_writes);
+	RUN(mpint_encoding);
+	RUN(mpint_rejects_negative_and_padding);
+	RUN(nested_string_buf);
+	RUN(growth_keeps_content_and_consume_compacts);
+	return t_done();
+}
