@@ -20,7 +20,10 @@ DEFS := -D_GNU_SOURCE -DSSHBOX_VERSION='"$(VERSION)"'
 
 ifeq ($(FLAVOR),static)
   OUT := build/out
-  CC := musl-gcc
+  # musl-gcc's specs cannot make static-pie binaries; build/musl-static-pie.sh
+  # derives a specs file from them that can (rcrt1.o, no interpreter).
+  MUSL_SPECS := $(OUT)/musl-static-pie.specs
+  CC := gcc -specs=$(MUSL_SPECS)
   CONFIG := config/static.config
   # Builds (once) or finds the cached static dependency prefix.
   ifeq ($(filter clean format fuzz unit-asan,$(MAKECMDGOALS)),)
@@ -58,9 +61,15 @@ UNIT_BINS := $(patsubst tests/unit/%.c,$(OUT)/tests/%,$(UNIT_SRCS))
 
 all: $(OUT)/sshbox $(OUT)/sshbox-helper
 
-$(OUT)/gen/config.h: $(CONFIG) build/genconfig.sh
+$(OUT)/gen/config.h: $(CONFIG) build/genconfig.sh $(MUSL_SPECS)
 	@mkdir -p $(@D)
 	build/genconfig.sh $(CONFIG) $(FLAVOR) > $@
+
+ifneq ($(MUSL_SPECS),)
+$(MUSL_SPECS): build/musl-static-pie.sh
+	@mkdir -p $(@D)
+	build/musl-static-pie.sh > $@
+endif
 
 $(OBJ)/%.o: %.c $(OUT)/gen/config.h
 	@mkdir -p $(@D)
