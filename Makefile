@@ -26,7 +26,7 @@ ifeq ($(FLAVOR),static)
   CC := gcc -specs=$(MUSL_SPECS)
   CONFIG := config/static.config
   # Builds (once) or finds the cached static dependency prefix.
-  ifeq ($(filter clean format fuzz unit-asan,$(MAKECMDGOALS)),)
+  ifeq ($(filter clean format fuzz fuzz-build unit-asan,$(MAKECMDGOALS)),)
     DEPS := $(shell build/deps.sh)
     ifeq ($(DEPS),)
       $(error build/deps.sh failed; see its messages above)
@@ -56,7 +56,7 @@ HELPER_OBJS := $(patsubst %,$(OBJ)/applets/%.o,$(HELPER_APPLETS))
 ALL_OBJS := $(patsubst %,$(OBJ)/applets/%.o,$(ALL_APPLETS))
 UNIT_BINS := $(patsubst tests/unit/%.c,$(OUT)/tests/%,$(UNIT_SRCS))
 
-.PHONY: all clean test unit unit-asan integration run bench fuzz format install-deps
+.PHONY: all clean test unit unit-asan integration run bench fuzz fuzz-build format install-deps
 .DELETE_ON_ERROR:
 
 all: $(OUT)/sshbox $(OUT)/sshbox-helper
@@ -130,6 +130,25 @@ $(ASAN_OUT)/tests/%: tests/unit/%.c $(ASAN_OUT)/libsshbox.a
 
 unit-asan: $(ASAN_BINS)
 
+# libFuzzer targets (tests/fuzz/fuzz_*.c), clang with ASan+UBSan, glibc.
+FUZZ_OUT := build/out-fuzz
+FUZZ_SRCS := $(wildcard tests/fuzz/fuzz_*.c)
+FUZZ_CFLAGS := $(WARN) -O1 -g -fno-omit-frame-pointer -fsanitize=fuzzer-no-link,address,undefined \
+  $(DEFS) -Ishared -I$(ASAN_OUT)/gen -Itests/unit
+FUZZ_LIB_OBJS := $(patsubst shared/%.c,$(FUZZ_OUT)/obj/%.o,$(LIB_SRCS))
+FUZZ_BINS := $(patsubst tests/fuzz/%.c,$(FUZZ_OUT)/%,$(FUZZ_SRCS))
+
+$(FUZZ_OUT)/obj/%.o: shared/%.c $(ASAN_OUT)/gen/config.h
+	@mkdir -p $(@D)
+	clang $(FUZZ_CFLAGS) -MMD -MP -c $< -o $@
+$(FUZZ_OUT)/libsshbox.a: $(FUZZ_LIB_OBJS)
+	@rm -f $@
+	ar rcs $@ $^
+$(FUZZ_OUT)/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ_OUT)/libsshbox.a
+	clang $(FUZZ_CFLAGS) -fsanitize=fuzzer -o $@ $< $(FUZZ_OUT)/libsshbox.a $(ASAN_LIBS)
+
+fuzz-build: $(FUZZ_BINS)
+
 install-deps:
 	build/apt-packages.sh
 
@@ -149,8 +168,9 @@ run: all
 bench: all
 	tests/bench/run.sh
 
-fuzz:
-	tests/fuzz/run.sh
+# Runs every fuzz target FUZZ_SECONDS (default 30) on its checked-in corpus.
+fuzz: fuzz-build
+	tests/fuzz/run.sh $(FUZZ_BINS)
 
 format:
 	clang-format -i shared/*.c shared/*.h applets/*.c tests/unit/*.c
@@ -158,4 +178,4 @@ format:
 clean:
 	rm -rf build/out build/out-system build/out-asan build/out-fuzz
 
--include $(shell find $(OUT)/obj $(ASAN_OUT)/obj -name '*.d' 2>/dev/null)
+-include $(shell find $(OUT)/obj $(ASAN_OUT)/obj $(FUZZ_OUT)/obj -name '*.d' 2>/dev/null)
