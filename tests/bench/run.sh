@@ -1,0 +1,173 @@
+#!/usr/bin/env bash
+# sshbox benchmark suite (`make bench`; not part of `make test`).
+# Starts OpenSSH sshd, Dropbear and `sshbox sshd` side by side on loopback
+# with equivalent settings (ed25519 host key, same user, same client key),
+# drives them with the same OpenSSH client and prints one table of medians
+# and sshbox/peer ratios. Writes docs/benchmarks.md.
+#
+# Knobs: BENCH_RUNS (latency runs, default 30), BENCH_MB (bulk MiB, default 1024),
+# BENCH_SFTP_MB (default 256), BENCH_CONC (concurrent logins, default 200).
+set -uo pipefail
+cd "$(dirname "$0")/../.."
+OUT=${OUT:-build/out}
+SSHBOX=$PWD/$OUT/sshbox
+RUNS=${BENCH_RUNS:-30}
+MB=${BENCH_MB:-1024}
+SFTP_MB=${BENCH_SFTP_MB:-256}
+CONC=${BENCH_CONC:-200}
+USER_NAME=sshboxbench
+REPORT=${BENCH_REPORT:-docs/benchmarks.md}
+
+[ "$(id -u)" -eq 0 ] || { echo "bench: run as root (creates a user, starts daemons)"; exit 1; }
+bash build/apt-packages.sh
+W=$(mktemp -d /tmp/sshbox-bench.XXXXXX)
+chmod 755 "$W"
+PIDS=()
+cleanup() {
+  for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null; done
+  sleep 0.3
+  pkill -u "$USER_NAME" 2>/dev/null
+  userdel -r "$USER_NAME" >/dev/null 2>&1
+  rm -rf "$W"
+}
+trap cleanup EXIT
+
+free_port() { python3 -c 'import socket;s=socket.socket();s.bind(("127.0.0.1",0));print(s.getsockname()[1])'; }
+wait_port() { for _ in $(seq 100); do (exec 3<>/dev/tcp/127.0.0.1/"$1") 2>/dev/null && return 0; sleep 0.1; done; return 1; }
+
+id "$USER_NAME" >/dev/null 2>&1 || useradd -m -s /bin/sh "$USER_NAME"
+H=$(getent passwd "$USER_NAME" | cut -d: -f6)
+mkdir -p "$H/.ssh"; ssh-keygen -q -t ed25519 -N '' -f "$W/id" ; cp "$W/id.pub" "$H/.ssh/authorized_keys"
+chown -R "$USER_NAME:" "$H/.ssh"; chmod 700 "$H/.ssh"; chmod 600 "$H/.ssh/authorized_keys"
+ssh-keygen -q -t ed25519 -N '' -f "$W/hostkey"
+
+# --- servers
+P_OSSH=$(free_port); mkdir -p /run/sshd
+cat > "$W/sshd_config" <<CFG
+Port $P_OSSH
+ListenAddress 127.0.0.1
+HostKey $W/hostkey
+PidFile none
+UsePAM no
+PasswordAuthentication no
+KbdInteractiveAuthentication no
+Subsystem sftp /usr/lib/openssh/sftp-server
+CFG
+/usr/sbin/sshd -D -e -f "$W/sshd_config" 2>"$W/ossh.log" & PIDS+=($!)
+P_DB=$(free_port)
+dropbearconvert openssh dropbear "$W/hostkey" "$W/hostkey.db" >/dev/null 2>&1
+dropbear -F -E -s -p 127.0.0.1:"$P_DB" -r "$W/hostkey.db" 2>"$W/db.log" & PIDS+=($!)
+P_SB=$(free_port); mkdir -p "$W/sbdata"
+"$SSHBOX" sshd -D -e -p "$P_SB" -h "$W/hostkey" -o ListenAddress=127.0.0.1 -o DataDirectory="$W/sbdata" \
+  -o LogLevel=ERROR 2>"$W/sb.log" & PIDS+=($!)
+SB_PID=${PIDS[-1]}
+for p in $P_OSSH $P_DB $P_SB; do wait_port "$p" || echo "bench: port $p did not open"; done
+
+SSH=(ssh -F /dev/null -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -o BatchMode=yes
+     -o LogLevel=ERROR -i "$W/id" -l "$USER_NAME")
+declare -A PORT=([sshbox]=$P_SB [openssh]=$P_OSSH [dropbear]=$P_DB)
+ROWS=()
+row() { ROWS+=("$(printf '| %s | %s | %s | %s | %s | %s |' "$@")"); printf '%-44s %12s %12s %12s %8s %8s\n' "$@"; }
+ratio() { python3 -c "import sys;a,b=sys.argv[1],sys.argv[2];print('n/a' if 'n/a' in (a,b) or float(b)==0 else '%.2f'%(float(a)/float(b)))" "$1" "$2"; }
+median() { python3 -c 'import sys,statistics;v=[float(x) for x in sys.stdin.read().split()];print("%.2f"%statistics.median(v) if v else "n/a")'; }
+
+# latency of `ssh host true` in ms (median of RUNS)
+latency() { local srv=$1 cipher=$2 t0 t1
+  for _ in $(seq "$RUNS"); do
+    t0=$(date +%s%N); "${SSH[@]}" -c "$cipher" -p "${PORT[$srv]}" 127.0.0.1 true >/dev/null 2>&1 || { echo fail; continue; }
+    t1=$(date +%s%N); echo $(( (t1 - t0) / 1000 ))
+  done | grep -v fail | awk '{print $1/1000}' | median; }
+
+# bulk throughput in MiB/s: MB MiB of zeros through `cat > /dev/null`
+bulk_up() { local srv=$1 cipher=$2 t0 t1
+  t0=$(date +%s%N)
+  head -c "${MB}M" /dev/zero | "${SSH[@]}" -c "$cipher" -p "${PORT[$srv]}" 127.0.0.1 'cat > /dev/null' 2>/dev/null || { echo n/a; return; }
+  t1=$(date +%s%N); python3 -c "print('%.1f'%($MB/(($t1-$t0)/1e9)))"; }
+bulk_down() { local srv=$1 cipher=$2 t0 t1
+  t0=$(date +%s%N)
+  "${SSH[@]}" -c "$cipher" -p "${PORT[$srv]}" 127.0.0.1 "head -c ${MB}M /dev/zero" 2>/dev/null > /dev/null || { echo n/a; return; }
+  t1=$(date +%s%N); python3 -c "print('%.1f'%($MB/(($t1-$t0)/1e9)))"; }
+
+echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2-), kernel $(uname -r)"
+printf '%-44s %12s %12s %12s %8s %8s\n' metric sshbox openssh dropbear sb/ossh sb/db
+CIPHERS="chacha20-poly1305@openssh.com aes128-gcm@openssh.com aes256-gcm@openssh.com aes128-ctr aes256-ctr"
+for c in $CIPHERS; do
+  a=$(latency sshbox "$c"); b=$(latency openssh "$c"); d=$(latency dropbear "$c")
+  row "ssh true latency ms ($c)" "$a" "$b" "$d" "$(ratio "$a" "$b")" "$(ratio "$a" "$d")"
+done
+for c in $CIPHERS; do
+  a=$(bulk_up sshbox "$c"); b=$(bulk_up openssh "$c"); d=$(bulk_up dropbear "$c")
+  row "upload MiB/s ${MB}MiB ($c)" "$a" "$b" "$d" "$(ratio "$a" "$b")" "$(ratio "$a" "$d")"
+  a=$(bulk_down sshbox "$c"); b=$(bulk_down openssh "$c"); d=$(bulk_down dropbear "$c")
+  row "download MiB/s ${MB}MiB ($c)" "$a" "$b" "$d" "$(ratio "$a" "$b")" "$(ratio "$a" "$d")"
+done
+# crypto ceiling on this CPU, for reference
+for e in chacha20-poly1305 aes-128-gcm; do
+  v=$(openssl speed -evp "$e" -bytes 16384 -seconds 1 2>/dev/null | awk '/^'"$e"'/ {print $NF}' | tr -d k)
+  [ -n "$v" ] && row "openssl speed $e 16KiB MiB/s" "$(python3 -c "print('%.0f'%($v*1000/1048576))")" "" "" "" ""
+done
+
+# sftp upload/download
+head -c "${SFTP_MB}M" /dev/urandom > "$W/sftpfile"; chmod 644 "$W/sftpfile"
+sftp_run() { local srv=$1 dir=$2 t0 t1
+  if [ "$dir" = up ]; then echo "put $W/sftpfile up.bin" > "$W/batch"; else echo "get sftp.bin $W/got.bin" > "$W/batch"; fi
+  cp "$W/sftpfile" "$H/sftp.bin"; chown "$USER_NAME" "$H/sftp.bin"
+  t0=$(date +%s%N)
+  sftp -q -F /dev/null -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -o BatchMode=yes \
+    -i "$W/id" -P "${PORT[$srv]}" -b "$W/batch" "$USER_NAME@127.0.0.1" >/dev/null 2>&1 || { echo n/a; return; }
+  t1=$(date +%s%N); python3 -c "print('%.1f'%($SFTP_MB/(($t1-$t0)/1e9)))"; }
+for dir in up down; do
+  a=$(sftp_run sshbox $dir); b=$(sftp_run openssh $dir)
+  row "sftp $dir MiB/s ${SFTP_MB}MiB" "$a" "$b" "n/a" "$(ratio "$a" "$b")" ""
+done
+
+# RSS (KiB): idle listener; one idle connection (all its processes); exec helper
+rss_tree() { # sum VmRSS of a pid and its descendants
+  local total=0 p
+  for p in $1 $(pgrep -P "$1" 2>/dev/null) $(for c in $(pgrep -P "$1" 2>/dev/null); do pgrep -P "$c"; done); do
+    r=$(awk '/VmRSS/ {print $2}' /proc/"$p"/status 2>/dev/null); total=$((total + ${r:-0}))
+  done; echo $total; }
+declare -A RSS_L RSS_C
+listener_pid() { case $1 in sshbox) echo "$SB_PID";; openssh) echo "${PIDS[0]}";; dropbear) echo "${PIDS[1]}";; esac; }
+for srv in sshbox openssh dropbear; do
+  lp=$(listener_pid $srv); RSS_L[$srv]=$(awk '/VmRSS/ {print $2}' /proc/"$lp"/status)
+  "${SSH[@]}" -p "${PORT[$srv]}" 127.0.0.1 'sleep 5' >/dev/null 2>&1 & cp=$!
+  sleep 2
+  RSS_C[$srv]=$(( $(rss_tree "$lp") - ${RSS_L[$srv]} ))
+  wait $cp
+done
+row "RSS idle listener KiB" "${RSS_L[sshbox]}" "${RSS_L[openssh]}" "${RSS_L[dropbear]}" "$(ratio "${RSS_L[sshbox]}" "${RSS_L[openssh]}")" "$(ratio "${RSS_L[sshbox]}" "${RSS_L[dropbear]}")"
+row "RSS one connection (all procs) KiB" "${RSS_C[sshbox]}" "${RSS_C[openssh]}" "${RSS_C[dropbear]}" "$(ratio "${RSS_C[sshbox]}" "${RSS_C[openssh]}")" "$(ratio "${RSS_C[sshbox]}" "${RSS_C[dropbear]}")"
+"${SSH[@]}" -p "$P_SB" 127.0.0.1 'sleep 4' >/dev/null 2>&1 & cp=$!; sleep 2
+ep=$(pgrep -f sshbox-exec | head -n1); [ -z "$ep" ] && ep=$(pgrep -x exec | head -n1)
+row "RSS exec helper process KiB" "$(awk '/VmRSS/ {print $2}' /proc/"${ep:-0}"/status 2>/dev/null || echo n/a)" "" "" "" ""
+wait $cp
+
+# spawn: helper from memfd vs full binary via /proc/self/exe
+[ -x tests/bench/spawn ] && tests/bench/spawn 2>&1 | sed 's/^/spawn: /'
+
+# concurrency: CONC parallel `ssh true`, completion time and failures
+conc() { local srv=$1 t0 t1 fails
+  t0=$(date +%s%N)
+  fails=$(seq "$CONC" | xargs -P 50 -I{} sh -c "$(printf '%q ' "${SSH[@]}") -p ${PORT[$srv]} 127.0.0.1 true >/dev/null 2>&1 || echo x" | wc -l)
+  t1=$(date +%s%N); echo "$(( (t1 - t0) / 1000000 ))ms/${fails}fail"; }
+row "$CONC concurrent ssh true (50 at once)" "$(conc sshbox)" "$(conc openssh)" "$(conc dropbear)" "" ""
+
+# binary sizes (KiB)
+sz() { echo $(( $(stat -c %s "$1") / 1024 )); }
+libs=$(ldd /usr/sbin/sshd | awk '/=>/ {print $3}' | xargs -r stat -L -c %s | paste -sd+ | bc)
+row "binary KiB (sshbox; sshd; dropbear)" "$(sz "$SSHBOX")" "$(sz /usr/sbin/sshd) (+$((libs / 1024)) libs)" "$(sz /usr/sbin/dropbear)" "" ""
+row "binary KiB sshbox-helper" "$(sz "$OUT/sshbox-helper")" "" "" "" ""
+
+{
+  echo "# Benchmarks"
+  echo
+  echo "Produced by \`make bench\` (tests/bench/run.sh) on $(date -u +%Y-%m-%d): $(nproc) cores,$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2), kernel $(uname -r)."
+  echo "Peers: $(ssh -V 2>&1) sshd, Dropbear $(dropbear -V 2>&1 | grep -o 'v[0-9.]*'). Same OpenSSH client, loopback, ed25519 host key."
+  echo "Latency: median of $RUNS runs. Throughput: one ${MB} MiB transfer of zeros. Ratios are sshbox/peer (latency and size: lower is better; throughput: higher)."
+  echo
+  echo "| metric | sshbox | OpenSSH | Dropbear | sshbox/OpenSSH | sshbox/Dropbear |"
+  echo "|---|---|---|---|---|---|"
+  printf '%s\n' "${ROWS[@]}"
+} > "$REPORT"
+echo "bench: wrote $REPORT"
