@@ -64,7 +64,7 @@ int authkeys_check_file(const char *path, const struct sshd_config *cfg, uid_t u
 
 /* Parses one line (no trailing newline). On success returns 0, fills
  * *opts with the line's options (without applying them), and points
- * *blob/*bloblen at a malloc'd decoded key blob (caller frees).
+ * blob and bloblen at a malloc'd decoded key blob (caller frees).
  * keytype gets the type word. Returns < 0 for a bad line. */
 int authkeys_parse_line(const char *line, const struct sshd_config *cfg, struct authkeys_opts *opts, char **keytype,
 			uint8_t **blob, size_t *bloblen, char **from, char *why, size_t whylen);
