@@ -1,0 +1,113 @@
+/* crypto: randomness, hashes and X25519 over libsodium / BearSSL.
+ * No primitive is implemented here. See crypto.h. */
+#include "crypto.h"
+
+#include <bearssl.h>
+#include <sodium.h>
+#include <string.h>
+
+#include "util.h"
+
+_Static_assert(sizeof(crypto_hash_sha256_state) <= 512, "hash_ctx too small for sha256");
+_Static_assert(sizeof(crypto_hash_sha512_state) <= 512, "hash_ctx too small for sha512");
+_Static_assert(sizeof(br_sha384_context) <= 512, "hash_ctx too small for sha384");
+
+int crypto_init(void)
+{
+	/* 0: initialised now, 1: already initialised, -1: failure. */
+	return sodium_init() < 0 ? -1 : 0;
+}
+
+void crypto_random(void *p, size_t n)
+{
+	if (n)
+		randombytes_buf(p, n);
+}
+
+size_t hash_len(enum hash_alg alg)
+{
+	switch (alg) {
+	case HASH_SHA256:
+		return 32;
+	case HASH_SHA384:
+		return 48;
+	case HASH_SHA512:
+		return 64;
+	}
+	return 0;
+}
+
+void hash_init(struct hash_ctx *h, enum hash_alg alg)
+{
+	h->alg = alg;
+	switch (alg) {
+	case HASH_SHA256:
+		crypto_hash_sha256_init((crypto_hash_sha256_state *)(void *)h->u.state);
+		break;
+	case HASH_SHA384:
+		br_sha384_init((br_sha384_context *)(void *)h->u.state);
+		break;
+	case HASH_SHA512:
+		crypto_hash_sha512_init((crypto_hash_sha512_state *)(void *)h->u.state);
+		break;
+	}
+}
+
+void hash_update(struct hash_ctx *h, const void *p, size_t n)
+{
+	if (n == 0)
+		return;
+	switch (h->alg) {
+	case HASH_SHA256:
+		crypto_hash_sha256_update((crypto_hash_sha256_state *)(void *)h->u.state, p, n);
+		break;
+	case HASH_SHA384:
+		br_sha384_update((br_sha384_context *)(void *)h->u.state, p, n);
+		break;
+	case HASH_SHA512:
+		crypto_hash_sha512_update((crypto_hash_sha512_state *)(void *)h->u.state, p, n);
+		break;
+	}
+}
+
+void hash_final(struct hash_ctx *h, uint8_t *out)
+{
+	switch (h->alg) {
+	case HASH_SHA256:
+		crypto_hash_sha256_final((crypto_hash_sha256_state *)(void *)h->u.state, out);
+		break;
+	case HASH_SHA384:
+		br_sha384_out((br_sha384_context *)(void *)h->u.state, out);
+		break;
+	case HASH_SHA512:
+		crypto_hash_sha512_final((crypto_hash_sha512_state *)(void *)h->u.state, out);
+		break;
+	}
+	secure_zero(h->u.state, sizeof(h->u.state));
+}
+
+void hash_once(enum hash_alg alg, const void *p, size_t n, uint8_t *out)
+{
+	struct hash_ctx h;
+	hash_init(&h, alg);
+	hash_update(&h, p, n);
+	hash_final(&h, out);
+}
+
+void x25519_keypair(uint8_t pub[32], uint8_t priv[32])
+{
+	crypto_random(priv, 32);
+	crypto_scalarmult_base(pub, priv);
+}
+
+int x25519_shared(uint8_t out[32], const uint8_t priv[32], const uint8_t peer_pub[32])
+{
+	/* libsodium already fails on an all-zero result (small-order peer
+	 * point); check again explicitly so the contract does not depend on it. */
+	static const uint8_t zero[32];
+	if (crypto_scalarmult(out, priv, peer_pub) != 0 || ct_memeq(out, zero, 32)) {
+		secure_zero(out, 32);
+		return -1;
+	}
+	return 0;
+}
