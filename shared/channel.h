@@ -1,0 +1,172 @@
+/* channel: RFC 4254 connection protocol: channel table, flow control
+ * (windows, max packet), EOF/CLOSE in both directions, and generic
+ * fd-backed data plumbing. Channel types ("session", "direct-tcpip", ...)
+ * and global requests ("tcpip-forward", ...) are implemented elsewhere
+ * (shared/session.c, shared/fwd.c) and registered here by name.
+ *
+ * A channel owns up to three fds, all non-blocking, moved by conn.c's
+ * poll loop:
+ *   fd_in   data from the client is written here (child stdin, pty
+ *           master, socket); closed (or shutdown(SHUT_WR) when it is the
+ *           same fd as fd_out) after the client's EOF once everything
+ *           buffered was written;
+ *   fd_out  read and sent as CHANNEL_DATA (child stdout, pty master, socket);
+ *   fd_err  read and sent as CHANNEL_EXTENDED_DATA type 1 (child stderr).
+ * Reads never exceed the client's window or max packet; the data we hold
+ * for fd_in never exceeds the window we gave (a client that overruns it is
+ * disconnected), so nothing is buffered without bound.
+ *
+ * Closing order (so trailing output is never lost): when fd_out and fd_err
+ * have both reached EOF and all their data is sent, ops->output_eof runs,
+ * then EOF is sent. CLOSE follows once EOF is sent and nobody holds the
+ * channel open: a session sets ch->hold_close = 1 when it starts a child
+ * and calls channel_release_close() after sending "exit-status" /
+ * "exit-signal" (channel_send_request). When both sides sent CLOSE the
+ * channel is freed (ops->free runs, fds are closed).
+ *
+ * Lifetimes: struct channel pointers stay valid until ops->free has run.
+ */
+#ifndef SSHBOX_CHANNEL_H
+#define SSHBOX_CHANNEL_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "buf.h"
+
+struct conn;
+struct channel;
+
+/* RFC 4254 s5.1 open failure reasons. */
+enum {
+	SSH_OPEN_ADMINISTRATIVELY_PROHIBITED = 1,
+	SSH_OPEN_CONNECT_FAILED = 2,
+	SSH_OPEN_UNKNOWN_CHANNEL_TYPE = 3,
+	SSH_OPEN_RESOURCE_SHORTAGE = 4,
+};
+
+#define CHANNEL_MAX 64                     /* open channels per connection */
+#define CHANNEL_WINDOW (2u * 1024u * 1024u) /* window we give the client */
+#define CHANNEL_MAX_PACKET (32u * 1024u)    /* max packet we accept */
+
+struct channel_ops {
+	/* CHANNEL_REQUEST on this channel (type is NUL-terminated, data is
+	 * positioned after want_reply). Return 1 = success, 0 = failure; the
+	 * channel layer sends CHANNEL_SUCCESS/FAILURE when want_reply. Return
+	 * < 0 to drop the whole connection (protocol error). May be NULL
+	 * (every request fails). */
+	int (*request)(struct conn *c, struct channel *ch, const char *type, int want_reply, struct buf *data);
+	/* fd_out and fd_err reached EOF and everything read was sent; runs
+	 * once, just before EOF is sent to the client. May be NULL. */
+	void (*output_eof)(struct conn *c, struct channel *ch);
+	/* The client sent EOF and all its data has been written to fd_in
+	 * (fd_in was closed / shut down already). May be NULL. */
+	void (*input_eof)(struct conn *c, struct channel *ch);
+	/* Outgoing channels (channel_open_outgoing): the client's answer.
+	 * ok = 0: reason/desc from OPEN_FAILURE; the channel is freed after. */
+	void (*open_result)(struct conn *c, struct channel *ch, int ok, uint32_t reason, const char *desc);
+	/* The channel is going away (CLOSE exchanged, or the connection ends).
+	 * Release ctx (kill/reap children as appropriate). The channel layer
+	 * closes fd_in/fd_out/fd_err itself afterwards. May be NULL. */
+	void (*free)(struct conn *c, struct channel *ch);
+};
+
+struct channel {
+	uint32_t id;        /* our channel number */
+	uint32_t remote_id; /* the client's */
+	char type[32];
+	const struct channel_ops *ops;
+	void *ctx; /* owner's state */
+
+	int fd_in, fd_out, fd_err; /* -1 when absent */
+	int hold_close;            /* set by the owner: do not send CLOSE yet */
+
+	/* --- private to channel.c / conn.c --- */
+	int used;
+	int confirmed;   /* open confirmed (outgoing: by the client) */
+	uint32_t local_window;    /* bytes the client may still send */
+	uint32_t local_consumed;  /* written to fd_in since the last WINDOW_ADJUST */
+	uint32_t remote_window;   /* bytes we may still send */
+	uint32_t remote_maxpacket;
+	struct buf to_child;      /* client data not yet written to fd_in */
+	int out_eof, err_eof;     /* fd_out / fd_err reached EOF (or absent) */
+	int eof_rcvd, eof_sent, close_rcvd, close_sent;
+	int in_closed;            /* fd_in closed after the client's EOF */
+	int output_eof_called, input_eof_called;
+	int err_to_out;           /* (unused) */
+	int fds_attached;         /* channel_set_fds was called */
+};
+
+/* Channel-open handler for one channel type. Called with the channel
+ * allocated (ch->type, ch->remote_id, windows set) and data positioned
+ * after the standard open fields (type-specific data). Return 0 to confirm
+ * (set ch->ops / ch->ctx; fds may be attached now or later), or < 0 to
+ * refuse: set *reason (SSH_OPEN_*) and write a message into desc. */
+typedef int (*channel_open_fn)(struct conn *c, struct channel *ch, struct buf *data, uint32_t *reason, char *desc,
+			       size_t desclen);
+
+/* Global request handler. data is positioned after want_reply. Return 1
+ * for success (bytes appended to reply are sent in REQUEST_SUCCESS, e.g.
+ * the allocated port of tcpip-forward), 0 for failure, < 0 to drop the
+ * connection. */
+typedef int (*global_request_fn)(struct conn *c, const char *name, struct buf *data, struct buf *reply);
+
+/* Registration (before connections run; the table is per process).
+ * Later registrations of the same name replace earlier ones. 0 or -1. */
+int channel_register_type(const char *type, channel_open_fn fn);
+int channel_register_global(const char *name, global_request_fn fn);
+
+/* Attaches fds (ownership passes to the channel; they are made
+ * non-blocking and close-on-exec). Any of them may be -1. fd_in may equal
+ * fd_out (pty master, socket). May be called once per channel. */
+void channel_set_fds(struct conn *c, struct channel *ch, int fd_in, int fd_out, int fd_err);
+
+/* Sends CHANNEL_REQUEST (e.g. "exit-status" with data = u32 status;
+ * "exit-signal"). data may be NULL. 0 or -1. */
+int channel_send_request(struct conn *c, struct channel *ch, const char *type, int want_reply,
+			 const struct buf *data);
+/* Sends in-band data without an fd (e.g. an error message on stderr):
+ * ext = 0 for CHANNEL_DATA, 1 for stderr. Ignores the window only up to
+ * small messages (<= 1 KiB); returns -1 if the channel is closing. */
+int channel_send_data(struct conn *c, struct channel *ch, int ext, const void *p, size_t n);
+/* Clears hold_close: the channel may send CLOSE after its EOF. */
+void channel_release_close(struct conn *c, struct channel *ch);
+/* Closes now: discards pending data, sends EOF (if not yet) and CLOSE. */
+void channel_close(struct conn *c, struct channel *ch);
+
+/* Opens a channel toward the client (forwarded-tcpip, auth-agent...):
+ * data holds the type-specific fields that follow the standard ones.
+ * ops->open_result reports the answer. NULL on failure. */
+struct channel *channel_open_outgoing(struct conn *c, const char *type, const struct buf *data,
+				      const struct channel_ops *ops, void *ctx);
+
+/* Number of open channels of a type (MaxSessions). */
+int channel_count_type(struct conn *c, const char *type);
+
+/* --- used by conn.c --- */
+struct pollfd;
+struct channel_table {
+	struct channel ch[CHANNEL_MAX];
+	int no_more_sessions;
+};
+void channel_table_init(struct channel_table *tab);
+/* Dispatches connection-protocol messages (80..100). 0 ok, < 0 fatal. */
+int channel_handle_packet(struct conn *c, uint8_t type, struct buf *payload);
+/* Adds poll entries for channel fds; the companion array tags which
+ * channel/fd role each entry belongs to. Returns the number added. */
+struct channel_pollref {
+	uint32_t id;
+	int role; /* 0 in, 1 out, 2 err */
+};
+size_t channel_poll_prepare(struct conn *c, struct pollfd *pfds, struct channel_pollref *refs, size_t max);
+/* Services poll results; also advances EOF/CLOSE state. 0 ok, < 0 fatal. */
+int channel_poll_service(struct conn *c, struct pollfd *pfds, struct channel_pollref *refs, size_t n);
+/* Advances EOF/CLOSE state machines and frees finished channels. */
+void channel_progress(struct conn *c);
+/* Frees every channel (connection end). */
+void channel_table_free(struct conn *c);
+/* 1 if any channel is open. */
+int channel_any_open(struct conn *c);
+
+#endif

@@ -1,0 +1,514 @@
+/* kex: server side of the SSH key exchange. See kex.h. */
+#include "kex.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "cipher.h"
+#include "keys.h"
+#include "log.h"
+#include "transport.h"
+#include "util.h"
+
+#define KEXINIT_MAX_LIST 4096
+#define KEX_STRICT_C "kex-strict-c-v00@openssh.com"
+#define KEX_STRICT_S "kex-strict-s-v00@openssh.com"
+
+void (*kex_done_hook)(const char *method_name);
+
+/* ---- methods ---- */
+
+static int c25519_reply(const uint8_t *client_pub, size_t len, struct buf *server_pub, struct buf *shared)
+{
+	uint8_t pub[32], priv[32], k[32];
+	int r = -1;
+	if (len != 32)
+		return -1;
+	x25519_keypair(pub, priv);
+	if (x25519_shared(k, priv, client_pub) != 0)
+		goto out;
+	if (buf_put(server_pub, pub, 32) || buf_put_mpint_unsigned(shared, k, 32))
+		goto out;
+	r = 0;
+out:
+	secure_zero(priv, sizeof(priv));
+	secure_zero(k, sizeof(k));
+	return r;
+}
+
+static const struct kex_method methods[] = {
+	{"curve25519-sha256", HASH_SHA256, c25519_reply},
+	{"curve25519-sha256@libssh.org", HASH_SHA256, c25519_reply},
+};
+
+const struct kex_method *kex_method_by_name(const char *name, size_t len)
+{
+	for (size_t i = 0; i < ARRAY_LEN(methods); i++)
+		if (strlen(methods[i].name) == len && memcmp(methods[i].name, name, len) == 0)
+			return &methods[i];
+	return NULL;
+}
+
+const char *kex_supported_names(void) { return "curve25519-sha256,curve25519-sha256@libssh.org"; }
+
+/* ---- name lists ---- */
+
+int kex_list_has(const uint8_t *list, size_t len, const char *name)
+{
+	size_t nl = strlen(name), i = 0;
+	while (i <= len) {
+		size_t j = i;
+		while (j < len && list[j] != ',')
+			j++;
+		if (j - i == nl && memcmp(list + i, name, nl) == 0)
+			return 1;
+		i = j + 1;
+	}
+	return 0;
+}
+
+int kex_negotiate(const char *client_list, size_t client_len, const char *server_list, char *out, size_t outcap)
+{
+	size_t i = 0;
+	while (i < client_len) {
+		size_t j = i;
+		while (j < client_len && client_list[j] != ',')
+			j++;
+		size_t n = j - i;
+		if (n > 0 && n < outcap) {
+			char name[128];
+			if (n < sizeof(name)) {
+				memcpy(name, client_list + i, n);
+				name[n] = 0;
+				if (kex_list_has((const uint8_t *)server_list, strlen(server_list), name)) {
+					memcpy(out, name, n + 1);
+					return 0;
+				}
+			}
+		}
+		i = j + 1;
+	}
+	return -1;
+}
+
+/* ---- state ---- */
+
+void kex_init(struct kex *k, struct transport *t, const struct hostkey *hk, const struct kex_prefs *prefs)
+{
+	memset(k, 0, sizeof(*k));
+	k->t = t;
+	k->hostkey = hk;
+	if (prefs)
+		k->prefs = *prefs;
+	if (!k->prefs.kex)
+		k->prefs.kex = kex_supported_names();
+	if (!k->prefs.ciphers)
+		k->prefs.ciphers = CIPHER_NAMES_DEFAULT;
+	if (!k->prefs.macs)
+		k->prefs.macs = MAC_NAMES_DEFAULT;
+	if (!k->prefs.compression)
+		k->prefs.compression = "none,zlib@openssh.com";
+	buf_init(&k->i_s, 16384);
+	buf_init(&k->i_c, 65536);
+}
+
+void kex_free(struct kex *k)
+{
+	buf_free(&k->i_s);
+	buf_free(&k->i_c);
+	secure_zero(k->session_id, sizeof(k->session_id));
+}
+
+int kex_start(struct kex *k)
+{
+	if (k->sent_kexinit)
+		return 0;
+	struct buf *b = &k->i_s;
+	uint8_t cookie[16];
+	char kexlist[1024];
+	buf_reset(b);
+	crypto_random(cookie, sizeof(cookie));
+	/* Only offer kex methods we implement, in the configured order. */
+	size_t o = 0;
+	const char *p = k->prefs.kex;
+	kexlist[0] = 0;
+	while (*p) {
+		const char *e = strchr(p, ',');
+		size_t n = e ? (size_t)(e - p) : strlen(p);
+		if (kex_method_by_name(p, n) && o + n + 2 < sizeof(kexlist)) {
+			if (o)
+				kexlist[o++] = ',';
+			memcpy(kexlist + o, p, n);
+			o += n;
+			kexlist[o] = 0;
+		}
+		p += n;
+		if (*p == ',')
+			p++;
+	}
+	if (!k->done_first && o + strlen(",ext-info-s," KEX_STRICT_S) + 1 < sizeof(kexlist))
+		strcat(kexlist, ",ext-info-s," KEX_STRICT_S);
+	int r = buf_put_u8(b, SSH_MSG_KEXINIT);
+	r = r ? r : buf_put(b, cookie, 16);
+	r = r ? r : buf_put_cstring(b, kexlist);
+	r = r ? r : buf_put_cstring(b, HOSTKEY_ALGS);
+	r = r ? r : buf_put_cstring(b, k->prefs.ciphers);
+	r = r ? r : buf_put_cstring(b, k->prefs.ciphers);
+	r = r ? r : buf_put_cstring(b, k->prefs.macs);
+	r = r ? r : buf_put_cstring(b, k->prefs.macs);
+	r = r ? r : buf_put_cstring(b, k->prefs.compression);
+	r = r ? r : buf_put_cstring(b, k->prefs.compression);
+	r = r ? r : buf_put_cstring(b, "");
+	r = r ? r : buf_put_cstring(b, "");
+	r = r ? r : buf_put_u8(b, 0);
+	r = r ? r : buf_put_u32(b, 0);
+	if (r)
+		return -1;
+	k->t->kex_active = 1;
+	if (transport_send_now(k->t, buf_rptr(b), buf_avail(b)) != 0)
+		return -1;
+	k->sent_kexinit = 1;
+	log_debug("kex: sent KEXINIT (round %u)", k->rounds + 1);
+	return 0;
+}
+
+static int get_list(struct buf *b, const uint8_t **p, size_t *n)
+{
+	return buf_get_string_view(b, p, n, KEXINIT_MAX_LIST);
+}
+
+static int pick(const uint8_t *cl, size_t cn, const char *server, char *out, size_t cap, const char *what)
+{
+	if (kex_negotiate((const char *)cl, cn, server, out, cap) != 0) {
+		log_info("kex: no matching %s (client offered '%.*s', we offer '%s')", what, (int)(cn > 200 ? 200 : cn),
+			 (const char *)cl, server);
+		return -1;
+	}
+	return 0;
+}
+
+/* First name in a list (for the first_kex_packet_follows guess check). */
+static void first_name(const uint8_t *l, size_t n, char *out, size_t cap)
+{
+	size_t i = 0;
+	while (i < n && l[i] != ',' && i + 1 < cap) {
+		out[i] = (char)l[i];
+		i++;
+	}
+	out[i] = 0;
+}
+
+static int handle_kexinit(struct kex *k, struct buf *payload, int *reason)
+{
+	*reason = SSH_DISCONNECT_KEY_EXCHANGE_FAILED;
+	if (k->got_kexinit) {
+		log_info("kex: unexpected second KEXINIT");
+		*reason = SSH_DISCONNECT_PROTOCOL_ERROR;
+		return -1;
+	}
+	buf_reset(&k->i_c);
+	if (buf_put(&k->i_c, buf_rptr(payload), buf_avail(payload)) != BUF_OK)
+		return -1;
+	struct buf b;
+	buf_view(&b, buf_rptr(payload), buf_avail(payload));
+	uint8_t type, cookie[16];
+	const uint8_t *l[10];
+	size_t n[10];
+	int follows;
+	uint32_t reserved;
+	if (buf_get_u8(&b, &type) || buf_get(&b, cookie, 16))
+		goto bad;
+	for (int i = 0; i < 10; i++)
+		if (get_list(&b, &l[i], &n[i]))
+			goto bad;
+	if (buf_get_bool(&b, &follows) || buf_get_u32(&b, &reserved))
+		goto bad;
+	/* RFC 4253: the reserved field; trailing bytes are tolerated as OpenSSH does. */
+
+	if (!k->done_first) {
+		k->strict = kex_list_has(l[0], n[0], KEX_STRICT_C);
+		k->ext_info_c = kex_list_has(l[0], n[0], "ext-info-c");
+		if (k->strict && k->t->last_rx_seq != 0) {
+			log_info("kex: strict KEX violation: KEXINIT was not the first packet");
+			*reason = SSH_DISCONNECT_PROTOCOL_ERROR;
+			return -1;
+		}
+	}
+
+	char kexname[64], hk[64];
+	if (pick(l[0], n[0], k->prefs.kex, kexname, sizeof(kexname), "key exchange method"))
+		return -1;
+	k->method = kex_method_by_name(kexname, strlen(kexname));
+	if (!k->method)
+		return -1;
+	if (pick(l[1], n[1], HOSTKEY_ALGS, hk, sizeof(hk), "host key type"))
+		return -1;
+	if (pick(l[2], n[2], k->prefs.ciphers, k->cipher_c2s, sizeof(k->cipher_c2s), "cipher") ||
+	    pick(l[3], n[3], k->prefs.ciphers, k->cipher_s2c, sizeof(k->cipher_s2c), "cipher"))
+		return -1;
+	const struct cipher_info *cc = cipher_by_name(k->cipher_c2s), *cs = cipher_by_name(k->cipher_s2c);
+	if (!cc || !cs)
+		return -1;
+	k->mac_c2s[0] = k->mac_s2c[0] = 0;
+	if (!cc->aead && pick(l[4], n[4], k->prefs.macs, k->mac_c2s, sizeof(k->mac_c2s), "MAC"))
+		return -1;
+	if (!cs->aead && pick(l[5], n[5], k->prefs.macs, k->mac_s2c, sizeof(k->mac_s2c), "MAC"))
+		return -1;
+	if (pick(l[6], n[6], k->prefs.compression, k->comp_c2s, sizeof(k->comp_c2s), "compression") ||
+	    pick(l[7], n[7], k->prefs.compression, k->comp_s2c, sizeof(k->comp_s2c), "compression"))
+		return -1;
+	if (follows) {
+		char g1[64], g2[64];
+		first_name(l[0], n[0], g1, sizeof(g1));
+		first_name(l[1], n[1], g2, sizeof(g2));
+		if (strcmp(g1, kexname) != 0 || strcmp(g2, hk) != 0) {
+			log_debug("kex: client guessed wrong (%s/%s), ignoring its first kex packet", g1, g2);
+			k->ignore_next = 1;
+		}
+	}
+	k->got_kexinit = 1;
+	k->expect_init = 1;
+	log_debug("kex: %s, host key %s, c2s %s %s %s, s2c %s %s %s%s", kexname, hk, k->cipher_c2s,
+		  k->mac_c2s[0] ? k->mac_c2s : "<implicit>", k->comp_c2s, k->cipher_s2c,
+		  k->mac_s2c[0] ? k->mac_s2c : "<implicit>", k->comp_s2c, k->strict ? ", strict" : "");
+	if (!k->sent_kexinit && kex_start(k) != 0)
+		return -1;
+	return 1;
+bad:
+	log_info("kex: malformed KEXINIT");
+	*reason = SSH_DISCONNECT_PROTOCOL_ERROR;
+	return -1;
+}
+
+int kex_derive(enum hash_alg h, const struct buf *k_enc, const uint8_t *hash, size_t hlen, char letter,
+	       const uint8_t *session_id, size_t sid_len, uint8_t *out, size_t need)
+{
+	size_t hl = hash_len(h);
+	uint8_t block[64];
+	struct buf acc;
+	int r = -1;
+	if (hl > sizeof(block))
+		return -1;
+	buf_init(&acc, 4096);
+	struct hash_ctx c;
+	hash_init(&c, h);
+	hash_update(&c, buf_rptr(k_enc), buf_avail(k_enc));
+	hash_update(&c, hash, hlen);
+	uint8_t l = (uint8_t)letter;
+	hash_update(&c, &l, 1);
+	hash_update(&c, session_id, sid_len);
+	hash_final(&c, block);
+	if (buf_put(&acc, block, hl))
+		goto out;
+	while (buf_avail(&acc) < need) {
+		hash_init(&c, h);
+		hash_update(&c, buf_rptr(k_enc), buf_avail(k_enc));
+		hash_update(&c, hash, hlen);
+		hash_update(&c, buf_rptr(&acc), buf_avail(&acc));
+		hash_final(&c, block);
+		if (buf_put(&acc, block, hl))
+			goto out;
+	}
+	if (need)
+		memcpy(out, buf_rptr(&acc), need);
+	r = 0;
+out:
+	secure_zero(block, sizeof(block));
+	buf_free(&acc);
+	return r;
+}
+
+static int make_keys(struct kex *k, const struct buf *kenc, const uint8_t *h, size_t hl, int tx)
+{
+	const char *cname = tx ? k->cipher_s2c : k->cipher_c2s;
+	const char *mname = tx ? k->mac_s2c : k->mac_c2s;
+	const char *comp = tx ? k->comp_s2c : k->comp_c2s;
+	const struct cipher_info *ci = cipher_by_name(cname);
+	const struct mac_info *mi = mname[0] ? mac_by_name(mname) : NULL;
+	if (!ci || (!ci->aead && !mi))
+		return -1;
+	uint8_t iv[64], key[128], mkey[128];
+	int r = -1;
+	enum hash_alg ha = k->method->hash;
+	if (ci->iv_len > sizeof(iv) || ci->key_len > sizeof(key) || (mi && mi->key_len > sizeof(mkey)))
+		return -1;
+	if (kex_derive(ha, kenc, h, hl, tx ? 'B' : 'A', k->session_id, k->session_id_len, iv, ci->iv_len) ||
+	    kex_derive(ha, kenc, h, hl, tx ? 'D' : 'C', k->session_id, k->session_id_len, key, ci->key_len) ||
+	    (mi && kex_derive(ha, kenc, h, hl, tx ? 'F' : 'E', k->session_id, k->session_id_len, mkey, mi->key_len)))
+		goto out;
+	struct transport_keys tk;
+	memset(&tk, 0, sizeof(tk));
+	tk.ctx = cipher_ctx_new(ci, key, iv, ci->aead ? NULL : mi, mi ? mkey : NULL);
+	if (!tk.ctx)
+		goto out;
+	tk.aad = ci->aead || (mi && mi->etm);
+	tk.block = ci->block_len < 8 ? 8 : ci->block_len;
+	tk.zlib_delayed = strcmp(comp, "zlib@openssh.com") == 0;
+	transport_set_next_keys(k->t, tx, &tk);
+	r = 0;
+out:
+	secure_zero(iv, sizeof(iv));
+	secure_zero(key, sizeof(key));
+	secure_zero(mkey, sizeof(mkey));
+	return r;
+}
+
+static int send_ext_info(struct kex *k)
+{
+	struct buf b;
+	buf_init(&b, 4096);
+	int r = buf_put_u8(&b, SSH_MSG_EXT_INFO);
+	r = r ? r : buf_put_u32(&b, 1);
+	r = r ? r : buf_put_cstring(&b, "server-sig-algs");
+	r = r ? r : buf_put_cstring(&b, SERVER_SIG_ALGS);
+	if (!r)
+		r = transport_send_now(k->t, buf_rptr(&b), buf_avail(&b));
+	buf_free(&b);
+	return r;
+}
+
+static int handle_ecdh_init(struct kex *k, struct buf *payload, int *reason)
+{
+	*reason = SSH_DISCONNECT_KEY_EXCHANGE_FAILED;
+	struct buf b, qs, kenc, hb, hkblob, sig, reply;
+	const uint8_t *qc;
+	size_t qcl;
+	uint8_t type, h[64];
+	int r = -1;
+	buf_view(&b, buf_rptr(payload), buf_avail(payload));
+	if (buf_get_u8(&b, &type) || buf_get_string_view(&b, &qc, &qcl, 4096) || buf_avail(&b) != 0) {
+		log_info("kex: malformed KEX_ECDH_INIT");
+		*reason = SSH_DISCONNECT_PROTOCOL_ERROR;
+		return -1;
+	}
+	buf_init(&qs, 4096);
+	buf_init(&kenc, 4096);
+	buf_init(&hb, 256 * 1024);
+	buf_init(&hkblob, 4096);
+	buf_init(&sig, 4096);
+	buf_init(&reply, 16384);
+	if (k->method->server_reply(qc, qcl, &qs, &kenc) != 0) {
+		log_info("kex: bad client public value");
+		goto out;
+	}
+	if (hostkey_pub_blob(k->hostkey, &hkblob) != 0)
+		goto out;
+	int e = buf_put_cstring(&hb, k->t->peer_version);
+	e = e ? e : buf_put_cstring(&hb, k->t->our_version);
+	e = e ? e : buf_put_buf(&hb, &k->i_c);
+	e = e ? e : buf_put_buf(&hb, &k->i_s);
+	e = e ? e : buf_put_buf(&hb, &hkblob);
+	e = e ? e : buf_put_string(&hb, qc, qcl);
+	e = e ? e : buf_put_buf(&hb, &qs);
+	e = e ? e : buf_put(&hb, buf_rptr(&kenc), buf_avail(&kenc));
+	if (e)
+		goto out;
+	size_t hl = hash_len(k->method->hash);
+	hash_once(k->method->hash, buf_rptr(&hb), buf_avail(&hb), h);
+	if (!k->done_first) {
+		memcpy(k->session_id, h, hl);
+		k->session_id_len = hl;
+	}
+	if (hostkey_sign(k->hostkey, h, hl, &sig) != 0) {
+		log_error("kex: host key signature failed");
+		goto out;
+	}
+	e = buf_put_u8(&reply, SSH_MSG_KEX_ECDH_REPLY);
+	e = e ? e : buf_put_buf(&reply, &hkblob);
+	e = e ? e : buf_put_buf(&reply, &qs);
+	e = e ? e : buf_put_buf(&reply, &sig);
+	if (e)
+		goto out;
+	if (make_keys(k, &kenc, h, hl, 0) || make_keys(k, &kenc, h, hl, 1)) {
+		log_error("kex: key setup failed");
+		goto out;
+	}
+	if (transport_send_now(k->t, buf_rptr(&reply), buf_avail(&reply)))
+		goto out;
+	uint8_t nk = SSH_MSG_NEWKEYS;
+	if (transport_send_now(k->t, &nk, 1) || transport_activate_tx(k->t, k->strict))
+		goto out;
+	k->sent_newkeys = 1;
+	k->expect_init = 0;
+	if (!k->done_first && k->ext_info_c && send_ext_info(k))
+		goto out;
+	r = 1;
+out:
+	secure_zero(h, sizeof(h));
+	buf_free(&qs);
+	buf_free(&kenc);
+	buf_free(&hb);
+	buf_free(&hkblob);
+	buf_free(&sig);
+	buf_free(&reply);
+	return r;
+}
+
+static int handle_newkeys(struct kex *k, struct buf *payload, int *reason)
+{
+	*reason = SSH_DISCONNECT_PROTOCOL_ERROR;
+	if (!k->sent_newkeys || buf_avail(payload) != 1) {
+		log_info("kex: unexpected NEWKEYS");
+		return -1;
+	}
+	if (transport_activate_rx(k->t, k->strict) != 0)
+		return -1;
+	k->got_newkeys = 1;
+	k->rounds++;
+	int first = !k->done_first;
+	k->done_first = 1;
+	k->sent_kexinit = k->got_kexinit = k->sent_newkeys = k->got_newkeys = 0;
+	k->ignore_next = 0;
+	log_debug("kex: round %u done (%s)", k->rounds, k->method->name);
+	if (first)
+		log_debug("kex: strict mode %s", k->strict ? "on" : "off");
+	if (kex_done_hook)
+		kex_done_hook(k->method->name);
+	if (transport_kex_finished(k->t) != 0)
+		return -1;
+	return 1;
+}
+
+int kex_filter(struct kex *k, uint8_t type, struct buf *payload, int *reason)
+{
+	*reason = SSH_DISCONNECT_PROTOCOL_ERROR;
+	int is_kex = type >= 20 && type <= 49;
+	if (!k->done_first && !is_kex) {
+		if (k->strict || type > SSH_MSG_DEBUG || !k->got_kexinit) {
+			/* Before the client's KEXINIT we cannot know whether it is
+			 * strict; OpenSSH clients send KEXINIT first. Transport
+			 * generic messages are still allowed for non-strict peers. */
+			if (k->strict || type > SSH_MSG_DEBUG) {
+				log_info("kex: unexpected message type %u during initial key exchange", type);
+				return -1;
+			}
+		}
+		return 0;
+	}
+	if (!is_kex) {
+		if (k->got_kexinit && type > SSH_MSG_DEBUG) {
+			log_info("kex: message type %u during key exchange", type);
+			return -1;
+		}
+		return 0;
+	}
+	if (k->ignore_next && type >= 30 && type <= 49) {
+		k->ignore_next = 0;
+		return 1;
+	}
+	switch (type) {
+	case SSH_MSG_KEXINIT:
+		return handle_kexinit(k, payload, reason);
+	case SSH_MSG_KEX_ECDH_INIT:
+		if (!k->expect_init) {
+			log_info("kex: unexpected KEX_ECDH_INIT");
+			return -1;
+		}
+		return handle_ecdh_init(k, payload, reason);
+	case SSH_MSG_NEWKEYS:
+		return handle_newkeys(k, payload, reason);
+	default:
+		log_info("kex: unexpected kex message type %u", type);
+		return -1;
+	}
+}

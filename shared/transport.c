@@ -1,0 +1,526 @@
+/* transport: SSH binary packet protocol. See transport.h. */
+#include "transport.h"
+
+#include <errno.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cipher.h"
+#include "config.h"
+#include "crypto.h"
+#include "log.h"
+#include "util.h"
+
+#if CONFIG_ZLIB
+#include <zlib.h>
+#endif
+
+#define IN_MAX (TRANSPORT_MAX_PACKET * 2u + 4096u)
+#define DEFAULT_REKEY_BYTES (1ull << 30)
+
+void transport_init(struct transport *t, int fd)
+{
+	memset(t, 0, sizeof(*t));
+	t->fd = fd;
+	buf_init(&t->in, IN_MAX);
+	buf_init(&t->out, BUF_MAX_SIZE);
+	buf_init(&t->pkt, TRANSPORT_MAX_PACKET + 256);
+	buf_init(&t->queue, BUF_MAX_SIZE);
+	t->rx.block = t->tx.block = 8;
+	snprintf(t->our_version, sizeof(t->our_version), "%s", SSHBOX_VERSION_STRING);
+	t->keys_since_ms = monotonic_ms();
+}
+
+static void dir_free(struct transport_dir *d)
+{
+	if (d->ctx)
+		cipher_ctx_free(d->ctx);
+	d->ctx = NULL;
+	free(d->z);
+	d->z = NULL;
+}
+
+void transport_free(struct transport *t)
+{
+#if CONFIG_ZLIB
+	if (t->rx.z)
+		inflateEnd(t->rx.z);
+	if (t->tx.z)
+		deflateEnd(t->tx.z);
+#endif
+	dir_free(&t->rx);
+	dir_free(&t->tx);
+	if (t->rx_next.ctx)
+		cipher_ctx_free(t->rx_next.ctx);
+	if (t->tx_next.ctx)
+		cipher_ctx_free(t->tx_next.ctx);
+	buf_free(&t->in);
+	buf_free(&t->out);
+	buf_free(&t->pkt);
+	buf_free(&t->queue);
+}
+
+int transport_send_version(struct transport *t)
+{
+	int r = buf_put(&t->out, t->our_version, strlen(t->our_version));
+	return r ? r : buf_put(&t->out, "\r\n", 2);
+}
+
+long transport_read_fd(struct transport *t)
+{
+	size_t room = t->in.max - buf_avail(&t->in);
+	if (room == 0)
+		return -2;
+	if (room > 65536)
+		room = 65536;
+	buf_compact(&t->in);
+	uint8_t *p;
+	if (buf_reserve(&t->in, room, &p) != BUF_OK)
+		return -2;
+	ssize_t n;
+	do
+		n = read(t->fd, p, room);
+	while (n < 0 && errno == EINTR);
+	buf_consume_end(&t->in, room - (n > 0 ? (size_t)n : 0));
+	if (n < 0)
+		return (errno == EAGAIN || errno == EWOULDBLOCK) ? -2 : -1;
+	return (long)n;
+}
+
+int transport_flush(struct transport *t)
+{
+	while (buf_avail(&t->out) > 0) {
+		ssize_t n = write(t->fd, buf_rptr(&t->out), buf_avail(&t->out));
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			if (errno == EAGAIN || errno == EWOULDBLOCK)
+				return 0;
+			return -1;
+		}
+		buf_consume(&t->out, (size_t)n);
+	}
+	return 0;
+}
+
+void transport_flush_blocking(struct transport *t, int timeout_ms)
+{
+	uint64_t end = monotonic_ms() + (uint64_t)timeout_ms;
+	while (buf_avail(&t->out) > 0) {
+		if (transport_flush(t) < 0)
+			return;
+		if (buf_avail(&t->out) == 0)
+			return;
+		uint64_t now = monotonic_ms();
+		if (now >= end)
+			return;
+		struct pollfd pfd = {.fd = t->fd, .events = POLLOUT};
+		if (poll(&pfd, 1, (int)(end - now)) < 0 && errno != EINTR)
+			return;
+	}
+}
+
+/* The client's identification line: "SSH-2.0-softwareversion SP comments"
+ * CR LF, at most 255 bytes including CR LF (RFC 4253 s4.2). A server must
+ * not see other lines first from a client, so anything else is refused. */
+int transport_read_version(struct transport *t)
+{
+	const uint8_t *p = buf_rptr(&t->in);
+	size_t n = buf_avail(&t->in);
+	size_t i;
+	for (i = 0; i < n && i < 255; i++) {
+		if (p[i] == '\n')
+			break;
+	}
+	if (i == n && n < 255)
+		return 0;
+	if (i >= 255 || i == n) {
+		log_info("bad protocol identification: line too long");
+		return -1;
+	}
+	size_t l = i;
+	if (l > 0 && p[l - 1] == '\r')
+		l--;
+	if (l >= sizeof(t->peer_version))
+		l = sizeof(t->peer_version) - 1;
+	for (size_t k = 0; k < l; k++) {
+		uint8_t c = p[k];
+		if (c < 0x20 || c > 0x7e) {
+			log_info("bad protocol identification: control characters");
+			return -1;
+		}
+	}
+	memcpy(t->peer_version, p, l);
+	t->peer_version[l] = 0;
+	buf_consume(&t->in, i + 1);
+	if (strncmp(t->peer_version, "SSH-2.0-", 8) != 0 && strncmp(t->peer_version, "SSH-1.99-", 9) != 0) {
+		log_info("bad protocol identification '%s'", t->peer_version);
+		return -2;
+	}
+	t->version_done = 1;
+	return 1;
+}
+
+#if CONFIG_ZLIB
+static int z_compress(struct transport_dir *d, const uint8_t *in, size_t len, struct buf *out)
+{
+	z_stream *z = d->z;
+	z->next_in = (Bytef *)(uintptr_t)in;
+	z->avail_in = (uInt)len;
+	do {
+		uint8_t *p;
+		if (buf_reserve(out, 4096, &p) != BUF_OK)
+			return -1;
+		z->next_out = p;
+		z->avail_out = 4096;
+		int r = deflate(z, Z_PARTIAL_FLUSH);
+		if (r != Z_OK && r != Z_BUF_ERROR)
+			return -1;
+		buf_consume_end(out, z->avail_out);
+	} while (z->avail_out == 0);
+	return 0;
+}
+
+static int z_decompress(struct transport_dir *d, const uint8_t *in, size_t len, struct buf *out)
+{
+	z_stream *z = d->z;
+	z->next_in = (Bytef *)(uintptr_t)in;
+	z->avail_in = (uInt)len;
+	for (;;) {
+		uint8_t *p;
+		if (buf_avail(out) > TRANSPORT_MAX_PAYLOAD)
+			return -1;
+		if (buf_reserve(out, 4096, &p) != BUF_OK)
+			return -1;
+		z->next_out = p;
+		z->avail_out = 4096;
+		int r = inflate(z, Z_SYNC_FLUSH);
+		buf_consume_end(out, z->avail_out);
+		if (r == Z_BUF_ERROR && z->avail_in == 0)
+			return 0;
+		if (r != Z_OK)
+			return -1;
+		if (z->avail_out != 0 && z->avail_in == 0)
+			return 0;
+	}
+}
+#endif
+
+int transport_next_packet(struct transport *t, struct buf *payload, uint8_t *type, int *reason)
+{
+	struct transport_dir *d = &t->rx;
+	*reason = SSH_DISCONNECT_PROTOCOL_ERROR;
+	if (!t->rx_have_len) {
+		size_t fl = d->ctx ? cipher_first_len(d->ctx) : 4;
+		uint8_t plain[64];
+		if (fl > sizeof(plain) || fl < 4)
+			return -1;
+		if (buf_avail(&t->in) < fl)
+			return 0;
+		uint32_t len;
+		if (d->ctx) {
+			if (cipher_decrypt_length(d->ctx, d->seq, buf_rptr(&t->in), plain, &len) != 0) {
+				log_info("packet length could not be decrypted");
+				return -1;
+			}
+		} else {
+			len = load_be32(buf_rptr(&t->in));
+		}
+		secure_zero(plain, sizeof(plain));
+		if (len < 5 || len > TRANSPORT_MAX_PACKET) {
+			log_info("bad packet length %u", len);
+			return -1;
+		}
+		size_t align = d->aad ? len : (size_t)len + 4;
+		if (align % d->block != 0) {
+			log_info("packet length %u not a multiple of block size %zu", len, d->block);
+			return -1;
+		}
+		t->rx_len = len;
+		t->rx_have_len = 1;
+	}
+	size_t trailer = d->ctx ? cipher_trailer_len(d->ctx) : 0;
+	size_t total = 4 + (size_t)t->rx_len + trailer;
+	if (buf_avail(&t->in) < total)
+		return 0;
+	buf_reset(&t->pkt);
+	if (buf_put(&t->pkt, buf_rptr(&t->in), total) != BUF_OK)
+		return -1;
+	buf_consume(&t->in, total);
+	t->rx_have_len = 0;
+	if (d->ctx) {
+		int r = cipher_open(d->ctx, d->seq, &t->pkt);
+		if (r != 0) {
+			*reason = SSH_DISCONNECT_MAC_ERROR;
+			log_info("%s on input", r == CIPHER_ERR_MAC ? "corrupted MAC" : "packet decryption failed");
+			return -1;
+		}
+	}
+	uint32_t plen;
+	uint8_t padlen;
+	if (buf_get_u32(&t->pkt, &plen) || buf_get_u8(&t->pkt, &padlen) || plen != t->rx_len) {
+		log_info("packet framing mismatch");
+		return -1;
+	}
+	if (padlen < 4 || (uint32_t)padlen + 1 >= plen) {
+		log_info("bad padding length %u (packet %u)", padlen, plen);
+		return -1;
+	}
+	if (buf_consume_end(&t->pkt, padlen) != BUF_OK)
+		return -1;
+	t->last_rx_seq = d->seq;
+	d->seq++;
+	d->bytes += total;
+	d->packets++;
+#if CONFIG_ZLIB
+	if (d->compress) {
+		static struct buf zbuf;
+		if (!zbuf.max)
+			buf_init(&zbuf, TRANSPORT_MAX_PAYLOAD + 8192);
+		buf_reset(&zbuf);
+		if (z_decompress(d, buf_rptr(&t->pkt), buf_avail(&t->pkt), &zbuf) != 0) {
+			log_info("decompression failed");
+			return -1;
+		}
+		buf_reset(&t->pkt);
+		if (buf_put(&t->pkt, buf_rptr(&zbuf), buf_avail(&zbuf)) != BUF_OK)
+			return -1;
+	}
+#endif
+	if (buf_avail(&t->pkt) < 1) {
+		log_info("empty packet");
+		return -1;
+	}
+	buf_view(payload, buf_rptr(&t->pkt), buf_avail(&t->pkt));
+	*type = buf_rptr(&t->pkt)[0];
+	return 1;
+}
+
+static struct buf seal_scratch;
+#if CONFIG_ZLIB
+static struct buf zout_scratch;
+#endif
+
+int transport_send_now(struct transport *t, const uint8_t *payload, size_t len)
+{
+	struct transport_dir *d = &t->tx;
+	if (t->dead)
+		return -1;
+	if (len == 0 || len > TRANSPORT_MAX_PAYLOAD)
+		return -1;
+#if CONFIG_ZLIB
+	if (d->compress) {
+		if (!zout_scratch.max)
+			buf_init(&zout_scratch, TRANSPORT_MAX_PAYLOAD + 8192);
+		buf_reset(&zout_scratch);
+		if (z_compress(d, payload, len, &zout_scratch) != 0)
+			return -1;
+		payload = buf_rptr(&zout_scratch);
+		len = buf_avail(&zout_scratch);
+	}
+#endif
+	size_t block = d->block;
+	size_t body = 1 + len + (d->aad ? 0 : 4);
+	size_t pad = block - (body % block);
+	if (pad < 4)
+		pad += block;
+	size_t plen = 1 + len + pad;
+	if (!seal_scratch.max)
+		buf_init(&seal_scratch, TRANSPORT_MAX_PACKET + 1024);
+	buf_reset(&seal_scratch);
+	uint8_t *padp;
+	int r = buf_put_u32(&seal_scratch, (uint32_t)plen);
+	if (!r)
+		r = buf_put_u8(&seal_scratch, (uint8_t)pad);
+	if (!r)
+		r = buf_put(&seal_scratch, payload, len);
+	if (!r)
+		r = buf_reserve(&seal_scratch, pad, &padp);
+	if (r)
+		return -1;
+	crypto_random(padp, pad);
+	if (d->ctx) {
+		if (cipher_seal(d->ctx, d->seq, &seal_scratch) != 0) {
+			log_error("cipher_seal failed");
+			return -1;
+		}
+	}
+	if (buf_put(&t->out, buf_rptr(&seal_scratch), buf_avail(&seal_scratch)) != BUF_OK) {
+		log_error("output buffer overflow");
+		return -1;
+	}
+	d->bytes += buf_avail(&seal_scratch);
+	d->packets++;
+	d->seq++;
+	buf_reset(&seal_scratch);
+	return 0;
+}
+
+static int bypasses_kex_queue(uint8_t type)
+{
+	return (type >= 1 && type <= 4) || (type >= 20 && type <= 49);
+}
+
+int transport_send(struct transport *t, const struct buf *payload)
+{
+	size_t len = buf_avail(payload);
+	if (len == 0)
+		return -1;
+	uint8_t type = buf_rptr(payload)[0];
+	if (t->kex_active && !bypasses_kex_queue(type)) {
+		if (len > TRANSPORT_MAX_PAYLOAD)
+			return -1;
+		int r = buf_put_u32(&t->queue, (uint32_t)len);
+		return r ? r : buf_put(&t->queue, buf_rptr(payload), len);
+	}
+	return transport_send_now(t, buf_rptr(payload), len);
+}
+
+void transport_set_next_keys(struct transport *t, int dir_tx, const struct transport_keys *k)
+{
+	struct transport_keys *n = dir_tx ? &t->tx_next : &t->rx_next;
+	if (n->ctx)
+		cipher_ctx_free(n->ctx);
+	*n = *k;
+	if (dir_tx)
+		t->tx_next_ready = 1;
+	else
+		t->rx_next_ready = 1;
+}
+
+#if CONFIG_ZLIB
+static int dir_start_zlib(struct transport_dir *d, int tx)
+{
+	if (d->z)
+		return 0;
+	z_stream *z = calloc(1, sizeof(*z));
+	if (!z)
+		return -1;
+	int r = tx ? deflateInit(z, Z_DEFAULT_COMPRESSION) : inflateInit(z);
+	if (r != Z_OK) {
+		free(z);
+		return -1;
+	}
+	d->z = z;
+	d->compress = 1;
+	return 0;
+}
+#endif
+
+static int activate(struct transport *t, struct transport_dir *d, struct transport_keys *n, int *ready, int strict)
+{
+	if (!*ready)
+		return -1;
+	if (d->ctx)
+		cipher_ctx_free(d->ctx);
+	d->ctx = n->ctx;
+	d->aad = n->aad;
+	d->block = n->block ? n->block : 8;
+	d->bytes = 0;
+	d->packets = 0;
+	if (strict)
+		d->seq = 0;
+	n->ctx = NULL;
+	*ready = 0;
+	(void)t;
+	return 0;
+}
+
+int transport_activate_tx(struct transport *t, int strict)
+{
+	int z = t->tx_next.zlib_delayed;
+	int r = activate(t, &t->tx, &t->tx_next, &t->tx_next_ready, strict);
+	t->tx.zlib_neg = z;
+#if CONFIG_ZLIB
+	if (!r && z && t->auth_done)
+		r = dir_start_zlib(&t->tx, 1);
+#else
+	(void)z;
+#endif
+	t->keys_since_ms = monotonic_ms();
+	return r;
+}
+
+int transport_activate_rx(struct transport *t, int strict)
+{
+	int z = t->rx_next.zlib_delayed;
+	int r = activate(t, &t->rx, &t->rx_next, &t->rx_next_ready, strict);
+	t->rx.zlib_neg = z;
+#if CONFIG_ZLIB
+	if (!r && z && t->auth_done)
+		r = dir_start_zlib(&t->rx, 0);
+#else
+	(void)z;
+#endif
+	return r;
+}
+
+/* After USERAUTH_SUCCESS both directions start compressing when
+ * zlib@openssh.com was negotiated (the client starts after receiving it). */
+int transport_enable_delayed_compression(struct transport *t)
+{
+	t->auth_done = 1;
+#if CONFIG_ZLIB
+	if (t->tx.zlib_neg && dir_start_zlib(&t->tx, 1) != 0)
+		return -1;
+	if (t->rx.zlib_neg && dir_start_zlib(&t->rx, 0) != 0)
+		return -1;
+#endif
+	return 0;
+}
+
+int transport_kex_finished(struct transport *t)
+{
+	t->kex_active = 0;
+	t->rekey_wanted = 0;
+	t->keys_since_ms = monotonic_ms();
+	while (buf_avail(&t->queue) > 0) {
+		uint32_t len;
+		const uint8_t *p;
+		if (buf_get_u32(&t->queue, &len) != BUF_OK || buf_avail(&t->queue) < len)
+			return -1;
+		p = buf_rptr(&t->queue);
+		int r = transport_send_now(t, p, len);
+		buf_consume(&t->queue, len);
+		if (r)
+			return r;
+	}
+	buf_reset(&t->queue);
+	return 0;
+}
+
+void transport_disconnect(struct transport *t, uint32_t reason, const char *msg)
+{
+	if (t->dead)
+		return;
+	struct buf b;
+	buf_init(&b, 1024);
+	if (!buf_put_u8(&b, SSH_MSG_DISCONNECT) && !buf_put_u32(&b, reason) && !buf_put_cstring(&b, msg) &&
+	    !buf_put_cstring(&b, ""))
+		transport_send_now(t, buf_rptr(&b), buf_avail(&b));
+	buf_free(&b);
+	t->dead = 1;
+}
+
+int transport_rekey_due(const struct transport *t)
+{
+	if (t->kex_active || t->dead)
+		return 0;
+	uint64_t lim = t->rekey_bytes ? t->rekey_bytes : DEFAULT_REKEY_BYTES;
+	if (t->rx.bytes >= lim || t->tx.bytes >= lim)
+		return 1;
+	/* sequence numbers must not wrap under one set of keys */
+	if (t->rx.packets >= (1ull << 31) || t->tx.packets >= (1ull << 31))
+		return 1;
+	if (t->rekey_interval && monotonic_ms() - t->keys_since_ms >= t->rekey_interval)
+		return 1;
+	return 0;
+}
+
+int transport_can_send_bulk(const struct transport *t)
+{
+	return !t->kex_active && !t->dead && buf_avail(&t->out) < TRANSPORT_OUT_HIGH_WATER;
+}
