@@ -1,0 +1,474 @@
+#include "profile.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/time.h>
+#include <time.h>
+#include <ucontext.h>
+#include <unistd.h>
+
+#include "buf.h"
+#include "config.h"
+#if CONFIG_ZLIB
+#include <zlib.h>
+#endif
+
+/* ---------------- sampling ---------------- */
+
+static struct profile_sample *samples;
+static uint32_t nsamples;     /* claimed slots (may exceed the max: dropped) */
+static int in_handler;        /* handlers currently writing */
+static int running;
+static uintptr_t stack_lo, stack_hi;
+static struct sigaction old_act;
+static int64_t start_ns;
+
+static int64_t realtime_ns(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+static void on_sigprof(int sig, siginfo_t *si, void *ctx)
+{
+	(void)sig;
+	(void)si;
+	if (!__atomic_load_n(&running, __ATOMIC_ACQUIRE))
+		return;
+	__atomic_fetch_add(&in_handler, 1, __ATOMIC_ACQ_REL);
+	uint32_t i = __atomic_fetch_add(&nsamples, 1, __ATOMIC_ACQ_REL);
+	if (i < PROFILE_MAX_SAMPLES && samples) {
+		struct profile_sample *s = &samples[i];
+		uintptr_t pc = 0, fp = 0;
+		const ucontext_t *uc = ctx;
+#if defined(__x86_64__)
+		pc = (uintptr_t)uc->uc_mcontext.gregs[REG_RIP];
+		fp = (uintptr_t)uc->uc_mcontext.gregs[REG_RBP];
+#elif defined(__aarch64__)
+		pc = (uintptr_t)uc->uc_mcontext.pc;
+		fp = (uintptr_t)uc->uc_mcontext.regs[29];
+#else
+		(void)uc;
+#endif
+		uint32_t d = 0;
+		s->pc[d++] = pc;
+		/* Frame record: [fp] = caller's fp, [fp + word] = return address. */
+		while (d < PROFILE_MAX_DEPTH && fp >= stack_lo && fp <= stack_hi - 2 * sizeof(uintptr_t) &&
+		       (fp & (sizeof(uintptr_t) - 1)) == 0) {
+			const uintptr_t *frame = (const uintptr_t *)fp;
+			uintptr_t next = frame[0], ret = frame[1];
+			if (ret < 4096)
+				break;
+			s->pc[d++] = ret;
+			if (next <= fp)
+				break;
+			fp = next;
+		}
+		s->depth = d;
+	}
+	__atomic_fetch_sub(&in_handler, 1, __ATOMIC_ACQ_REL);
+}
+
+/* Bounds of the main thread's stack from /proc/self/maps. */
+static void find_stack(void)
+{
+	stack_lo = stack_hi = 0;
+	int fd = open("/proc/self/maps", O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return;
+	static char text[1 << 16];
+	size_t len = 0;
+	for (;;) {
+		ssize_t r = read(fd, text + len, sizeof(text) - 1 - len);
+		if (r <= 0)
+			break;
+		len += (size_t)r;
+		if (len == sizeof(text) - 1)
+			break;
+	}
+	close(fd);
+	text[len] = 0;
+	char *line = text;
+	while (line && *line) {
+		char *nl = strchr(line, '\n');
+		if (nl)
+			*nl = 0;
+		if (strstr(line, "[stack]")) {
+			unsigned long lo, hi;
+			if (sscanf(line, "%lx-%lx", &lo, &hi) == 2) {
+				stack_lo = lo;
+				stack_hi = hi;
+			}
+			break;
+		}
+		line = nl ? nl + 1 : NULL;
+	}
+}
+
+int profile_running(void) { return __atomic_load_n(&running, __ATOMIC_ACQUIRE); }
+
+int profile_start(void)
+{
+	if (__atomic_load_n(&running, __ATOMIC_ACQUIRE) || samples) {
+		errno = EBUSY;
+		return -1;
+	}
+	void *p = mmap(NULL, sizeof(struct profile_sample) * PROFILE_MAX_SAMPLES, PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (p == MAP_FAILED)
+		return -1;
+	samples = p;
+	find_stack();
+	__atomic_store_n(&nsamples, 0, __ATOMIC_RELEASE);
+	struct sigaction sa;
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_sigaction = on_sigprof;
+	sa.sa_flags = SA_SIGINFO | SA_RESTART;
+	sigemptyset(&sa.sa_mask);
+	if (sigaction(SIGPROF, &sa, &old_act) != 0) {
+		munmap(samples, sizeof(struct profile_sample) * PROFILE_MAX_SAMPLES);
+		samples = NULL;
+		return -1;
+	}
+	start_ns = realtime_ns();
+	__atomic_store_n(&running, 1, __ATOMIC_RELEASE);
+	struct itimerval it;
+	memset(&it, 0, sizeof(it));
+	it.it_interval.tv_usec = 1000000 / PROFILE_HZ;
+	it.it_value = it.it_interval;
+	if (setitimer(ITIMER_PROF, &it, NULL) != 0) {
+		int e = errno;
+		__atomic_store_n(&running, 0, __ATOMIC_RELEASE);
+		sigaction(SIGPROF, &old_act, NULL);
+		munmap(samples, sizeof(struct profile_sample) * PROFILE_MAX_SAMPLES);
+		samples = NULL;
+		errno = e;
+		return -1;
+	}
+	return 0;
+}
+
+int profile_stop(struct buf *out)
+{
+	if (!samples)
+		return BUF_ERR_FORMAT;
+	struct itimerval it;
+	memset(&it, 0, sizeof(it));
+	setitimer(ITIMER_PROF, &it, NULL);
+	__atomic_store_n(&running, 0, __ATOMIC_RELEASE);
+	/* Let a handler that is still writing (on another thread) finish. */
+	for (int i = 0; i < 1000 && __atomic_load_n(&in_handler, __ATOMIC_ACQUIRE); i++) {
+		struct timespec ts = {0, 1000000};
+		nanosleep(&ts, NULL);
+	}
+	int64_t dur = realtime_ns() - start_ns;
+	uint32_t n = __atomic_load_n(&nsamples, __ATOMIC_ACQUIRE);
+	if (n > PROFILE_MAX_SAMPLES)
+		n = PROFILE_MAX_SAMPLES;
+	struct buf raw;
+	int r = buf_init(&raw, 32u << 20);
+	if (r == 0)
+		r = profile_encode(samples, n, NULL, 1000000000ull / PROFILE_HZ, start_ns, dur, &raw);
+	if (r == 0)
+		r = gzip_compress(buf_rptr(&raw), buf_avail(&raw), out);
+	buf_free(&raw);
+	/* Keep the handler installed but inert: a late SIGPROF must never
+	 * fall back to the default action (which terminates the process). */
+	munmap(samples, sizeof(struct profile_sample) * PROFILE_MAX_SAMPLES);
+	samples = NULL;
+	return r;
+}
+
+/* ---------------- protobuf writer ---------------- */
+
+static int pb_varint(struct buf *b, uint64_t v)
+{
+	uint8_t tmp[10];
+	size_t n = 0;
+	do {
+		uint8_t c = v & 0x7f;
+		v >>= 7;
+		tmp[n++] = c | (v ? 0x80 : 0);
+	} while (v);
+	return buf_put(b, tmp, n);
+}
+
+static int pb_key(struct buf *b, unsigned field, unsigned wire) { return pb_varint(b, ((uint64_t)field << 3) | wire); }
+
+/* A varint field; proto3 zero values are omitted. */
+static int pb_uint(struct buf *b, unsigned field, uint64_t v)
+{
+	if (v == 0)
+		return 0;
+	int r = pb_key(b, field, 0);
+	return r ? r : pb_varint(b, v);
+}
+
+static int pb_bytes(struct buf *b, unsigned field, const void *p, size_t n)
+{
+	int r = pb_key(b, field, 2);
+	if (r == 0)
+		r = pb_varint(b, n);
+	if (r == 0 && n)
+		r = buf_put(b, p, n);
+	return r;
+}
+
+static int pb_msg(struct buf *b, unsigned field, const struct buf *m)
+{
+	return pb_bytes(b, field, buf_rptr(m), buf_avail(m));
+}
+
+/* ---------------- encoding ---------------- */
+
+struct strtab {
+	const char *s[600];
+	size_t n;
+};
+
+static int64_t str_id(struct strtab *t, const char *s)
+{
+	for (size_t i = 0; i < t->n; i++)
+		if (strcmp(t->s[i], s) == 0)
+			return (int64_t)i;
+	if (t->n >= sizeof(t->s) / sizeof(t->s[0]))
+		return 0; /* "" */
+	t->s[t->n] = s;
+	return (int64_t)t->n++;
+}
+
+struct mapping {
+	uint64_t start, limit, offset;
+	char path[256];
+};
+
+#define MAX_MAPPINGS 256
+
+static size_t parse_maps(const char *text, struct mapping *m, size_t max)
+{
+	size_t n = 0;
+	const char *line = text;
+	while (line && *line && n < max) {
+		const char *nl = strchr(line, '\n');
+		size_t len = nl ? (size_t)(nl - line) : strlen(line);
+		char tmp[512];
+		if (len >= sizeof(tmp))
+			len = sizeof(tmp) - 1;
+		memcpy(tmp, line, len);
+		tmp[len] = 0;
+		unsigned long lo, hi, off;
+		char perms[8];
+		int pathpos = 0;
+		if (sscanf(tmp, "%lx-%lx %7s %lx %*s %*s %n", &lo, &hi, perms, &off, &pathpos) >= 4 &&
+		    perms[0] && perms[1] && perms[2] == 'x') {
+			m[n].start = lo;
+			m[n].limit = hi;
+			m[n].offset = off;
+			snprintf(m[n].path, sizeof(m[n].path), "%s", pathpos > 0 ? tmp + pathpos : "");
+			n++;
+		}
+		line = nl ? nl + 1 : NULL;
+	}
+	return n;
+}
+
+static int cmp_uptr(const void *a, const void *b)
+{
+	uintptr_t x = *(const uintptr_t *)a, y = *(const uintptr_t *)b;
+	return x < y ? -1 : x > y;
+}
+
+static char *read_self_maps(void)
+{
+	int fd = open("/proc/self/maps", O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return NULL;
+	size_t cap = 1 << 16, len = 0;
+	char *t = malloc(cap);
+	while (t) {
+		if (len + 1 >= cap) {
+			if (cap >= (1u << 22))
+				break;
+			char *nt = realloc(t, cap * 2);
+			if (!nt)
+				break;
+			t = nt;
+			cap *= 2;
+		}
+		ssize_t r = read(fd, t + len, cap - 1 - len);
+		if (r <= 0)
+			break;
+		len += (size_t)r;
+	}
+	close(fd);
+	if (t)
+		t[len] = 0;
+	return t;
+}
+
+/* The address pprof shows for a frame: the PC itself for the leaf, the
+ * call instruction (return address - 1) for callers. */
+static uintptr_t frame_addr(const struct profile_sample *s, uint32_t k) { return k == 0 ? s->pc[0] : s->pc[k] - 1; }
+
+int profile_encode(const struct profile_sample *s, size_t n, const char *maps_text, uint64_t period_ns,
+		   int64_t time_nanos, int64_t duration_nanos, struct buf *out)
+{
+	int r = 0;
+	char *own_maps = NULL;
+	if (!maps_text) {
+		own_maps = read_self_maps();
+		maps_text = own_maps ? own_maps : "";
+	}
+	struct mapping *maps = calloc(MAX_MAPPINGS, sizeof(*maps));
+	struct strtab *st = calloc(1, sizeof(*st));
+	size_t total = 0;
+	for (size_t i = 0; i < n; i++)
+		total += s[i].depth < PROFILE_MAX_DEPTH ? s[i].depth : PROFILE_MAX_DEPTH;
+	uintptr_t *addrs = malloc((total ? total : 1) * sizeof(uintptr_t));
+	struct buf m;
+	int m_ok = buf_init(&m, 1u << 20) == 0;
+	if (!maps || !st || !addrs || !m_ok) {
+		r = BUF_ERR_NOMEM;
+		goto out;
+	}
+	size_t nmaps = parse_maps(maps_text, maps, MAX_MAPPINGS);
+	str_id(st, "");
+	int64_t s_samples = str_id(st, "samples"), s_count = str_id(st, "count");
+	int64_t s_cpu = str_id(st, "cpu"), s_ns = str_id(st, "nanoseconds");
+	int64_t s_comment = str_id(st, "sshbox CPU profile (SIGPROF sampling, frame-pointer unwinding)");
+
+	/* Unique addresses -> location ids (index + 1 in the sorted array). */
+	size_t na = 0;
+	for (size_t i = 0; i < n; i++)
+		for (uint32_t k = 0; k < s[i].depth && k < PROFILE_MAX_DEPTH; k++)
+			addrs[na++] = frame_addr(&s[i], k);
+	qsort(addrs, na, sizeof(uintptr_t), cmp_uptr);
+	size_t nu = 0;
+	for (size_t i = 0; i < na; i++)
+		if (nu == 0 || addrs[nu - 1] != addrs[i])
+			addrs[nu++] = addrs[i];
+
+	/* sample_type = 1: [samples/count, cpu/nanoseconds] */
+	buf_reset(&m);
+	if ((r = pb_uint(&m, 1, (uint64_t)s_samples)) || (r = pb_uint(&m, 2, (uint64_t)s_count)) ||
+	    (r = pb_msg(out, 1, &m)))
+		goto out;
+	buf_reset(&m);
+	if ((r = pb_uint(&m, 1, (uint64_t)s_cpu)) || (r = pb_uint(&m, 2, (uint64_t)s_ns)) || (r = pb_msg(out, 1, &m)))
+		goto out;
+
+	/* sample = 2 */
+	for (size_t i = 0; i < n; i++) {
+		struct buf packed;
+		uint8_t pk[PROFILE_MAX_DEPTH * 10];
+		buf_reset(&m);
+		/* a writable fixed-size buf over a stack array */
+		packed.data = pk;
+		packed.cap = sizeof(pk);
+		packed.off = packed.len = 0;
+		packed.max = sizeof(pk);
+		packed.readonly = 0;
+		for (uint32_t k = 0; r == 0 && k < s[i].depth && k < PROFILE_MAX_DEPTH; k++) {
+			uintptr_t a = frame_addr(&s[i], k);
+			uintptr_t *f = bsearch(&a, addrs, nu, sizeof(uintptr_t), cmp_uptr);
+			r = pb_varint(&packed, f ? (uint64_t)(f - addrs) + 1 : 0);
+		}
+		if (r == 0 && buf_avail(&packed))
+			r = pb_bytes(&m, 1, buf_rptr(&packed), buf_avail(&packed));
+		uint8_t vals[24];
+		struct buf vb = {vals, sizeof(vals), 0, 0, sizeof(vals), 0};
+		if (r == 0)
+			r = pb_varint(&vb, 1);
+		if (r == 0)
+			r = pb_varint(&vb, period_ns);
+		if (r == 0)
+			r = pb_bytes(&m, 2, buf_rptr(&vb), buf_avail(&vb));
+		if (r == 0)
+			r = pb_msg(out, 2, &m);
+		if (r)
+			goto out;
+	}
+
+	/* mapping = 3 */
+	for (size_t i = 0; i < nmaps; i++) {
+		buf_reset(&m);
+		if ((r = pb_uint(&m, 1, i + 1)) || (r = pb_uint(&m, 2, maps[i].start)) ||
+		    (r = pb_uint(&m, 3, maps[i].limit)) || (r = pb_uint(&m, 4, maps[i].offset)) ||
+		    (r = pb_uint(&m, 5, (uint64_t)str_id(st, maps[i].path))) || (r = pb_msg(out, 3, &m)))
+			goto out;
+	}
+
+	/* location = 4 */
+	for (size_t i = 0; i < nu; i++) {
+		uint64_t mid = 0;
+		for (size_t j = 0; j < nmaps; j++)
+			if (addrs[i] >= maps[j].start && addrs[i] < maps[j].limit)
+				mid = j + 1;
+		buf_reset(&m);
+		if ((r = pb_uint(&m, 1, i + 1)) || (r = pb_uint(&m, 2, mid)) || (r = pb_uint(&m, 3, addrs[i])) ||
+		    (r = pb_msg(out, 4, &m)))
+			goto out;
+	}
+
+	/* string_table = 6 (entry 0 must be "") */
+	for (size_t i = 0; i < st->n; i++)
+		if ((r = pb_bytes(out, 6, st->s[i], strlen(st->s[i]))))
+			goto out;
+	/* time_nanos = 9, duration_nanos = 10, period_type = 11, period = 12, comment = 13 */
+	if ((r = pb_uint(out, 9, (uint64_t)time_nanos)) || (r = pb_uint(out, 10, (uint64_t)duration_nanos)))
+		goto out;
+	buf_reset(&m);
+	if ((r = pb_uint(&m, 1, (uint64_t)s_cpu)) || (r = pb_uint(&m, 2, (uint64_t)s_ns)) || (r = pb_msg(out, 11, &m)))
+		goto out;
+	if ((r = pb_uint(out, 12, period_ns)) || (r = pb_uint(out, 13, (uint64_t)s_comment)))
+		goto out;
+out:
+	if (m_ok)
+		buf_free(&m);
+	free(addrs);
+	free(st);
+	free(maps);
+	free(own_maps);
+	return r;
+}
+
+int gzip_compress(const void *in, size_t n, struct buf *out)
+{
+#if CONFIG_ZLIB
+	z_stream z;
+	memset(&z, 0, sizeof(z));
+	if (deflateInit2(&z, 6, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) != Z_OK)
+		return BUF_ERR_NOMEM;
+	z.next_in = (Bytef *)(uintptr_t)in;
+	z.avail_in = (uInt)n;
+	int r = 0, zr = Z_OK;
+	while (zr != Z_STREAM_END) {
+		uint8_t *p;
+		size_t chunk = 16384;
+		r = buf_reserve(out, chunk, &p);
+		if (r)
+			break;
+		z.next_out = p;
+		z.avail_out = (uInt)chunk;
+		zr = deflate(&z, Z_FINISH);
+		(void)buf_consume_end(out, z.avail_out);
+		if (zr != Z_OK && zr != Z_STREAM_END && zr != Z_BUF_ERROR) {
+			r = BUF_ERR_FORMAT;
+			break;
+		}
+	}
+	deflateEnd(&z);
+	return r;
+#else
+	(void)in;
+	(void)n;
+	(void)out;
+	return BUF_ERR_FORMAT;
+#endif
+}
