@@ -41,11 +41,14 @@ const char *key_type_name(enum key_type t);
 enum key_type key_type_from_name(const char *name, size_t len);
 
 /* Parses a public key blob (string "ssh-ed25519" + fields). Rejects
- * trailing bytes, RSA moduli below 2048 bits or above 16384, bad points. */
+ * trailing bytes, RSA moduli below 2048 bits or above 4096 (BearSSL's
+ * limit), even moduli/exponents, EC points not on the curve. */
 int pubkey_parse(const uint8_t *blob, size_t len, struct pubkey *out);
 void pubkey_free(struct pubkey *k);
-/* Encodes it back to a blob. */
+/* Encodes it back to a blob (appended to out, not wrapped in a string). */
 int pubkey_to_blob(const struct pubkey *k, struct buf *out);
+/* 1 if both are the same key (same type and key material). */
+int pubkey_equal(const struct pubkey *a, const struct pubkey *b);
 /* "SHA256:base64-without-padding" of the blob; out must hold 64 bytes. */
 void pubkey_fingerprint(const uint8_t *blob, size_t len, char out[64]);
 /* 1 if the signature algorithm name goes with this key type
@@ -71,9 +74,10 @@ int hostkey_load(const char *path, struct hostkey *hk);
 int hostkey_save(const char *path, const struct hostkey *hk);
 /* Loads path, or creates it (and the .pub) if it does not exist. */
 int hostkey_load_or_create(const char *path, struct hostkey *hk, int *created);
-/* Public key blob of the host key. */
+/* Public key blob of the host key (appended to out, not wrapped in a string). */
 int hostkey_pub_blob(const struct hostkey *hk, struct buf *out);
-/* Appends an SSH signature blob (string "ssh-ed25519", string sig) over data. */
+/* Appends an SSH signature blob (string "ssh-ed25519", string sig) over data;
+ * the blob's fields are appended directly: wrap it in a string yourself. */
 int hostkey_sign(const struct hostkey *hk, const uint8_t *data, size_t len, struct buf *out);
 void hostkey_wipe(struct hostkey *hk);
 
