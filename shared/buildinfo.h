@@ -1,6 +1,6 @@
-/* features: what this build of sshbox can do (from the generated config.h). */
-#ifndef SSHBOX_FEATURES_H
-#define SSHBOX_FEATURES_H
+/* buildinfo (not "features.h": that name is glibc's): what this build of sshbox can do (from the generated config.h). */
+#ifndef SSHBOX_BUILDINFO_H
+#define SSHBOX_BUILDINFO_H
 
 #include <stdio.h>
 
