@@ -1,0 +1,680 @@
+/* fwd: forwarding channels and global requests. See fwd.h. */
+#include "fwd.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include "authkeys.h"
+#include "channel.h"
+#include "conn.h"
+#include "log.h"
+#include "netfwd.h"
+#include "passwd.h"
+#include "sshd_config.h"
+#include "util.h"
+
+#define FWD_MAX_LISTENERS 16
+#define FWD_DIAL_TIMEOUT_MS 10000u
+#define FWD_STREAMLOCAL_MASK 0177u /* OpenSSH StreamLocalBindMask default */
+
+enum { L_TCP = 1, L_UNIX = 2, L_AGENT = 3 };
+
+struct listener {
+	int used;
+	int kind;
+	char addr[NETFWD_MAX_ADDR + 1]; /* TCP: address as the client sent it; UNIX/AGENT: path */
+	unsigned req_port;              /* TCP: as requested (0 = allocate) */
+	unsigned port;                  /* TCP: bound */
+	int fds[NETFWD_MAX_FDS];
+	int nfds;
+};
+
+static struct {
+	struct netfwd nf;
+	int nf_init;
+	int restarts;
+	struct listener l[FWD_MAX_LISTENERS];
+	char agent_path[NETFWD_MAX_PATH + 1];
+	int agent_idx; /* -1 none */
+} st = {.agent_idx = -1};
+
+/* ---- policy helpers ------------------------------------------------------- */
+
+int fwd_split_hostport(const char *s, int allow_bare_port, char *host, size_t hostlen, int *port)
+{
+	const char *colon, *h;
+	size_t hl;
+	long p;
+	if (!s || !*s)
+		return -1;
+	if (s[0] == '[') {
+		const char *rb = strchr(s, ']');
+		if (!rb || rb[1] != ':')
+			return -1;
+		h = s + 1;
+		hl = (size_t)(rb - h);
+		colon = rb + 1;
+	} else {
+		colon = strrchr(s, ':');
+		if (!colon) {
+			if (!allow_bare_port)
+				return -1;
+			h = "";
+			hl = 0;
+			colon = s - 1; /* port starts at s */
+		} else {
+			h = s;
+			hl = (size_t)(colon - s);
+			if (memchr(h, ':', hl)) /* unbracketed IPv6 */
+				return -1;
+		}
+	}
+	if (hl >= hostlen || (colon >= s && hl == 0))
+		return -1;
+	memcpy(host, h, hl);
+	host[hl] = '\0';
+	const char *ps = colon + 1;
+	if (strcmp(ps, "*") == 0) {
+		*port = -1;
+		return 0;
+	}
+	if (parse_long(ps, 0, 65535, &p) < 0)
+		return -1;
+	*port = (int)p;
+	return 0;
+}
+
+int fwd_permitted_open(const char *const *list, size_t n, const char *host, unsigned port)
+{
+	char h[NETFWD_MAX_ADDR + 1];
+	int p;
+	for (size_t i = 0; i < n; i++) {
+		if (fwd_split_hostport(list[i], 0, h, sizeof(h), &p) < 0)
+			continue;
+		if (p != -1 && (unsigned)p != port)
+			continue;
+		if (strcmp(h, "*") != 0 && strcasecmp(h, host) != 0)
+			continue;
+		return 1;
+	}
+	return 0;
+}
+
+int fwd_permitted_listen(const char *const *list, size_t n, const char *host, unsigned port)
+{
+	char h[NETFWD_MAX_ADDR + 1];
+	int p;
+	for (size_t i = 0; i < n; i++) {
+		if (fwd_split_hostport(list[i], 1, h, sizeof(h), &p) < 0)
+			continue;
+		if (p != -1 && (unsigned)p != port)
+			continue;
+		if (h[0] != '\0' && strcmp(h, "*") != 0 && strcasecmp(h, host) != 0)
+			continue;
+		return 1;
+	}
+	return 0;
+}
+
+const char *fwd_bind_address(int gateway_ports, const char *requested)
+{
+	if (!requested)
+		requested = "";
+	switch (gateway_ports) {
+	case GATEWAY_PORTS_YES:
+		return "";
+	case GATEWAY_PORTS_CLIENTSPECIFIED:
+		if (requested[0] == '\0' || strcmp(requested, "*") == 0)
+			return "";
+		return requested;
+	default:
+		return "localhost";
+	}
+}
+
+static const char *const *sl_v(const struct strlist *l) { return (const char *const *)l->v; }
+
+int fwd_allow_direct_tcpip(const struct sshd_config *cfg, const struct authkeys_opts *ko, const char *host,
+			   unsigned port, const char **why)
+{
+	if (!(cfg->allow_tcp_forwarding & FWD_ALLOW_LOCAL)) {
+		*why = "AllowTcpForwarding does not permit local forwarding";
+		return 0;
+	}
+	if (ko && ko->no_port_forwarding) {
+		*why = "key option no-port-forwarding";
+		return 0;
+	}
+	if (port == 0 || port > 65535) {
+		*why = "bad port";
+		return 0;
+	}
+	if (!cfg->permit_open_any && !fwd_permitted_open(sl_v(&cfg->permit_open), cfg->permit_open.n, host, port)) {
+		*why = "not permitted by PermitOpen";
+		return 0;
+	}
+	if (ko && ko->permitopen.n > 0 && !fwd_permitted_open(sl_v(&ko->permitopen), ko->permitopen.n, host, port)) {
+		*why = "not permitted by key option permitopen";
+		return 0;
+	}
+	return 1;
+}
+
+int fwd_allow_remote_tcpip(const struct sshd_config *cfg, const struct authkeys_opts *ko, unsigned uid,
+			   const char *host, unsigned port, const char **why)
+{
+	if (!(cfg->allow_tcp_forwarding & FWD_ALLOW_REMOTE)) {
+		*why = "AllowTcpForwarding does not permit remote forwarding";
+		return 0;
+	}
+	if (ko && ko->no_port_forwarding) {
+		*why = "key option no-port-forwarding";
+		return 0;
+	}
+	if (port > 65535) {
+		*why = "bad port";
+		return 0;
+	}
+	if (port != 0 && port < 1024 && uid != 0) {
+		*why = "privileged port";
+		return 0;
+	}
+	if (!cfg->permit_listen_any &&
+	    !fwd_permitted_listen(sl_v(&cfg->permit_listen), cfg->permit_listen.n, host, port)) {
+		*why = "not permitted by PermitListen";
+		return 0;
+	}
+	if (ko && ko->permitlisten.n > 0 &&
+	    !fwd_permitted_listen(sl_v(&ko->permitlisten), ko->permitlisten.n, host, port)) {
+		*why = "not permitted by key option permitlisten";
+		return 0;
+	}
+	return 1;
+}
+
+int fwd_allow_streamlocal(const struct sshd_config *cfg, const struct authkeys_opts *ko, int remote,
+			  const char **why)
+{
+	if (!(cfg->allow_streamlocal_forwarding & (remote ? FWD_ALLOW_REMOTE : FWD_ALLOW_LOCAL))) {
+		*why = remote ? "AllowStreamLocalForwarding does not permit remote forwarding"
+			      : "AllowStreamLocalForwarding does not permit local forwarding";
+		return 0;
+	}
+	if (ko && ko->no_port_forwarding) {
+		*why = "key option no-port-forwarding";
+		return 0;
+	}
+	return 1;
+}
+
+int fwd_allow_agent(const struct sshd_config *cfg, const struct authkeys_opts *ko, const char **why)
+{
+	if (!cfg->allow_agent_forwarding) {
+		*why = "AllowAgentForwarding no";
+		return 0;
+	}
+	if (ko && ko->no_agent_forwarding) {
+		*why = "key option no-agent-forwarding";
+		return 0;
+	}
+	return 1;
+}
+
+/* ---- the networking child ------------------------------------------------------ */
+
+static void child_gone(struct conn *c, pid_t pid, int status, void *arg)
+{
+	(void)c;
+	(void)arg;
+	if (st.nf.pid != pid)
+		return;
+	log_info("networking child %ld exited (status 0x%x)", (long)pid, (unsigned)status);
+	if (st.nf.ctl >= 0)
+		close(st.nf.ctl);
+	st.nf.ctl = -1;
+	st.nf.pid = -1;
+	/* Listeners already handed over keep working; a few restarts are allowed. */
+	if (++st.restarts > 3)
+		st.nf.failed = 1;
+}
+
+static struct netfwd *nf_get(struct conn *c)
+{
+	if (!c->authenticated || !c->user)
+		return NULL;
+	if (!st.nf_init) {
+		netfwd_init(&st.nf, (uint32_t)c->user->uid, (uint32_t)c->user->gid, c->user->name, c->user->home);
+		st.nf_init = 1;
+	}
+	if (st.nf.ctl < 0) {
+		if (netfwd_start(&st.nf) < 0)
+			return NULL;
+		if (conn_watch_child(c, st.nf.pid, child_gone, NULL) < 0)
+			log_warn("networking child %ld: not watched", (long)st.nf.pid);
+	}
+	return &st.nf;
+}
+
+static const char *uname_of(struct conn *c) { return c->user && c->user->name ? c->user->name : "?"; }
+
+/* ---- sockets as channels ---------------------------------------------------------- */
+
+/* ctx of a channel whose socket is not attached yet (outgoing, awaiting the
+ * client's confirmation): the fd, stored as intptr_t + 1 so NULL means none. */
+static int ctx_fd(struct channel *ch) { return ch->ctx ? (int)((intptr_t)ch->ctx - 1) : -1; }
+
+static void sock_open_result(struct conn *c, struct channel *ch, int ok, uint32_t reason, const char *desc)
+{
+	int fd = ctx_fd(ch);
+	ch->ctx = NULL;
+	if (fd < 0)
+		return;
+	if (ok) {
+		channel_set_fds(c, ch, fd, fd, -1);
+		return;
+	}
+	log_debug("channel %u (%s): client refused: reason %u: %s", (unsigned)ch->id, ch->type, (unsigned)reason,
+		  desc ? desc : "");
+	close(fd);
+}
+
+static void sock_free(struct conn *c, struct channel *ch)
+{
+	(void)c;
+	int fd = ctx_fd(ch);
+	ch->ctx = NULL;
+	if (fd >= 0)
+		close(fd);
+}
+
+static const struct channel_ops sock_ops = {
+	.open_result = sock_open_result,
+	.free = sock_free,
+};
+
+/* ---- direct-tcpip / direct-streamlocal ---------------------------------------------- */
+
+static int open_direct_tcpip(struct conn *c, struct channel *ch, struct buf *data, uint32_t *reason, char *desc,
+			     size_t desclen)
+{
+	char host[NETFWD_MAX_ADDR + 1], orig[NETFWD_MAX_ADDR + 1], err[NETFWD_MAX_ERR + 1];
+	uint32_t port, oport;
+	const char *why = NULL;
+	int fd = -1;
+
+	if (buf_get_cstring_into(data, host, sizeof(host)) || buf_get_u32(data, &port) ||
+	    buf_get_cstring_into(data, orig, sizeof(orig)) || buf_get_u32(data, &oport)) {
+		*reason = SSH_OPEN_CONNECT_FAILED;
+		snprintf(desc, desclen, "malformed direct-tcpip request");
+		log_info("refused direct-tcpip for %s: malformed request", uname_of(c));
+		return -1;
+	}
+	if (!fwd_allow_direct_tcpip(c->cfg, c->key_opts, host, port, &why)) {
+		*reason = SSH_OPEN_ADMINISTRATIVELY_PROHIBITED;
+		snprintf(desc, desclen, "administratively prohibited");
+		log_info("refused local port forward for %s from %s port %u to %s port %u: %s", uname_of(c), orig,
+			 (unsigned)oport, host, (unsigned)port, why);
+		return -1;
+	}
+	struct netfwd *nf = nf_get(c);
+	if (!nf) {
+		*reason = SSH_OPEN_RESOURCE_SHORTAGE;
+		snprintf(desc, desclen, "networking unavailable");
+		log_error("direct-tcpip for %s to %s port %u: networking child unavailable", uname_of(c), host,
+			  (unsigned)port);
+		return -1;
+	}
+	if (netfwd_dial(nf, NETFWD_NET_TCP, host, port, FWD_DIAL_TIMEOUT_MS, &fd, err, sizeof(err)) < 0) {
+		*reason = SSH_OPEN_CONNECT_FAILED;
+		snprintf(desc, desclen, "%s", err);
+		log_info("direct-tcpip for %s to %s port %u failed: %s", uname_of(c), host, (unsigned)port, err);
+		return -1;
+	}
+	log_debug("direct-tcpip for %s from %s port %u to %s port %u: channel %u", uname_of(c), orig,
+		  (unsigned)oport, host, (unsigned)port, (unsigned)ch->id);
+	ch->ops = &sock_ops;
+	ch->ctx = NULL;
+	channel_set_fds(c, ch, fd, fd, -1);
+	return 0;
+}
+
+static int open_direct_streamlocal(struct conn *c, struct channel *ch, struct buf *data, uint32_t *reason,
+				   char *desc, size_t desclen)
+{
+	char path[NETFWD_MAX_PATH + 1], err[NETFWD_MAX_ERR + 1];
+	const uint8_t *res;
+	size_t rlen;
+	uint32_t r2;
+	const char *why = NULL;
+	int fd = -1;
+
+	if (buf_get_cstring_into(data, path, sizeof(path)) || path[0] == '\0') {
+		*reason = SSH_OPEN_CONNECT_FAILED;
+		snprintf(desc, desclen, "bad socket path");
+		log_info("refused direct-streamlocal for %s: bad or too long socket path", uname_of(c));
+		return -1;
+	}
+	/* reserved string + uint32 (absent in some old clients: tolerated) */
+	(void)(buf_get_string_view(data, &res, &rlen, 1024) || buf_get_u32(data, &r2));
+	if (!fwd_allow_streamlocal(c->cfg, c->key_opts, 0, &why)) {
+		*reason = SSH_OPEN_ADMINISTRATIVELY_PROHIBITED;
+		snprintf(desc, desclen, "administratively prohibited");
+		log_info("refused streamlocal forward for %s to %s: %s", uname_of(c), path, why);
+		return -1;
+	}
+	struct netfwd *nf = nf_get(c);
+	if (!nf) {
+		*reason = SSH_OPEN_RESOURCE_SHORTAGE;
+		snprintf(desc, desclen, "networking unavailable");
+		return -1;
+	}
+	if (netfwd_dial(nf, NETFWD_NET_UNIX, path, 0, FWD_DIAL_TIMEOUT_MS, &fd, err, sizeof(err)) < 0) {
+		*reason = SSH_OPEN_CONNECT_FAILED;
+		snprintf(desc, desclen, "%s", err);
+		log_info("direct-streamlocal for %s to %s failed: %s", uname_of(c), path, err);
+		return -1;
+	}
+	log_debug("direct-streamlocal for %s to %s: channel %u", uname_of(c), path, (unsigned)ch->id);
+	ch->ops = &sock_ops;
+	ch->ctx = NULL;
+	channel_set_fds(c, ch, fd, fd, -1);
+	return 0;
+}
+
+/* ---- listeners ----------------------------------------------------------------------- */
+
+static void on_accept(struct conn *c, int lfd, short revents, void *arg);
+
+static struct listener *listener_new(void)
+{
+	for (size_t i = 0; i < ARRAY_LEN(st.l); i++)
+		if (!st.l[i].used) {
+			memset(&st.l[i], 0, sizeof(st.l[i]));
+			st.l[i].used = 1;
+			return &st.l[i];
+		}
+	return NULL;
+}
+
+static void listener_close(struct conn *c, struct listener *l)
+{
+	for (int i = 0; i < l->nfds; i++) {
+		conn_unwatch_fd(c, l->fds[i]);
+		close(l->fds[i]);
+	}
+	if ((l->kind == L_UNIX || l->kind == L_AGENT) && st.nf.ctl >= 0)
+		(void)netfwd_unlink(&st.nf, l->addr);
+	memset(l, 0, sizeof(*l));
+}
+
+/* Watches every fd of l; on failure closes it all. */
+static int listener_watch(struct conn *c, struct listener *l)
+{
+	for (int i = 0; i < l->nfds; i++) {
+		set_nonblock(l->fds[i], 1);
+		if (conn_watch_fd(c, l->fds[i], POLLIN, on_accept, l) < 0) {
+			for (int j = 0; j < i; j++)
+				conn_unwatch_fd(c, l->fds[j]);
+			for (int j = 0; j < l->nfds; j++)
+				close(l->fds[j]);
+			l->nfds = 0;
+			listener_close(c, l);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+static void on_accept(struct conn *c, int lfd, short revents, void *arg)
+{
+	struct listener *l = arg;
+	struct sockaddr_storage ss;
+	socklen_t sl = sizeof(ss);
+	struct buf data;
+	const char *type;
+
+	(void)revents;
+	int fd = accept4(lfd, (struct sockaddr *)&ss, &sl, SOCK_NONBLOCK | SOCK_CLOEXEC);
+	if (fd < 0) {
+		if (errno != EAGAIN && errno != EINTR && errno != ECONNABORTED)
+			log_warn("accept on forwarded listener: %s", strerror(errno));
+		return;
+	}
+	buf_init(&data, 1024);
+	if (l->kind == L_TCP) {
+		char ip[INET6_ADDRSTRLEN] = "0.0.0.0";
+		unsigned oport = 0;
+		if (ss.ss_family == AF_INET) {
+			struct sockaddr_in *a = (struct sockaddr_in *)&ss;
+			inet_ntop(AF_INET, &a->sin_addr, ip, sizeof(ip));
+			oport = ntohs(a->sin_port);
+		} else if (ss.ss_family == AF_INET6) {
+			struct sockaddr_in6 *a = (struct sockaddr_in6 *)&ss;
+			inet_ntop(AF_INET6, &a->sin6_addr, ip, sizeof(ip));
+			oport = ntohs(a->sin6_port);
+		}
+		type = "forwarded-tcpip";
+		buf_put_cstring(&data, l->addr);
+		buf_put_u32(&data, l->port);
+		buf_put_cstring(&data, ip);
+		buf_put_u32(&data, oport);
+		log_debug("forwarded-tcpip for %s: connection on %s port %u from %s port %u", uname_of(c),
+			  l->addr, l->port, ip, oport);
+	} else if (l->kind == L_UNIX) {
+		type = "forwarded-streamlocal@openssh.com";
+		buf_put_cstring(&data, l->addr);
+		buf_put_cstring(&data, "");
+	} else {
+		type = "auth-agent@openssh.com";
+	}
+	struct channel *ch = channel_open_outgoing(c, type, &data, &sock_ops, (void *)(intptr_t)(fd + 1));
+	buf_free(&data);
+	if (!ch) {
+		log_info("%s for %s: cannot open a channel (too many?): connection dropped", type, uname_of(c));
+		close(fd);
+	}
+}
+
+/* ---- global requests ---------------------------------------------------------------------- */
+
+static int gr_tcpip_forward(struct conn *c, const char *name, struct buf *data, struct buf *reply)
+{
+	char addr[NETFWD_MAX_ADDR + 1], err[NETFWD_MAX_ERR + 1];
+	uint32_t port;
+	const char *why = NULL;
+	unsigned bound = 0;
+	(void)name;
+	if (buf_get_cstring_into(data, addr, sizeof(addr)) || buf_get_u32(data, &port)) {
+		log_info("refused tcpip-forward for %s: malformed request", uname_of(c));
+		return 0;
+	}
+	const char *bind_addr = fwd_bind_address(c->cfg->gateway_ports, addr);
+	if (!fwd_allow_remote_tcpip(c->cfg, c->key_opts, c->user ? (unsigned)c->user->uid : 0u, addr, port, &why)) {
+		log_info("refused remote port forward for %s on %s port %u: %s", uname_of(c), addr[0] ? addr : "*",
+			 (unsigned)port, why);
+		return 0;
+	}
+	struct listener *l = listener_new();
+	if (!l) {
+		log_info("refused remote port forward for %s on %s port %u: too many forwardings", uname_of(c),
+			 addr, (unsigned)port);
+		return 0;
+	}
+	struct netfwd *nf = nf_get(c);
+	if (!nf || netfwd_listen(nf, NETFWD_NET_TCP, bind_addr, port, 0, 0, l->fds, &l->nfds, &bound, err,
+				 sizeof(err)) < 0) {
+		log_info("remote port forward for %s on %s port %u failed: %s", uname_of(c), addr, (unsigned)port,
+			 nf ? err : "networking child unavailable");
+		memset(l, 0, sizeof(*l));
+		return 0;
+	}
+	l->kind = L_TCP;
+	snprintf(l->addr, sizeof(l->addr), "%s", addr);
+	l->req_port = port;
+	l->port = bound;
+	if (listener_watch(c, l) < 0) {
+		log_error("remote port forward for %s: cannot watch the listener", uname_of(c));
+		return 0;
+	}
+	log_info("remote port forward for %s: listening on %s port %u (requested %s port %u)", uname_of(c),
+		 bind_addr[0] ? bind_addr : "*", bound, addr[0] ? addr : "*", (unsigned)port);
+	if (port == 0)
+		buf_put_u32(reply, bound);
+	return 1;
+}
+
+static int gr_cancel_tcpip_forward(struct conn *c, const char *name, struct buf *data, struct buf *reply)
+{
+	char addr[NETFWD_MAX_ADDR + 1];
+	uint32_t port;
+	(void)name;
+	(void)reply;
+	if (buf_get_cstring_into(data, addr, sizeof(addr)) || buf_get_u32(data, &port))
+		return 0;
+	for (size_t i = 0; i < ARRAY_LEN(st.l); i++) {
+		struct listener *l = &st.l[i];
+		if (l->used && l->kind == L_TCP && strcmp(l->addr, addr) == 0 &&
+		    (l->port == port || (port != 0 && l->req_port == port))) {
+			log_info("cancelled remote port forward for %s on %s port %u", uname_of(c), addr, l->port);
+			listener_close(c, l);
+			return 1;
+		}
+	}
+	log_info("cancel-tcpip-forward for %s: no forwarding on %s port %u", uname_of(c), addr, (unsigned)port);
+	return 0;
+}
+
+static int gr_streamlocal_forward(struct conn *c, const char *name, struct buf *data, struct buf *reply)
+{
+	char path[NETFWD_MAX_PATH + 1], err[NETFWD_MAX_ERR + 1];
+	const char *why = NULL;
+	(void)name;
+	(void)reply;
+	if (buf_get_cstring_into(data, path, sizeof(path)) || path[0] == '\0') {
+		log_info("refused streamlocal-forward for %s: bad or too long socket path", uname_of(c));
+		return 0;
+	}
+	if (!fwd_allow_streamlocal(c->cfg, c->key_opts, 1, &why)) {
+		log_info("refused remote streamlocal forward for %s on %s: %s", uname_of(c), path, why);
+		return 0;
+	}
+	struct listener *l = listener_new();
+	if (!l)
+		return 0;
+	struct netfwd *nf = nf_get(c);
+	if (!nf || netfwd_listen(nf, NETFWD_NET_UNIX, path, 0, 0, FWD_STREAMLOCAL_MASK, l->fds, &l->nfds, NULL, err,
+				 sizeof(err)) < 0) {
+		log_info("remote streamlocal forward for %s on %s failed: %s", uname_of(c), path,
+			 nf ? err : "networking child unavailable");
+		memset(l, 0, sizeof(*l));
+		return 0;
+	}
+	l->kind = L_UNIX;
+	snprintf(l->addr, sizeof(l->addr), "%s", path);
+	if (listener_watch(c, l) < 0)
+		return 0;
+	log_info("remote streamlocal forward for %s: listening on %s", uname_of(c), path);
+	return 1;
+}
+
+static int gr_cancel_streamlocal_forward(struct conn *c, const char *name, struct buf *data, struct buf *reply)
+{
+	char path[NETFWD_MAX_PATH + 1];
+	(void)name;
+	(void)reply;
+	if (buf_get_cstring_into(data, path, sizeof(path)))
+		return 0;
+	for (size_t i = 0; i < ARRAY_LEN(st.l); i++) {
+		struct listener *l = &st.l[i];
+		if (l->used && l->kind == L_UNIX && strcmp(l->addr, path) == 0) {
+			log_info("cancelled remote streamlocal forward for %s on %s", uname_of(c), path);
+			listener_close(c, l);
+			return 1;
+		}
+	}
+	return 0;
+}
+
+/* ---- agent ---------------------------------------------------------------------------------- */
+
+int fwd_agent_request(struct conn *c, char *path, size_t pathlen)
+{
+	const char *why = NULL;
+	char err[NETFWD_MAX_ERR + 1];
+	if (!c->authenticated || !c->cfg)
+		return -1;
+	if (!fwd_allow_agent(c->cfg, c->key_opts, &why)) {
+		log_info("refused agent forwarding for %s: %s", uname_of(c), why);
+		return -1;
+	}
+	if (st.agent_idx >= 0) {
+		if (strlen(st.agent_path) >= pathlen)
+			return -1;
+		snprintf(path, pathlen, "%s", st.agent_path);
+		return 0;
+	}
+	struct listener *l = listener_new();
+	if (!l)
+		return -1;
+	struct netfwd *nf = nf_get(c);
+	int fd = -1;
+	if (!nf || netfwd_listen_agent(nf, &fd, l->addr, sizeof(l->addr), err, sizeof(err)) < 0) {
+		log_info("agent forwarding for %s failed: %s", uname_of(c), nf ? err : "networking child unavailable");
+		memset(l, 0, sizeof(*l));
+		return -1;
+	}
+	if (strlen(l->addr) >= pathlen || strlen(l->addr) >= sizeof(st.agent_path)) {
+		close(fd);
+		l->nfds = 0;
+		l->kind = L_AGENT;
+		listener_close(c, l);
+		return -1;
+	}
+	l->kind = L_AGENT;
+	l->fds[0] = fd;
+	l->nfds = 1;
+	if (listener_watch(c, l) < 0)
+		return -1;
+	memcpy(st.agent_path, l->addr, strlen(l->addr) + 1); /* length checked above */
+	st.agent_idx = (int)(l - st.l);
+	snprintf(path, pathlen, "%s", st.agent_path);
+	log_info("agent forwarding for %s: %s", uname_of(c), st.agent_path);
+	return 0;
+}
+
+const char *fwd_agent_path(void) { return st.agent_idx >= 0 ? st.agent_path : NULL; }
+
+void fwd_connection_end(struct conn *c)
+{
+	for (size_t i = 0; i < ARRAY_LEN(st.l); i++)
+		if (st.l[i].used) {
+			for (int j = 0; j < st.l[i].nfds; j++) {
+				conn_unwatch_fd(c, st.l[i].fds[j]);
+				close(st.l[i].fds[j]);
+			}
+			memset(&st.l[i], 0, sizeof(st.l[i]));
+		}
+	st.agent_idx = -1;
+	st.agent_path[0] = '\0';
+	if (st.nf_init)
+		netfwd_close(&st.nf, 2000); /* the child removes its sockets on EOF */
+}
+
+void fwd_register(void)
+{
+	channel_register_type("direct-tcpip", open_direct_tcpip);
+	channel_register_type("direct-streamlocal@openssh.com", open_direct_streamlocal);
+	channel_register_global("tcpip-forward", gr_tcpip_forward);
+	channel_register_global("cancel-tcpip-forward", gr_cancel_tcpip_forward);
+	channel_register_global("streamlocal-forward@openssh.com", gr_streamlocal_forward);
+	channel_register_global("cancel-streamlocal-forward@openssh.com", gr_cancel_streamlocal_forward);
+}
