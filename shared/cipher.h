@@ -66,6 +66,19 @@ int cipher_seal(struct cipher_ctx *ctx, uint32_t seqnr, struct buf *pkt);
 size_t cipher_first_len(const struct cipher_ctx *ctx);
 int cipher_decrypt_length(struct cipher_ctx *ctx, uint32_t seqnr, const uint8_t *first, uint8_t *first_plain,
 			  uint32_t *packet_len);
+/* Details of the two steps (as implemented in cipher.c):
+ * - cipher_first_len: 16 for aes*-ctr with a non-EtM MAC, else 4 (also for NULL).
+ * - cipher_decrypt_length sets *packet_len and returns CIPHER_ERR_LENGTH when
+ *   it does not give whole cipher blocks (4+len for plain modes, len alone
+ *   when the length is AAD: AEAD and EtM). Upper bounds are the transport's.
+ *   first_plain may be the same array as first.
+ * - chacha20-poly1305: pkt must carry the length field exactly as received
+ *   (encrypted): the tag covers it. cipher_open decrypts it again.
+ * - aes-ctr + non-EtM MAC: call cipher_decrypt_length exactly once per
+ *   packet before cipher_open (the stream advances); cipher_open overwrites
+ *   the first 16 bytes of pkt with the plain block it kept, so they may be
+ *   either the received or the decrypted bytes.
+ * - NULL ctx: cipher_seal does nothing; cipher_open only checks the length. */
 
 /* Receiving, step 2: `pkt` holds the whole packet as received:
  * 4 + packet_len bytes followed by trailer_len bytes of tag/MAC.
@@ -76,5 +89,6 @@ int cipher_open(struct cipher_ctx *ctx, uint32_t seqnr, struct buf *pkt);
 
 #define CIPHER_ERR_MAC (-20)
 #define CIPHER_ERR_INTERNAL (-21)
+#define CIPHER_ERR_LENGTH (-22) /* packet_length misaligned or pkt size mismatch */
 
 #endif
