@@ -118,7 +118,7 @@ struct sshd_config {
 	/* Logging */
 	int log_level;              /* enum log_level (shared/log.h) */
 	char *log_level_name;       /* as configured, upper case, for -T ("INFO", "VERBOSE", "DEBUG3") */
-	int syslog_facility;        /* LOG_AUTH etc. (<syslog.h>) */
+	int syslog_facility;        /* LOG_AUTH etc. (<syslog.h> values) */
 	char *syslog_facility_name; /* "AUTH" */
 
 	/* Algorithms: final comma-separated lists after +/-/^ against defaults */
@@ -172,7 +172,9 @@ struct sshd_config {
 	int permit_open_any;
 	struct strlist permit_listen;    /* same convention */
 	int permit_listen_any;
-	int x11_forwarding;              /* always 0 ("yes" is rejected) */
+	int x11_forwarding;              /* always 0 ("yes" is accepted with a warning, not done) */
+	int disable_forwarding;          /* DisableForwarding yes: finalize/match force the
+					    forwarding fields above to NO */
 
 	/* Keepalive / compression */
 	int client_alive_interval;  /* seconds, default 0 */
