@@ -23,6 +23,7 @@
 #include <unistd.h>
 
 #include "log.h"
+#include "privdrop.h"
 #include "spawn.h"
 #include "util.h"
 
@@ -630,26 +631,15 @@ static void reap_workers(int block)
 
 static int drop_to_user(const struct netfwd_hello *h)
 {
-	uid_t uid = (uid_t)h->uid;
-	gid_t gid = (gid_t)h->gid;
+	static gid_t groups[PRIVDROP_MAX_GROUPS];
+	int ng = PRIVDROP_MAX_GROUPS;
 	if (geteuid() != 0) {
-		/* Not root: we can only be the user already. */
-		if (geteuid() != uid) {
-			log_error("networking: running as uid %ld, cannot become uid %ld", (long)geteuid(), (long)uid);
-			return -1;
-		}
-		return 0;
+		/* Not root: we can only be the user already (privdrop checks). */
+		return privdrop((uid_t)h->uid, (gid_t)h->gid, NULL, 0);
 	}
-	if (uid == 0)
-		return 0;
-	if (initgroups(h->name, gid) < 0 && setgroups(1, &gid) < 0)
-		return -1;
-	if (setresgid(gid, gid, gid) < 0 || setresuid(uid, uid, uid) < 0)
-		return -1;
-	/* Verify: no way back to root. */
-	if (getuid() != uid || geteuid() != uid || getgid() != gid || getegid() != gid || setuid(0) == 0)
-		return -1;
-	return 0;
+	if (getgrouplist(h->name, (gid_t)h->gid, groups, &ng) < 0 || ng < 0)
+		ng = 0; /* too many or unknown: just the primary group */
+	return privdrop((uid_t)h->uid, (gid_t)h->gid, groups, (size_t)ng);
 }
 
 static void serve_one(int ctl, const uint8_t *msg, size_t n, int rsock)
