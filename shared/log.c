@@ -10,7 +10,7 @@
 #include <time.h>
 #include <unistd.h>
 
-static volatile int local_level = LOG_INFO;
+static volatile int local_level = 2; /* INFO (syslog.h shadows LOG_INFO here) */
 static volatile int *level_ptr = &local_level;
 static enum log_target target = LOG_TO_STDERR;
 static char ident_buf[32] = "sshbox";
@@ -70,9 +70,10 @@ int log_level_parse(const char *s)
 		const char *name;
 		int level;
 	} map[] = {
-		{"TRACE", LOG_TRACE}, {"DEBUG", LOG_DEBUG},  {"INFO", LOG_INFO},     {"WARN", LOG_WARN},
-		{"ERROR", LOG_ERROR}, {"WARNING", LOG_WARN}, {"VERBOSE", LOG_INFO},  {"DEBUG1", LOG_DEBUG},
-		{"DEBUG2", LOG_DEBUG}, {"DEBUG3", LOG_TRACE}, {"QUIET", LOG_ERROR}, {"FATAL", LOG_ERROR},
+		/* Numbers, not LOG_DEBUG/LOG_INFO: <syslog.h> macros of the same
+		 * names (7, 6) shadow our enum in this file. */
+		{"TRACE", 0}, {"DEBUG", 1},   {"INFO", 2},    {"WARN", 3},    {"ERROR", 4}, {"WARNING", 3},
+		{"VERBOSE", 2}, {"DEBUG1", 1}, {"DEBUG2", 1}, {"DEBUG3", 0}, {"QUIET", 4}, {"FATAL", 4},
 	};
 	if (!s)
 		return -1;
