@@ -80,6 +80,11 @@ struct conn {
  * authenticated, 2 protocol error, 3 internal error. */
 int conn_run(int sock, const struct sshd_config *cfg, const struct hostkey *hk);
 
+/* The listener gives each connection the write end of a pipe; the
+ * connection closes it once the user is authenticated (MaxStartups counts
+ * connections whose pipe is still open). */
+void conn_set_startup_fd(int fd);
+
 /* Sends a packet (payload begins with the message type). 0 or -1. */
 int conn_send(struct conn *c, const struct buf *payload);
 

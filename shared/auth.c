@@ -1,0 +1,483 @@
+/* auth: userauth protocol state machine. See auth.h. */
+#include "auth.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "keys.h"
+#include "log.h"
+#include "transport.h"
+#include "util.h"
+
+#define AUTH_MAX_NAME 256
+#define AUTH_MAX_BLOB 16384
+#define AUTH_MAX_SIG 4096
+#define AUTH_MAX_PASSWORD 1024
+#define AUTH_MAX_REQUESTS 64 /* including "none" and PK queries */
+
+void (*auth_result_hook)(const char *method, int ok);
+
+void auth_init(struct auth_ctx *a, const struct sshd_config *base, const char *client_addr, int client_port,
+	       const uint8_t *session_id, size_t sid_len)
+{
+	memset(a, 0, sizeof(*a));
+	a->base = base;
+	a->client_addr = client_addr;
+	a->client_port = client_port;
+	a->session_id = session_id;
+	a->session_id_len = sid_len;
+	a->daemon_uid = geteuid();
+	authkeys_opts_init(&a->key_opts);
+}
+
+void auth_free(struct auth_ctx *a)
+{
+	if (a->kbd)
+		kbdint_free(a->kbd);
+	a->kbd = NULL;
+	if (a->have_cfg)
+		sshd_config_free(&a->cfg);
+	a->have_cfg = 0;
+	if (a->user_exists)
+		user_info_free(&a->ui);
+	a->user_exists = 0;
+	authkeys_opts_free(&a->key_opts);
+	free(a->user);
+	free(a->service);
+	a->user = a->service = NULL;
+}
+
+static const struct sshd_config *cfg_of(const struct auth_ctx *a) { return a->have_cfg ? &a->cfg : a->base; }
+
+static void methods_list(const struct auth_ctx *a, char *out, size_t cap)
+{
+	const struct sshd_config *c = cfg_of(a);
+	out[0] = 0;
+	if (c->pubkey_authentication)
+		snprintf(out + strlen(out), cap - strlen(out), "%spublickey", out[0] ? "," : "");
+	if (c->password_authentication)
+		snprintf(out + strlen(out), cap - strlen(out), "%spassword", out[0] ? "," : "");
+	if (c->kbd_interactive_authentication)
+		snprintf(out + strlen(out), cap - strlen(out), "%skeyboard-interactive", out[0] ? "," : "");
+}
+
+static int send_failure(struct auth_ctx *a, struct transport *t)
+{
+	char m[128];
+	struct buf b;
+	methods_list(a, m, sizeof(m));
+	buf_init(&b, 512);
+	int r = buf_put_u8(&b, SSH_MSG_USERAUTH_FAILURE);
+	r = r ? r : buf_put_cstring(&b, m);
+	r = r ? r : buf_put_u8(&b, 0);
+	r = r ? r : transport_send(t, &b);
+	buf_free(&b);
+	return r;
+}
+
+static void send_banner(struct auth_ctx *a, struct transport *t)
+{
+	const struct sshd_config *c = cfg_of(a);
+	a->banner_sent = 1;
+	if (!c->banner || !c->banner[0])
+		return;
+	int fd = open(c->banner, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	if (fd < 0) {
+		log_debug("banner %s: %s", c->banner, strerror(errno));
+		return;
+	}
+	char text[8192];
+	ssize_t n;
+	do
+		n = read(fd, text, sizeof(text));
+	while (n < 0 && errno == EINTR);
+	close(fd);
+	if (n <= 0)
+		return;
+	struct buf b;
+	buf_init(&b, sizeof(text) + 64);
+	if (!buf_put_u8(&b, SSH_MSG_USERAUTH_BANNER) && !buf_put_string(&b, text, (size_t)n) &&
+	    !buf_put_cstring(&b, ""))
+		transport_send(t, &b);
+	buf_free(&b);
+}
+
+int auth_pubkey_signed_data(struct buf *out, const uint8_t *sid, size_t sidlen, const char *user,
+			    const char *service, const char *alg, const uint8_t *blob, size_t bloblen)
+{
+	int r = buf_put_string(out, sid, sidlen);
+	r = r ? r : buf_put_u8(out, SSH_MSG_USERAUTH_REQUEST);
+	r = r ? r : buf_put_cstring(out, user);
+	r = r ? r : buf_put_cstring(out, service);
+	r = r ? r : buf_put_cstring(out, "publickey");
+	r = r ? r : buf_put_u8(out, 1);
+	r = r ? r : buf_put_cstring(out, alg);
+	r = r ? r : buf_put_string(out, blob, bloblen);
+	return r;
+}
+
+/* First request: look the user up, apply Match, check Allow/Deny. */
+static void setup_user(struct auth_ctx *a)
+{
+	char err[256];
+	a->user_exists = user_lookup(a->user, &a->ui) == 0;
+	if (!a->user_exists) {
+		log_info("Invalid user %s from %s port %d", a->user, a->client_addr, a->client_port);
+		a->deny_why = "invalid user";
+	}
+	struct sshd_match_info mi;
+	memset(&mi, 0, sizeof(mi));
+	mi.user = a->user;
+	mi.host = a->client_addr;
+	mi.addr = a->client_addr;
+	if (a->user_exists) {
+		mi.groups = (const char *const *)a->ui.group_names;
+		mi.n_groups = a->ui.n_groups;
+	}
+	if (sshd_config_match(a->base, &mi, &a->cfg, err, sizeof(err)) == 0)
+		a->have_cfg = 1;
+	else
+		log_warn("Match evaluation failed: %s", err);
+	if (!a->user_exists)
+		return;
+	if (a->daemon_uid != 0 && a->ui.uid != a->daemon_uid) {
+		log_info("User %s from %s not allowed: the daemon runs as uid %u and can only log in its own user",
+			 a->user, a->client_addr, (unsigned)a->daemon_uid);
+		a->deny_why = "not the daemon's user";
+		return;
+	}
+	const char *why = NULL;
+	if (!user_allowed(cfg_of(a), &a->ui, a->client_addr, a->client_addr, &why)) {
+		log_info("User %s from %s not allowed because %s", a->user, a->client_addr, why ? why : "of policy");
+		a->deny_why = why ? why : "policy";
+		return;
+	}
+	a->user_valid = 1;
+}
+
+static void result(struct auth_ctx *a, const char *method, int ok, const char *extra)
+{
+	const char *u = a->user ? a->user : "?";
+	if (ok)
+		log_info("Accepted %s for %s from %s port %d%s%s", method, u, a->client_addr, a->client_port,
+			 extra ? " " : "", extra ? extra : "");
+	else
+		log_info("Failed %s for %s%s from %s port %d%s%s", method, a->user_valid ? "" : "invalid user ", u,
+			 a->client_addr, a->client_port, extra ? " " : "", extra ? extra : "");
+	if (auth_result_hook)
+		auth_result_hook(method, ok);
+}
+
+static int send_success(struct auth_ctx *a, struct transport *t, const char *method)
+{
+	uint8_t m = SSH_MSG_USERAUTH_SUCCESS;
+	struct buf b;
+	buf_view(&b, &m, 1);
+	if (transport_send(t, &b) != 0)
+		return -1;
+	snprintf(a->method, sizeof(a->method), "%s", method);
+	a->success = 1;
+	return transport_enable_delayed_compression(t) == 0 ? 1 : -1;
+}
+
+/* Returns 1 success, 0 failure, 2 = "sent PK_OK / INFO_REQUEST, not a failure". */
+static int do_publickey(struct auth_ctx *a, struct transport *t, struct buf *p)
+{
+	int has_sig;
+	char alg[64];
+	const uint8_t *blob, *sig = NULL;
+	size_t bloblen, siglen = 0;
+	if (buf_get_bool(p, &has_sig) || buf_get_cstring_into(p, alg, sizeof(alg)) ||
+	    buf_get_string_view(p, &blob, &bloblen, AUTH_MAX_BLOB))
+		return -1;
+	if (has_sig && buf_get_string_view(p, &sig, &siglen, AUTH_MAX_SIG))
+		return -1;
+	if (buf_avail(p) != 0)
+		return -1;
+	const struct sshd_config *c = cfg_of(a);
+	if (!c->pubkey_authentication)
+		return 0;
+	struct pubkey k;
+	memset(&k, 0, sizeof(k));
+	char fp[64], extra[160];
+	pubkey_fingerprint(blob, bloblen, fp);
+	if (pubkey_parse(blob, bloblen, &k) != 0) {
+		log_info("publickey: unsupported or malformed key (%s) from %s", alg, a->client_addr);
+		return 0;
+	}
+	snprintf(extra, sizeof(extra), "%s %s", alg, fp);
+	int ok = 0;
+	if (!pubkey_sig_alg_ok(&k, alg)) {
+		log_info("publickey: signature algorithm %s does not fit key type %s", alg, key_type_name(k.type));
+		goto out;
+	}
+	if (c->pubkey_accepted_algorithms && c->pubkey_accepted_algorithms[0] &&
+	    match_pattern_list(alg, c->pubkey_accepted_algorithms, 0) != 1) {
+		log_info("publickey: algorithm %s not in PubkeyAcceptedAlgorithms", alg);
+		goto out;
+	}
+	if (!a->user_valid)
+		goto out;
+	struct authkeys_opts opts;
+	authkeys_opts_init(&opts);
+	int m = authkeys_check(c, a->user, a->ui.uid, a->ui.gid, a->ui.home, blob, bloblen, a->client_addr,
+			       a->client_addr, &opts);
+	if (m != 1) {
+		authkeys_opts_free(&opts);
+		if (has_sig || log_enabled(LOG_DEBUG))
+			log_info("publickey: key %s not authorized for %s", fp, a->user);
+		goto out;
+	}
+	if (!has_sig) {
+		authkeys_opts_free(&opts);
+		struct buf b;
+		buf_init(&b, AUTH_MAX_BLOB + 256);
+		int r = buf_put_u8(&b, SSH_MSG_USERAUTH_PK_OK);
+		r = r ? r : buf_put_cstring(&b, alg);
+		r = r ? r : buf_put_string(&b, blob, bloblen);
+		r = r ? r : transport_send(t, &b);
+		buf_free(&b);
+		pubkey_free(&k);
+		log_debug("publickey: %s %s acceptable for %s", alg, fp, a->user);
+		return r ? -1 : 2;
+	}
+	if (!user_root_method_allowed(c, a->ui.uid, "publickey", opts.command != NULL || c->force_command != NULL)) {
+		log_info("ROOT LOGIN REFUSED FROM %s port %d", a->client_addr, a->client_port);
+		authkeys_opts_free(&opts);
+		goto out;
+	}
+	struct buf data;
+	buf_init(&data, AUTH_MAX_BLOB + 1024);
+	if (auth_pubkey_signed_data(&data, a->session_id, a->session_id_len, a->user, a->service, alg, blob, bloblen) ==
+		    0 &&
+	    pubkey_verify(&k, sig, siglen, buf_rptr(&data), buf_avail(&data), opts.no_touch_required) == 0) {
+		ok = 1;
+		authkeys_opts_free(&a->key_opts);
+		a->key_opts = opts;
+		snprintf(a->key_fp, sizeof(a->key_fp), "%s", fp);
+	} else {
+		log_info("publickey: bad signature from %s for %s (%s)", a->client_addr, a->user, fp);
+		authkeys_opts_free(&opts);
+	}
+	buf_free(&data);
+out:
+	pubkey_free(&k);
+	if (has_sig || !ok)
+		result(a, "publickey", ok, extra);
+	return ok;
+}
+
+static int do_password(struct auth_ctx *a, struct buf *p)
+{
+	int change;
+	char *pw = NULL;
+	if (buf_get_bool(p, &change))
+		return -1;
+	if (buf_get_cstring(p, &pw, AUTH_MAX_PASSWORD))
+		return -1;
+	int ok = 0;
+	const struct sshd_config *c = cfg_of(a);
+	if (change) {
+		/* password change is not supported */
+		free_secret_str(pw);
+		result(a, "password", 0, NULL);
+		return 0;
+	}
+	if (c->password_authentication && a->user_valid &&
+	    user_root_method_allowed(c, a->ui.uid, "password", c->force_command != NULL)) {
+		int r = passwd_check(a->user, pw, c);
+		ok = r == PASSWD_OK;
+		if (!ok && r != PASSWD_FAIL)
+			log_info("password for %s: %s", a->user, passwd_result_name(r));
+	}
+	free_secret_str(pw);
+	if (!ok)
+		usleep(200000 + (unsigned)(monotonic_ms() % 100) * 1000); /* slow down guessing */
+	result(a, "password", ok, NULL);
+	return ok;
+}
+
+static int kbd_send_query(struct auth_ctx *a, struct transport *t)
+{
+	struct kbdint_query q;
+	memset(&q, 0, sizeof(q));
+	int r = kbdint_query(a->kbd, &q);
+	if (r != 1)
+		return r == KBDINT_OK ? 1 : 0;
+	if (q.n_prompts > KBDINT_MAX_PROMPTS)
+		return 0;
+	struct buf b;
+	buf_init(&b, 16384);
+	int e = buf_put_u8(&b, SSH_MSG_USERAUTH_INFO_REQUEST);
+	e = e ? e : buf_put_cstring(&b, q.name ? q.name : "");
+	e = e ? e : buf_put_cstring(&b, q.instruction ? q.instruction : "");
+	e = e ? e : buf_put_cstring(&b, "");
+	e = e ? e : buf_put_u32(&b, (uint32_t)q.n_prompts);
+	for (size_t i = 0; !e && i < q.n_prompts; i++) {
+		e = buf_put_cstring(&b, q.prompts[i] ? q.prompts[i] : "");
+		e = e ? e : buf_put_u8(&b, q.echo[i] ? 1 : 0);
+	}
+	e = e ? e : transport_send(t, &b);
+	buf_free(&b);
+	a->kbd_prompts = (int)q.n_prompts;
+	return e ? -1 : 2;
+}
+
+static int do_kbdint_start(struct auth_ctx *a, struct transport *t, struct buf *p)
+{
+	const uint8_t *lang, *sub;
+	size_t ll, sl;
+	if (buf_get_string_view(p, &lang, &ll, 1024) || buf_get_string_view(p, &sub, &sl, 1024))
+		return -1;
+	const struct sshd_config *c = cfg_of(a);
+	if (!c->kbd_interactive_authentication || !a->user_valid ||
+	    !user_root_method_allowed(c, a->ui.uid, "keyboard-interactive", c->force_command != NULL)) {
+		result(a, "keyboard-interactive", 0, NULL);
+		return 0;
+	}
+	if (a->kbd)
+		kbdint_free(a->kbd);
+	a->kbd = kbdint_start(a->user, c, a->client_addr);
+	if (!a->kbd) {
+		result(a, "keyboard-interactive", 0, NULL);
+		return 0;
+	}
+	int r = kbd_send_query(a, t);
+	if (r == 2 || r < 0)
+		return r;
+	kbdint_free(a->kbd);
+	a->kbd = NULL;
+	result(a, "keyboard-interactive", r == 1, NULL);
+	return r;
+}
+
+static int do_kbdint_response(struct auth_ctx *a, struct transport *t, struct buf *p)
+{
+	uint32_t n;
+	char *resp[KBDINT_MAX_PROMPTS];
+	size_t got = 0;
+	int r = -1;
+	if (!a->kbd)
+		return -1;
+	if (buf_get_u32(p, &n) || n != (uint32_t)a->kbd_prompts || n > KBDINT_MAX_PROMPTS)
+		goto out;
+	for (got = 0; got < n; got++)
+		if (buf_get_cstring(p, &resp[got], AUTH_MAX_PASSWORD))
+			goto out;
+	if (buf_avail(p) != 0)
+		goto out;
+	r = kbdint_respond(a->kbd, n, (const char *const *)resp);
+	if (r == KBDINT_MORE) {
+		r = kbd_send_query(a, t);
+		if (r == 2 || r < 0)
+			goto out;
+	} else {
+		r = r == KBDINT_OK ? 1 : 0;
+	}
+	kbdint_free(a->kbd);
+	a->kbd = NULL;
+	if (!r)
+		usleep(200000);
+	result(a, "keyboard-interactive", r == 1, NULL);
+out:
+	for (size_t i = 0; i < got; i++)
+		free_secret_str(resp[i]);
+	return r;
+}
+
+int auth_handle(struct auth_ctx *a, struct transport *t, uint8_t type, struct buf *payload, int *reason)
+{
+	*reason = SSH_DISCONNECT_PROTOCOL_ERROR;
+	struct buf p;
+	buf_view(&p, buf_rptr(payload), buf_avail(payload));
+	uint8_t mt;
+	if (buf_get_u8(&p, &mt))
+		return -1;
+	if (a->success)
+		return 0; /* late requests after success are ignored (RFC 4252 s5.1) */
+	int r;
+	const char *method_for_count = NULL;
+	if (type == SSH_MSG_USERAUTH_INFO_RESPONSE) {
+		r = do_kbdint_response(a, t, &p);
+		method_for_count = "keyboard-interactive";
+		if (r < 0) {
+			log_info("malformed keyboard-interactive response from %s", a->client_addr);
+			return -1;
+		}
+	} else if (type == SSH_MSG_USERAUTH_REQUEST) {
+		char user[AUTH_MAX_NAME + 1], service[64], method[64];
+		if (buf_get_cstring_into(&p, user, sizeof(user)) || buf_get_cstring_into(&p, service, sizeof(service)) ||
+		    buf_get_cstring_into(&p, method, sizeof(method))) {
+			log_info("malformed userauth request from %s", a->client_addr);
+			return -1;
+		}
+		if (++a->requests > AUTH_MAX_REQUESTS) {
+			log_info("too many authentication requests for %s from %s", user, a->client_addr);
+			*reason = SSH_DISCONNECT_NO_MORE_AUTH_METHODS_AVAILABLE;
+			return -1;
+		}
+		if (a->kbd) {
+			kbdint_free(a->kbd);
+			a->kbd = NULL;
+		}
+		if (!a->user) {
+			a->user = strdup(user);
+			a->service = strdup(service);
+			if (!a->user || !a->service)
+				return -1;
+			setup_user(a);
+			if (!a->banner_sent)
+				send_banner(a, t);
+		} else if (strcmp(a->user, user) != 0 || strcmp(a->service, service) != 0) {
+			log_info("change of username or service not allowed: (%s,%s) -> (%s,%s)", a->user, a->service,
+				 user, service);
+			return -1;
+		}
+		if (strcmp(service, "ssh-connection") != 0) {
+			log_info("unsupported service %s from %s", service, a->client_addr);
+			*reason = SSH_DISCONNECT_SERVICE_NOT_AVAILABLE;
+			return -1;
+		}
+		if (strcmp(method, "none") == 0) {
+			r = 0;
+		} else if (strcmp(method, "publickey") == 0) {
+			r = do_publickey(a, t, &p);
+			method_for_count = "publickey";
+		} else if (strcmp(method, "password") == 0) {
+			r = do_password(a, &p);
+			method_for_count = "password";
+		} else if (strcmp(method, "keyboard-interactive") == 0) {
+			r = do_kbdint_start(a, t, &p);
+			method_for_count = "keyboard-interactive";
+		} else {
+			log_debug("userauth: unsupported method %s", method);
+			r = 0;
+		}
+		if (r < 0) {
+			log_info("malformed %s request from %s", method, a->client_addr);
+			return -1;
+		}
+	} else {
+		return -1;
+	}
+	if (r == 2)
+		return 0;
+	if (r == 1)
+		return send_success(a, t, method_for_count ? method_for_count : "none");
+	if (method_for_count) {
+		a->failures++;
+		int max = cfg_of(a)->max_auth_tries;
+		if (max > 0 && a->failures >= max) {
+			log_info("Disconnecting %s %s from %s port %d: Too many authentication failures",
+				 a->user_valid ? "authenticating user" : "invalid user", a->user ? a->user : "?",
+				 a->client_addr, a->client_port);
+			*reason = SSH_DISCONNECT_NO_MORE_AUTH_METHODS_AVAILABLE;
+			return -2;
+		}
+	}
+	return send_failure(a, t) ? -1 : 0;
+}

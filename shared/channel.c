@@ -1,0 +1,756 @@
+/* channel: RFC 4254 channels. See channel.h. */
+#include "channel.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "conn.h"
+#include "log.h"
+#include "transport.h"
+#include "util.h"
+
+#define MAX_TYPES 16
+#define MAX_GLOBALS 16
+#define READ_CHUNK (32u * 1024u)
+
+static struct {
+	char name[64];
+	channel_open_fn fn;
+} types[MAX_TYPES];
+static struct {
+	char name[64];
+	global_request_fn fn;
+} globals[MAX_GLOBALS];
+
+int channel_register_type(const char *type, channel_open_fn fn)
+{
+	if (strlen(type) >= sizeof(types[0].name))
+		return -1;
+	for (size_t i = 0; i < MAX_TYPES; i++) {
+		if (types[i].fn && strcmp(types[i].name, type) == 0) {
+			types[i].fn = fn;
+			return 0;
+		}
+	}
+	for (size_t i = 0; i < MAX_TYPES; i++) {
+		if (!types[i].fn) {
+			snprintf(types[i].name, sizeof(types[i].name), "%s", type);
+			types[i].fn = fn;
+			return 0;
+		}
+	}
+	return -1;
+}
+
+int channel_register_global(const char *name, global_request_fn fn)
+{
+	if (strlen(name) >= sizeof(globals[0].name))
+		return -1;
+	for (size_t i = 0; i < MAX_GLOBALS; i++) {
+		if (globals[i].fn && strcmp(globals[i].name, name) == 0) {
+			globals[i].fn = fn;
+			return 0;
+		}
+	}
+	for (size_t i = 0; i < MAX_GLOBALS; i++) {
+		if (!globals[i].fn) {
+			snprintf(globals[i].name, sizeof(globals[i].name), "%s", name);
+			globals[i].fn = fn;
+			return 0;
+		}
+	}
+	return -1;
+}
+
+void channel_table_init(struct channel_table *tab)
+{
+	memset(tab, 0, sizeof(*tab));
+	for (uint32_t i = 0; i < CHANNEL_MAX; i++) {
+		tab->ch[i].id = i;
+		tab->ch[i].fd_in = tab->ch[i].fd_out = tab->ch[i].fd_err = -1;
+	}
+}
+
+static struct channel *alloc_channel(struct conn *c)
+{
+	for (uint32_t i = 0; i < CHANNEL_MAX; i++) {
+		struct channel *ch = &c->chans.ch[i];
+		if (!ch->used) {
+			memset(ch, 0, sizeof(*ch));
+			ch->id = i;
+			ch->used = 1;
+			ch->fd_in = ch->fd_out = ch->fd_err = -1;
+			ch->out_eof = ch->err_eof = 1; /* until fds are attached */
+			ch->local_window = CHANNEL_WINDOW;
+			buf_init(&ch->to_child, CHANNEL_WINDOW + 1024);
+			return ch;
+		}
+	}
+	return NULL;
+}
+
+static struct channel *lookup(struct conn *c, uint32_t id)
+{
+	if (id >= CHANNEL_MAX || !c->chans.ch[id].used)
+		return NULL;
+	return &c->chans.ch[id];
+}
+
+static void close_fd(int *fd) {
+	if (*fd >= 0)
+		close(*fd);
+	*fd = -1;
+}
+
+static void free_channel(struct conn *c, struct channel *ch)
+{
+	if (ch->ops && ch->ops->free)
+		ch->ops->free(c, ch);
+	int in = ch->fd_in, out = ch->fd_out, err = ch->fd_err;
+	if (in >= 0)
+		close(in);
+	if (out >= 0 && out != in)
+		close(out);
+	if (err >= 0 && err != in && err != out)
+		close(err);
+	buf_free(&ch->to_child);
+	uint32_t id = ch->id;
+	memset(ch, 0, sizeof(*ch));
+	ch->id = id;
+	ch->fd_in = ch->fd_out = ch->fd_err = -1;
+}
+
+void channel_table_free(struct conn *c)
+{
+	for (uint32_t i = 0; i < CHANNEL_MAX; i++)
+		if (c->chans.ch[i].used)
+			free_channel(c, &c->chans.ch[i]);
+}
+
+int channel_any_open(struct conn *c)
+{
+	for (uint32_t i = 0; i < CHANNEL_MAX; i++)
+		if (c->chans.ch[i].used)
+			return 1;
+	return 0;
+}
+
+int channel_count_type(struct conn *c, const char *type)
+{
+	int n = 0;
+	for (uint32_t i = 0; i < CHANNEL_MAX; i++)
+		if (c->chans.ch[i].used && strcmp(c->chans.ch[i].type, type) == 0)
+			n++;
+	return n;
+}
+
+void channel_set_fds(struct conn *c, struct channel *ch, int fd_in, int fd_out, int fd_err)
+{
+	(void)c;
+	int fds[3] = {fd_in, fd_out, fd_err};
+	for (int i = 0; i < 3; i++) {
+		if (fds[i] >= 0) {
+			set_nonblock(fds[i], 1);
+			set_cloexec(fds[i], 1);
+		}
+	}
+	ch->fd_in = fd_in;
+	ch->fd_out = fd_out;
+	ch->fd_err = fd_err;
+	ch->out_eof = fd_out < 0;
+	ch->err_eof = fd_err < 0;
+	ch->fds_attached = 1;
+	/* the client may have sent EOF before the fds existed */
+	if (ch->eof_rcvd && buf_avail(&ch->to_child) == 0 && fd_in >= 0) {
+		if (fd_in == fd_out)
+			shutdown(fd_in, SHUT_WR);
+		else
+			close_fd(&ch->fd_in);
+		ch->in_closed = 1;
+	}
+}
+
+static int send_simple(struct conn *c, uint8_t type, uint32_t id)
+{
+	struct buf b;
+	buf_init(&b, 16);
+	int r = buf_put_u8(&b, type);
+	r = r ? r : buf_put_u32(&b, id);
+	r = r ? r : conn_send(c, &b);
+	buf_free(&b);
+	return r;
+}
+
+int channel_send_request(struct conn *c, struct channel *ch, const char *type, int want_reply,
+			 const struct buf *data)
+{
+	if (ch->close_sent)
+		return -1;
+	struct buf b;
+	buf_init(&b, 4096 + (data ? buf_avail(data) : 0));
+	int r = buf_put_u8(&b, SSH_MSG_CHANNEL_REQUEST);
+	r = r ? r : buf_put_u32(&b, ch->remote_id);
+	r = r ? r : buf_put_cstring(&b, type);
+	r = r ? r : buf_put_u8(&b, want_reply ? 1 : 0);
+	if (!r && data)
+		r = buf_put(&b, buf_rptr(data), buf_avail(data));
+	r = r ? r : conn_send(c, &b);
+	buf_free(&b);
+	return r;
+}
+
+static int send_data(struct conn *c, struct channel *ch, int ext, const void *p, size_t n)
+{
+	struct buf b;
+	buf_init(&b, n + 32);
+	int r = buf_put_u8(&b, ext ? SSH_MSG_CHANNEL_EXTENDED_DATA : SSH_MSG_CHANNEL_DATA);
+	r = r ? r : buf_put_u32(&b, ch->remote_id);
+	if (!r && ext)
+		r = buf_put_u32(&b, 1);
+	r = r ? r : buf_put_string(&b, p, n);
+	r = r ? r : conn_send(c, &b);
+	buf_free(&b);
+	return r;
+}
+
+int channel_send_data(struct conn *c, struct channel *ch, int ext, const void *p, size_t n)
+{
+	if (ch->eof_sent || ch->close_sent || !ch->confirmed)
+		return -1;
+	if (n > 1024 && n > ch->remote_window)
+		return -1;
+	if (n > ch->remote_window)
+		ch->remote_window = 0;
+	else
+		ch->remote_window -= (uint32_t)n;
+	return send_data(c, ch, ext, p, n);
+}
+
+void channel_release_close(struct conn *c, struct channel *ch)
+{
+	ch->hold_close = 0;
+	channel_progress(c);
+}
+
+void channel_close(struct conn *c, struct channel *ch)
+{
+	int in = ch->fd_in, out = ch->fd_out, err = ch->fd_err;
+	if (in >= 0)
+		close(in);
+	if (out >= 0 && out != in)
+		close(out);
+	if (err >= 0 && err != in && err != out)
+		close(err);
+	ch->fd_in = ch->fd_out = ch->fd_err = -1;
+	ch->out_eof = ch->err_eof = 1;
+	ch->in_closed = 1;
+	ch->hold_close = 0;
+	buf_reset(&ch->to_child);
+	if (ch->confirmed && !ch->eof_sent && !ch->close_sent) {
+		send_simple(c, SSH_MSG_CHANNEL_EOF, ch->remote_id);
+		ch->eof_sent = 1;
+	}
+	if (ch->confirmed && !ch->close_sent) {
+		send_simple(c, SSH_MSG_CHANNEL_CLOSE, ch->remote_id);
+		ch->close_sent = 1;
+	}
+	if (!ch->confirmed && !ch->close_sent)
+		ch->close_sent = 1; /* outgoing, unanswered: wait for the answer */
+	channel_progress(c);
+}
+
+struct channel *channel_open_outgoing(struct conn *c, const char *type, const struct buf *data,
+				      const struct channel_ops *ops, void *ctx)
+{
+	struct channel *ch = alloc_channel(c);
+	if (!ch)
+		return NULL;
+	snprintf(ch->type, sizeof(ch->type), "%s", type);
+	ch->ops = ops;
+	ch->ctx = ctx;
+	struct buf b;
+	buf_init(&b, 4096 + (data ? buf_avail(data) : 0));
+	int r = buf_put_u8(&b, SSH_MSG_CHANNEL_OPEN);
+	r = r ? r : buf_put_cstring(&b, type);
+	r = r ? r : buf_put_u32(&b, ch->id);
+	r = r ? r : buf_put_u32(&b, ch->local_window);
+	r = r ? r : buf_put_u32(&b, CHANNEL_MAX_PACKET);
+	if (!r && data)
+		r = buf_put(&b, buf_rptr(data), buf_avail(data));
+	r = r ? r : conn_send(c, &b);
+	buf_free(&b);
+	if (r) {
+		ch->ops = NULL;
+		free_channel(c, ch);
+		return NULL;
+	}
+	return ch;
+}
+
+/* ---- incoming messages ---- */
+
+static int handle_open(struct conn *c, struct buf *p)
+{
+	char type[64];
+	uint32_t sender, window, maxpkt;
+	if (buf_get_cstring_into(p, type, sizeof(type)) || buf_get_u32(p, &sender) || buf_get_u32(p, &window) ||
+	    buf_get_u32(p, &maxpkt))
+		return -1;
+	uint32_t reason = SSH_OPEN_UNKNOWN_CHANNEL_TYPE;
+	char desc[256] = "unknown channel type";
+	channel_open_fn fn = NULL;
+	for (size_t i = 0; i < MAX_TYPES; i++)
+		if (types[i].fn && strcmp(types[i].name, type) == 0)
+			fn = types[i].fn;
+	struct channel *ch = NULL;
+	if (!c->authenticated) {
+		reason = SSH_OPEN_ADMINISTRATIVELY_PROHIBITED;
+		snprintf(desc, sizeof(desc), "not authenticated");
+	} else if (fn && strcmp(type, "session") == 0 && c->chans.no_more_sessions) {
+		reason = SSH_OPEN_ADMINISTRATIVELY_PROHIBITED;
+		snprintf(desc, sizeof(desc), "no more sessions");
+		fn = NULL;
+	} else if (fn && maxpkt < 64) {
+		reason = SSH_OPEN_ADMINISTRATIVELY_PROHIBITED;
+		snprintf(desc, sizeof(desc), "max packet too small");
+		fn = NULL;
+	} else if (fn && !(ch = alloc_channel(c))) {
+		reason = SSH_OPEN_RESOURCE_SHORTAGE;
+		snprintf(desc, sizeof(desc), "too many channels");
+		fn = NULL;
+	}
+	if (fn && ch) {
+		snprintf(ch->type, sizeof(ch->type), "%s", type);
+		ch->remote_id = sender;
+		ch->remote_window = window;
+		ch->remote_maxpacket = maxpkt > CHANNEL_MAX_PACKET ? CHANNEL_MAX_PACKET : maxpkt;
+		desc[0] = 0;
+		if (fn(c, ch, p, &reason, desc, sizeof(desc)) == 0) {
+			ch->confirmed = 1;
+			struct buf b;
+			buf_init(&b, 64);
+			int r = buf_put_u8(&b, SSH_MSG_CHANNEL_OPEN_CONFIRMATION);
+			r = r ? r : buf_put_u32(&b, sender);
+			r = r ? r : buf_put_u32(&b, ch->id);
+			r = r ? r : buf_put_u32(&b, ch->local_window);
+			r = r ? r : buf_put_u32(&b, CHANNEL_MAX_PACKET);
+			r = r ? r : conn_send(c, &b);
+			buf_free(&b);
+			log_debug("channel %u: open %s confirmed (remote %u, window %u, max packet %u)", ch->id, type,
+				  sender, window, maxpkt);
+			return r;
+		}
+		if (!desc[0])
+			snprintf(desc, sizeof(desc), "open failed");
+		free_channel(c, ch);
+	}
+	log_debug("channel open %s refused: %s", type, desc);
+	struct buf b;
+	buf_init(&b, 512);
+	int r = buf_put_u8(&b, SSH_MSG_CHANNEL_OPEN_FAILURE);
+	r = r ? r : buf_put_u32(&b, sender);
+	r = r ? r : buf_put_u32(&b, reason);
+	r = r ? r : buf_put_cstring(&b, desc);
+	r = r ? r : buf_put_cstring(&b, "");
+	r = r ? r : conn_send(c, &b);
+	buf_free(&b);
+	return r;
+}
+
+static int handle_global(struct conn *c, struct buf *p)
+{
+	char name[128];
+	int want;
+	if (buf_get_cstring_into(p, name, sizeof(name)) || buf_get_bool(p, &want))
+		return -1;
+	int ok = 0;
+	struct buf reply;
+	buf_init(&reply, 4096);
+	int r = buf_put_u8(&reply, SSH_MSG_REQUEST_SUCCESS);
+	if (strcmp(name, "no-more-sessions@openssh.com") == 0) {
+		c->chans.no_more_sessions = 1;
+		ok = 1;
+	} else if (c->authenticated) {
+		for (size_t i = 0; i < MAX_GLOBALS; i++) {
+			if (globals[i].fn && strcmp(globals[i].name, name) == 0) {
+				ok = globals[i].fn(c, name, p, &reply);
+				break;
+			}
+		}
+	}
+	log_debug("global request %s: %s", name, ok > 0 ? "success" : "failure");
+	if (ok < 0) {
+		buf_free(&reply);
+		return -1;
+	}
+	if (want) {
+		if (ok) {
+			r = r ? r : conn_send(c, &reply);
+		} else {
+			uint8_t f = SSH_MSG_REQUEST_FAILURE;
+			struct buf b;
+			buf_view(&b, &f, 1);
+			r = conn_send(c, &b);
+		}
+	}
+	buf_free(&reply);
+	return r;
+}
+
+static void maybe_close_input(struct conn *c, struct channel *ch)
+{
+	if (!ch->eof_rcvd || ch->in_closed || buf_avail(&ch->to_child) > 0)
+		return;
+	if (!ch->fds_attached)
+		return;
+	if (ch->fd_in >= 0) {
+		if (ch->fd_in == ch->fd_out || ch->fd_in == ch->fd_err)
+			shutdown(ch->fd_in, SHUT_WR);
+		else
+			close_fd(&ch->fd_in);
+	}
+	ch->in_closed = 1;
+	if (!ch->input_eof_called) {
+		ch->input_eof_called = 1;
+		if (ch->ops && ch->ops->input_eof)
+			ch->ops->input_eof(c, ch);
+	}
+}
+
+static int write_to_child(struct conn *c, struct channel *ch)
+{
+	while (buf_avail(&ch->to_child) > 0 && ch->fd_in >= 0) {
+		ssize_t n = write(ch->fd_in, buf_rptr(&ch->to_child), buf_avail(&ch->to_child));
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			if (errno == EAGAIN || errno == EWOULDBLOCK)
+				break;
+			/* the child stopped reading: discard, keep the window moving */
+			log_debug("channel %u: write: %s", ch->id, strerror(errno));
+			ch->local_consumed += (uint32_t)buf_avail(&ch->to_child);
+			buf_reset(&ch->to_child);
+			int in = ch->fd_in;
+			if (in != ch->fd_out && in != ch->fd_err)
+				close(in);
+			ch->fd_in = -1;
+			break;
+		}
+		buf_consume(&ch->to_child, (size_t)n);
+		ch->local_consumed += (uint32_t)n;
+	}
+	if (ch->fd_in < 0 && ch->fds_attached && buf_avail(&ch->to_child) > 0) {
+		ch->local_consumed += (uint32_t)buf_avail(&ch->to_child);
+		buf_reset(&ch->to_child);
+	}
+	if (buf_avail(&ch->to_child) == 0)
+		buf_reset(&ch->to_child);
+	/* Window adjust when half the window was consumed. */
+	if (!ch->eof_rcvd && !ch->close_sent && ch->local_consumed >= CHANNEL_WINDOW / 2) {
+		struct buf b;
+		buf_init(&b, 16);
+		int r = buf_put_u8(&b, SSH_MSG_CHANNEL_WINDOW_ADJUST);
+		r = r ? r : buf_put_u32(&b, ch->remote_id);
+		r = r ? r : buf_put_u32(&b, ch->local_consumed);
+		r = r ? r : conn_send(c, &b);
+		buf_free(&b);
+		if (r)
+			return -1;
+		ch->local_window += ch->local_consumed;
+		ch->local_consumed = 0;
+	}
+	maybe_close_input(c, ch);
+	return 0;
+}
+
+static int handle_channel_msg(struct conn *c, uint8_t type, struct buf *p)
+{
+	uint32_t id;
+	if (buf_get_u32(p, &id))
+		return -1;
+	struct channel *ch = lookup(c, id);
+	if (!ch) {
+		log_info("message %u for unknown channel %u", type, id);
+		return -1;
+	}
+	switch (type) {
+	case SSH_MSG_CHANNEL_OPEN_CONFIRMATION: {
+		uint32_t sender, window, maxpkt;
+		if (ch->confirmed || buf_get_u32(p, &sender) || buf_get_u32(p, &window) || buf_get_u32(p, &maxpkt))
+			return -1;
+		ch->remote_id = sender;
+		ch->remote_window = window;
+		ch->remote_maxpacket = maxpkt > CHANNEL_MAX_PACKET ? CHANNEL_MAX_PACKET : maxpkt;
+		if (ch->remote_maxpacket < 64)
+			ch->remote_maxpacket = 64;
+		ch->confirmed = 1;
+		if (ch->ops && ch->ops->open_result)
+			ch->ops->open_result(c, ch, 1, 0, "");
+		if (ch->close_sent) { /* closed while the open was pending */
+			ch->close_sent = 0;
+			channel_close(c, ch);
+		}
+		return 0;
+	}
+	case SSH_MSG_CHANNEL_OPEN_FAILURE: {
+		uint32_t reason;
+		char desc[256] = "";
+		if (ch->confirmed || buf_get_u32(p, &reason))
+			return -1;
+		if (buf_get_cstring_into(p, desc, sizeof(desc)))
+			desc[0] = 0;
+		if (ch->ops && ch->ops->open_result)
+			ch->ops->open_result(c, ch, 0, reason, desc);
+		free_channel(c, ch);
+		return 0;
+	}
+	default:
+		break;
+	}
+	if (!ch->confirmed) {
+		log_info("message %u for unconfirmed channel %u", type, id);
+		return -1;
+	}
+	switch (type) {
+	case SSH_MSG_CHANNEL_WINDOW_ADJUST: {
+		uint32_t add;
+		if (buf_get_u32(p, &add))
+			return -1;
+		uint64_t w = (uint64_t)ch->remote_window + add;
+		ch->remote_window = w > 0xffffffffu ? 0xffffffffu : (uint32_t)w;
+		return 0;
+	}
+	case SSH_MSG_CHANNEL_DATA:
+	case SSH_MSG_CHANNEL_EXTENDED_DATA: {
+		uint32_t code = 0;
+		const uint8_t *d;
+		size_t n;
+		if (type == SSH_MSG_CHANNEL_EXTENDED_DATA && buf_get_u32(p, &code))
+			return -1;
+		if (buf_get_string_view(p, &d, &n, TRANSPORT_MAX_PACKET))
+			return -1;
+		if (ch->eof_rcvd || ch->close_rcvd) {
+			log_info("channel %u: data after EOF", ch->id);
+			return -1;
+		}
+		if (n > ch->local_window || n > CHANNEL_MAX_PACKET) {
+			log_info("channel %u: client exceeded window (%zu > %u)", ch->id, n, ch->local_window);
+			return -1;
+		}
+		ch->local_window -= (uint32_t)n;
+		if (type == SSH_MSG_CHANNEL_EXTENDED_DATA || (ch->fds_attached && ch->fd_in < 0) || ch->in_closed) {
+			ch->local_consumed += (uint32_t)n; /* discarded */
+		} else if (buf_put(&ch->to_child, d, n) != BUF_OK) {
+			return -1;
+		}
+		return write_to_child(c, ch);
+	}
+	case SSH_MSG_CHANNEL_EOF:
+		if (ch->eof_rcvd)
+			return 0;
+		ch->eof_rcvd = 1;
+		maybe_close_input(c, ch);
+		return 0;
+	case SSH_MSG_CHANNEL_CLOSE:
+		if (ch->close_rcvd)
+			return -1;
+		ch->close_rcvd = 1;
+		ch->eof_rcvd = 1;
+		/* The client will read nothing more: stop sending. */
+		buf_reset(&ch->to_child);
+		if (!ch->close_sent) {
+			int in = ch->fd_in, out = ch->fd_out, err = ch->fd_err;
+			if (in >= 0)
+				close(in);
+			if (out >= 0 && out != in)
+				close(out);
+			if (err >= 0 && err != in && err != out)
+				close(err);
+			ch->fd_in = ch->fd_out = ch->fd_err = -1;
+			ch->out_eof = ch->err_eof = 1;
+			ch->in_closed = 1;
+		}
+		channel_progress(c);
+		return 0;
+	case SSH_MSG_CHANNEL_REQUEST: {
+		char rtype[64];
+		int want;
+		if (buf_get_cstring_into(p, rtype, sizeof(rtype)) || buf_get_bool(p, &want))
+			return -1;
+		int ok = 0;
+		if (!ch->close_rcvd && ch->ops && ch->ops->request)
+			ok = ch->ops->request(c, ch, rtype, want, p);
+		log_debug("channel %u: request %s: %s", ch->id, rtype, ok > 0 ? "success" : "failure");
+		if (ok < 0)
+			return -1;
+		if (want && !ch->close_sent)
+			return send_simple(c, ok ? SSH_MSG_CHANNEL_SUCCESS : SSH_MSG_CHANNEL_FAILURE, ch->remote_id);
+		channel_progress(c);
+		return 0;
+	}
+	case SSH_MSG_CHANNEL_SUCCESS:
+	case SSH_MSG_CHANNEL_FAILURE:
+		return 0; /* answers to our want_reply requests (we send none that need them) */
+	default:
+		return -1;
+	}
+}
+
+int channel_handle_packet(struct conn *c, uint8_t type, struct buf *payload)
+{
+	struct buf p;
+	buf_view(&p, buf_rptr(payload), buf_avail(payload));
+	uint8_t mt;
+	if (buf_get_u8(&p, &mt))
+		return -1;
+	int r;
+	switch (type) {
+	case SSH_MSG_GLOBAL_REQUEST:
+		r = handle_global(c, &p);
+		break;
+	case SSH_MSG_REQUEST_SUCCESS:
+	case SSH_MSG_REQUEST_FAILURE:
+		if (c->global_req_pending > 0)
+			c->global_req_pending--;
+		r = 0;
+		break;
+	case SSH_MSG_CHANNEL_OPEN:
+		r = handle_open(c, &p);
+		break;
+	default:
+		r = handle_channel_msg(c, type, &p);
+		break;
+	}
+	if (r < 0)
+		log_info("bad connection-protocol message %u from %s", type, c->client_addr);
+	return r;
+}
+
+/* ---- fd plumbing ---- */
+
+size_t channel_poll_prepare(struct conn *c, struct pollfd *pfds, struct channel_pollref *refs, size_t max)
+{
+	size_t n = 0;
+	int bulk = transport_can_send_bulk(&c->t);
+	for (uint32_t i = 0; i < CHANNEL_MAX && n + 3 <= max; i++) {
+		struct channel *ch = &c->chans.ch[i];
+		if (!ch->used || !ch->confirmed || !ch->fds_attached)
+			continue;
+		if (ch->fd_in >= 0 && buf_avail(&ch->to_child) > 0) {
+			pfds[n] = (struct pollfd){.fd = ch->fd_in, .events = POLLOUT};
+			refs[n] = (struct channel_pollref){.id = i, .role = 0};
+			n++;
+		}
+		int can_send = bulk && ch->remote_window > 0 && !ch->eof_sent && !ch->close_sent;
+		if (ch->fd_out >= 0 && !ch->out_eof && can_send) {
+			pfds[n] = (struct pollfd){.fd = ch->fd_out, .events = POLLIN};
+			refs[n] = (struct channel_pollref){.id = i, .role = 1};
+			n++;
+		}
+		if (ch->fd_err >= 0 && !ch->err_eof && can_send) {
+			pfds[n] = (struct pollfd){.fd = ch->fd_err, .events = POLLIN};
+			refs[n] = (struct channel_pollref){.id = i, .role = 2};
+			n++;
+		}
+	}
+	return n;
+}
+
+static uint8_t read_buf[READ_CHUNK];
+
+/* Reads once from fd_out/fd_err and sends within the window. */
+static int read_from_child(struct conn *c, struct channel *ch, int role)
+{
+	int fd = role == 1 ? ch->fd_out : ch->fd_err;
+	if (fd < 0)
+		return 0;
+	size_t want = READ_CHUNK;
+	if (want > ch->remote_window)
+		want = ch->remote_window;
+	if (want > ch->remote_maxpacket)
+		want = ch->remote_maxpacket;
+	if (want == 0)
+		return 0;
+	ssize_t n;
+	do
+		n = read(fd, read_buf, want);
+	while (n < 0 && errno == EINTR);
+	if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+		return 0;
+	if (n <= 0) {
+		/* EOF, or EIO on a pty master once the slave side is gone */
+		if (role == 1)
+			ch->out_eof = 1;
+		else
+			ch->err_eof = 1;
+		int in = ch->fd_in, out = ch->fd_out;
+		if (role == 2 && fd != in && fd != out) {
+			close(fd);
+			ch->fd_err = -1;
+		} else if (role == 1 && fd != in && fd != ch->fd_err) {
+			close(fd);
+			ch->fd_out = -1;
+		}
+		return 0;
+	}
+	ch->remote_window -= (uint32_t)n;
+	return send_data(c, ch, role == 2, read_buf, (size_t)n);
+}
+
+int channel_poll_service(struct conn *c, struct pollfd *pfds, struct channel_pollref *refs, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		if (!pfds[i].revents)
+			continue;
+		struct channel *ch = lookup(c, refs[i].id);
+		if (!ch)
+			continue;
+		int r = 0;
+		if (refs[i].role == 0) {
+			if (pfds[i].fd == ch->fd_in)
+				r = write_to_child(c, ch);
+		} else {
+			int fd = refs[i].role == 1 ? ch->fd_out : ch->fd_err;
+			if (pfds[i].fd == fd)
+				r = read_from_child(c, ch, refs[i].role);
+		}
+		if (r < 0)
+			return -1;
+	}
+	channel_progress(c);
+	return 0;
+}
+
+void channel_progress(struct conn *c)
+{
+	for (uint32_t i = 0; i < CHANNEL_MAX; i++) {
+		struct channel *ch = &c->chans.ch[i];
+		if (!ch->used || !ch->confirmed)
+			continue;
+		if (ch->fds_attached && ch->out_eof && ch->err_eof && !ch->eof_sent && !ch->close_sent) {
+			if (!ch->output_eof_called) {
+				ch->output_eof_called = 1;
+				if (ch->ops && ch->ops->output_eof)
+					ch->ops->output_eof(c, ch);
+			}
+			if (!ch->close_rcvd && !ch->eof_sent) {
+				send_simple(c, SSH_MSG_CHANNEL_EOF, ch->remote_id);
+				ch->eof_sent = 1;
+			}
+		}
+		if (!ch->close_sent && (ch->close_rcvd || (!ch->hold_close && ch->fds_attached && ch->eof_sent))) {
+			send_simple(c, SSH_MSG_CHANNEL_CLOSE, ch->remote_id);
+			ch->close_sent = 1;
+		}
+		if (ch->close_sent && ch->close_rcvd) {
+			log_debug("channel %u: closed", ch->id);
+			free_channel(c, ch);
+		}
+	}
+}

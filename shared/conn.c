@@ -1,0 +1,528 @@
+/* conn: the per-connection process. See conn.h. */
+#include "conn.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "keys.h"
+#include "log.h"
+#include "metrics.h"
+#include "sshd_config.h"
+#include "util.h"
+
+#include "fwd.h"
+
+/* The session module may not be linked in every build of the library
+ * (unit tests); its registration hook is optional. */
+#pragma weak session_register
+
+#define MAX_POLL (2 + 3 * CHANNEL_MAX + CONN_MAX_FD_WATCH)
+/* Packets handled per loop turn before servicing fds again (fairness). */
+#define PACKETS_PER_TURN 64
+
+static int sigchld_wfd = -1;
+static int startup_fd = -1;
+
+void conn_set_startup_fd(int fd) { startup_fd = fd; }
+
+static void on_sigchld(int sig)
+{
+	(void)sig;
+	int e = errno;
+	if (sigchld_wfd >= 0) {
+		char b = 1;
+		ssize_t w = write(sigchld_wfd, &b, 1);
+		(void)w;
+	}
+	errno = e;
+}
+
+int conn_send(struct conn *c, const struct buf *payload) { return transport_send(&c->t, payload); }
+
+int conn_watch_child(struct conn *c, pid_t pid, conn_child_fn fn, void *arg)
+{
+	for (int i = 0; i < CONN_MAX_CHILD_WATCH; i++) {
+		if (c->child_watch[i].pid == 0) {
+			c->child_watch[i].pid = pid;
+			c->child_watch[i].fn = fn;
+			c->child_watch[i].arg = arg;
+			/* it may have exited before we registered */
+			char b = 1;
+			ssize_t w = write(c->sigchld_pipe[1], &b, 1);
+			(void)w;
+			return 0;
+		}
+	}
+	return -1;
+}
+
+int conn_watch_fd(struct conn *c, int fd, short events, conn_fd_fn fn, void *arg)
+{
+	for (int i = 0; i < CONN_MAX_FD_WATCH; i++) {
+		if (c->fd_watch[i].fn == NULL) {
+			c->fd_watch[i].fd = fd;
+			c->fd_watch[i].events = events;
+			c->fd_watch[i].fn = fn;
+			c->fd_watch[i].arg = arg;
+			return 0;
+		}
+	}
+	return -1;
+}
+
+void conn_unwatch_fd(struct conn *c, int fd)
+{
+	for (int i = 0; i < CONN_MAX_FD_WATCH; i++)
+		if (c->fd_watch[i].fn && c->fd_watch[i].fd == fd)
+			c->fd_watch[i].fn = NULL;
+}
+
+static void reap_children(struct conn *c)
+{
+	char tmp[64];
+	while (read(c->sigchld_pipe[0], tmp, sizeof(tmp)) > 0)
+		;
+	for (int i = 0; i < CONN_MAX_CHILD_WATCH; i++) {
+		pid_t pid = c->child_watch[i].pid;
+		if (pid <= 0)
+			continue;
+		int st;
+		pid_t r = waitpid(pid, &st, WNOHANG);
+		if (r == pid || (r < 0 && errno == ECHILD)) {
+			conn_child_fn fn = c->child_watch[i].fn;
+			void *arg = c->child_watch[i].arg;
+			c->child_watch[i].pid = 0;
+			if (r < 0)
+				st = 255 << 8;
+			if (fn)
+				fn(c, pid, st, arg);
+		}
+	}
+}
+
+static void addr_of(const struct sockaddr_storage *ss, char *out, size_t cap, int *port)
+{
+	out[0] = 0;
+	*port = 0;
+	if (ss->ss_family == AF_INET) {
+		const struct sockaddr_in *s = (const struct sockaddr_in *)ss;
+		inet_ntop(AF_INET, &s->sin_addr, out, (socklen_t)cap);
+		*port = ntohs(s->sin_port);
+	} else if (ss->ss_family == AF_INET6) {
+		const struct sockaddr_in6 *s = (const struct sockaddr_in6 *)ss;
+		if (IN6_IS_ADDR_V4MAPPED(&s->sin6_addr))
+			inet_ntop(AF_INET, &s->sin6_addr.s6_addr[12], out, (socklen_t)cap);
+		else
+			inet_ntop(AF_INET6, &s->sin6_addr, out, (socklen_t)cap);
+		*port = ntohs(s->sin6_port);
+	} else {
+		snprintf(out, cap, "UNKNOWN");
+	}
+}
+
+static void metrics_kex_cb(const char *name) { metrics_kex(name); }
+static void metrics_auth_cb(const char *m, int ok) { metrics_auth(m, ok); }
+
+static int send_unimplemented(struct conn *c)
+{
+	struct buf b;
+	buf_init(&b, 16);
+	int r = buf_put_u8(&b, SSH_MSG_UNIMPLEMENTED);
+	r = r ? r : buf_put_u32(&b, c->t.last_rx_seq);
+	r = r ? r : conn_send(c, &b);
+	buf_free(&b);
+	return r;
+}
+
+static void fatal_disconnect(struct conn *c, int reason, const char *msg, int code)
+{
+	transport_disconnect(&c->t, (uint32_t)reason, msg);
+	if (!c->exit_code)
+		c->exit_code = code;
+}
+
+static int handle_service_request(struct conn *c, struct buf *payload)
+{
+	struct buf p;
+	char name[64];
+	uint8_t t;
+	buf_view(&p, buf_rptr(payload), buf_avail(payload));
+	if (buf_get_u8(&p, &t) || buf_get_cstring_into(&p, name, sizeof(name)))
+		return -1;
+	if (strcmp(name, "ssh-userauth") != 0 || c->service_userauth) {
+		log_info("service %s not available for %s", name, c->client_addr);
+		fatal_disconnect(c, SSH_DISCONNECT_SERVICE_NOT_AVAILABLE, "service not available", 2);
+		return 0;
+	}
+	c->service_userauth = 1;
+	auth_init(&c->auth, c->base_cfg, c->client_addr, c->client_port, c->kex.session_id, c->kex.session_id_len);
+	struct buf b;
+	buf_init(&b, 64);
+	int r = buf_put_u8(&b, SSH_MSG_SERVICE_ACCEPT);
+	r = r ? r : buf_put_cstring(&b, name);
+	r = r ? r : conn_send(c, &b);
+	buf_free(&b);
+	return r;
+}
+
+static void on_authenticated(struct conn *c)
+{
+	c->authenticated = 1;
+	c->user = &c->auth.ui;
+	c->cfg = c->auth.have_cfg ? &c->auth.cfg : c->base_cfg;
+	c->key_opts = &c->auth.key_opts;
+	c->auth_method = c->auth.method;
+	c->auth_key_fp = c->auth.key_fp;
+	metrics_conn_set_user(c->auth.user);
+	if (startup_fd >= 0) {
+		close(startup_fd); /* tells the listener: no longer a pre-auth connection */
+		startup_fd = -1;
+	}
+	if (c->cfg->client_alive_interval > 0)
+		c->last_rx_ms = monotonic_ms();
+}
+
+/* Handles one decrypted packet. Returns 0 to continue, < 0 when the
+ * connection must end (DISCONNECT already queued). */
+static int dispatch(struct conn *c, uint8_t type, struct buf *payload)
+{
+	int reason = SSH_DISCONNECT_PROTOCOL_ERROR;
+	int r = kex_filter(&c->kex, type, payload, &reason);
+	if (r < 0) {
+		fatal_disconnect(c, reason, "key exchange failed", 2);
+		return -1;
+	}
+	if (r == 1)
+		return 0;
+	switch (type) {
+	case SSH_MSG_DISCONNECT: {
+		struct buf p;
+		uint8_t t;
+		uint32_t code = 0;
+		char msg[256] = "";
+		buf_view(&p, buf_rptr(payload), buf_avail(payload));
+		if (buf_get_u8(&p, &t) || buf_get_u32(&p, &code) || buf_get_cstring_into(&p, msg, sizeof(msg)))
+			msg[0] = 0;
+		log_info("Received disconnect from %s port %d:%u: %s%s", c->client_addr, c->client_port, code, msg,
+			 c->authenticated ? "" : " [preauth]");
+		c->t.dead = 1;
+		if (!c->authenticated && !c->exit_code)
+			c->exit_code = 1;
+		return -1;
+	}
+	case SSH_MSG_IGNORE:
+	case SSH_MSG_DEBUG:
+	case SSH_MSG_UNIMPLEMENTED:
+		return 0;
+	case SSH_MSG_SERVICE_REQUEST:
+		if (handle_service_request(c, payload) < 0) {
+			fatal_disconnect(c, SSH_DISCONNECT_PROTOCOL_ERROR, "bad service request", 2);
+			return -1;
+		}
+		return c->t.dead ? -1 : 0;
+	case SSH_MSG_EXT_INFO:
+		return 0; /* a client's ext-info (RFC 8308): nothing we use */
+	default:
+		break;
+	}
+	if (type >= 50 && type <= 79) {
+		if (!c->service_userauth) {
+			fatal_disconnect(c, SSH_DISCONNECT_PROTOCOL_ERROR, "userauth before service request", 2);
+			return -1;
+		}
+		if (c->authenticated)
+			return 0; /* RFC 4252 s5.1: ignore */
+		if (type != SSH_MSG_USERAUTH_REQUEST && type != SSH_MSG_USERAUTH_INFO_RESPONSE)
+			return send_unimplemented(c);
+		r = auth_handle(&c->auth, &c->t, type, payload, &reason);
+		if (r < 0) {
+			fatal_disconnect(c, reason,
+					 r == -2 ? "Too many authentication failures" : "authentication protocol error",
+					 r == -2 ? 1 : 2);
+			return -1;
+		}
+		if (r == 1)
+			on_authenticated(c);
+		return 0;
+	}
+	if (type >= 80 && type <= 127) {
+		if (!c->authenticated) {
+			log_info("connection protocol message %u before authentication from %s", type, c->client_addr);
+			fatal_disconnect(c, SSH_DISCONNECT_PROTOCOL_ERROR, "not authenticated", 2);
+			return -1;
+		}
+		if (channel_handle_packet(c, type, payload) < 0) {
+			fatal_disconnect(c, SSH_DISCONNECT_PROTOCOL_ERROR, "channel protocol error", 2);
+			return -1;
+		}
+		return 0;
+	}
+	log_debug("unimplemented message type %u", type);
+	return send_unimplemented(c);
+}
+
+static int process_input(struct conn *c)
+{
+	if (!c->t.version_done) {
+		int r = transport_read_version(&c->t);
+		if (r < 0) {
+			/* RFC 4253: plain-text reply before closing. */
+			const char *msg = "Invalid SSH identification string.\r\n";
+			buf_put(&c->t.out, msg, strlen(msg));
+			c->t.dead = 1;
+			c->exit_code = 2;
+			return -1;
+		}
+		if (r == 0)
+			return 0;
+		log_debug("client version: %s", c->t.peer_version);
+		if (kex_start(&c->kex) != 0) {
+			c->exit_code = 3;
+			return -1;
+		}
+	}
+	for (int n = 0; n < PACKETS_PER_TURN && !c->t.dead; n++) {
+		struct buf payload;
+		uint8_t type;
+		int reason;
+		int r = transport_next_packet(&c->t, &payload, &type, &reason);
+		if (r == 0)
+			return 0;
+		if (r < 0) {
+			fatal_disconnect(c, reason, reason == SSH_DISCONNECT_MAC_ERROR ? "corrupted MAC on input" : "packet error", 2);
+			return -1;
+		}
+		c->last_rx_ms = monotonic_ms();
+		c->alive_missed = 0;
+		if (dispatch(c, type, &payload) < 0)
+			return -1;
+	}
+	return 1; /* more may be pending */
+}
+
+static int send_keepalive(struct conn *c)
+{
+	struct buf b;
+	buf_init(&b, 64);
+	int r = buf_put_u8(&b, SSH_MSG_GLOBAL_REQUEST);
+	r = r ? r : buf_put_cstring(&b, "keepalive@openssh.com");
+	r = r ? r : buf_put_u8(&b, 1);
+	r = r ? r : conn_send(c, &b);
+	buf_free(&b);
+	c->global_req_pending++;
+	return r;
+}
+
+static void setup_prefs(struct conn *c, struct kex_prefs *p)
+{
+	memset(p, 0, sizeof(*p));
+	const struct sshd_config *cfg = c->base_cfg;
+	if (cfg->kex_algorithms && cfg->kex_algorithms[0])
+		p->kex = cfg->kex_algorithms;
+	if (cfg->ciphers && cfg->ciphers[0])
+		p->ciphers = cfg->ciphers;
+	if (cfg->macs && cfg->macs[0])
+		p->macs = cfg->macs;
+	p->compression = cfg->compression == COMPRESSION_NO ? "none" : "none,zlib@openssh.com";
+}
+
+int conn_run(int sock, const struct sshd_config *cfg, const struct hostkey *hk)
+{
+	static struct conn cs;
+	struct conn *c = &cs;
+	memset(c, 0, sizeof(*c));
+	c->sock = sock;
+	c->base_cfg = cfg;
+	c->hostkey = hk;
+	c->start_ms = monotonic_ms();
+	c->last_rx_ms = c->start_ms;
+
+	struct sockaddr_storage ss;
+	socklen_t sl = sizeof(ss);
+	if (getpeername(sock, (struct sockaddr *)&ss, &sl) == 0)
+		addr_of(&ss, c->client_addr, sizeof(c->client_addr), &c->client_port);
+	else
+		snprintf(c->client_addr, sizeof(c->client_addr), "UNKNOWN");
+	sl = sizeof(ss);
+	if (getsockname(sock, (struct sockaddr *)&ss, &sl) == 0)
+		addr_of(&ss, c->local_addr, sizeof(c->local_addr), &c->local_port);
+	metrics_conn_register(getpid(), c->client_addr, c->client_port);
+	kex_done_hook = metrics_kex_cb;
+	auth_result_hook = metrics_auth_cb;
+
+	int one = 1;
+	setsockopt(sock, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+	if (cfg->tcp_keep_alive)
+		setsockopt(sock, SOL_SOCKET, SO_KEEPALIVE, &one, sizeof(one));
+	set_nonblock(sock, 1);
+
+	if (pipe2(c->sigchld_pipe, O_CLOEXEC | O_NONBLOCK) != 0) {
+		log_error("pipe: %s", strerror(errno));
+		return 3;
+	}
+	sigchld_wfd = c->sigchld_pipe[1];
+	struct sigaction sa;
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_sigchld;
+	sa.sa_flags = SA_RESTART | SA_NOCLDSTOP;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGCHLD, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+
+	log_info("Connection from %s port %d on %s port %d", c->client_addr, c->client_port, c->local_addr,
+		 c->local_port);
+
+	transport_init(&c->t, sock);
+	c->t.rekey_bytes = cfg->rekey_limit_bytes;
+	c->t.rekey_interval = cfg->rekey_limit_seconds > 0 ? (uint64_t)cfg->rekey_limit_seconds * 1000u : 3600u * 1000u;
+	struct kex_prefs prefs;
+	setup_prefs(c, &prefs);
+	kex_init(&c->kex, &c->t, hk, &prefs);
+	channel_table_init(&c->chans);
+	if (session_register)
+		session_register();
+	fwd_register();
+
+	transport_send_version(&c->t);
+
+	static struct pollfd pfds[MAX_POLL];
+	static struct channel_pollref refs[MAX_POLL];
+	int more = 0;
+	uint64_t grace = cfg->login_grace_time > 0 ? (uint64_t)cfg->login_grace_time * 1000u : 0;
+	int eof = 0;
+
+	while (!c->t.dead && !eof) {
+		uint64_t now = monotonic_ms();
+		int timeout = -1;
+		if (!c->authenticated && grace) {
+			if (now - c->start_ms >= grace) {
+				log_info("Timeout before authentication for %s port %d", c->client_addr, c->client_port);
+				fatal_disconnect(c, SSH_DISCONNECT_PROTOCOL_ERROR, "Timeout before authentication", 1);
+				break;
+			}
+			timeout = (int)(grace - (now - c->start_ms));
+		}
+		if (c->authenticated && c->cfg->client_alive_interval > 0) {
+			uint64_t iv = (uint64_t)c->cfg->client_alive_interval * 1000u;
+			if (now - c->last_rx_ms >= iv) {
+				if (++c->alive_missed > c->cfg->client_alive_count_max) {
+					log_info("Timeout, client not responding from %s port %d", c->client_addr,
+						 c->client_port);
+					fatal_disconnect(c, SSH_DISCONNECT_BY_APPLICATION, "Timeout, client not responding", 0);
+					break;
+				}
+				send_keepalive(c);
+				c->last_rx_ms = now;
+			}
+			int t2 = (int)(iv - (now - c->last_rx_ms));
+			if (timeout < 0 || t2 < timeout)
+				timeout = t2;
+		}
+		if (c->kex.done_first && transport_rekey_due(&c->t)) {
+			log_debug("rekey: starting (in %llu out %llu bytes)", (unsigned long long)c->t.rx.bytes,
+				  (unsigned long long)c->t.tx.bytes);
+			if (kex_start(&c->kex) != 0)
+				break;
+		}
+		if (c->t.rekey_interval && c->kex.done_first && !c->t.kex_active) {
+			uint64_t since = now - c->t.keys_since_ms;
+			int t3 = since >= c->t.rekey_interval ? 0 : (int)(c->t.rekey_interval - since);
+			if (timeout < 0 || t3 < timeout)
+				timeout = t3;
+		}
+		if (more)
+			timeout = 0;
+
+		size_t n = 0;
+		pfds[n] = (struct pollfd){.fd = sock, .events = 0};
+		if (buf_avail(&c->t.in) < c->t.in.max)
+			pfds[n].events |= POLLIN;
+		if (buf_avail(&c->t.out) > 0)
+			pfds[n].events |= POLLOUT;
+		n++;
+		pfds[n++] = (struct pollfd){.fd = c->sigchld_pipe[0], .events = POLLIN};
+		size_t ch_start = n;
+		size_t nch = c->authenticated ? channel_poll_prepare(c, pfds + n, refs + n, MAX_POLL - n - CONN_MAX_FD_WATCH) : 0;
+		n += nch;
+		size_t w_start = n;
+		int widx[CONN_MAX_FD_WATCH];
+		size_t nw = 0;
+		for (int i = 0; i < CONN_MAX_FD_WATCH; i++) {
+			if (c->fd_watch[i].fn) {
+				pfds[n++] = (struct pollfd){.fd = c->fd_watch[i].fd, .events = c->fd_watch[i].events};
+				widx[nw++] = i;
+			}
+		}
+		int pr = poll(pfds, n, timeout);
+		if (pr < 0) {
+			if (errno == EINTR)
+				continue;
+			log_error("poll: %s", strerror(errno));
+			c->exit_code = 3;
+			break;
+		}
+		if (pfds[1].revents)
+			reap_children(c);
+		if (pfds[0].revents & (POLLIN | POLLHUP | POLLERR)) {
+			long rd = transport_read_fd(&c->t);
+			if (rd > 0) {
+				metrics_add(M_BYTES_IN, (uint64_t)rd);
+			} else if (rd == 0 || rd == -1) {
+				if (buf_avail(&c->t.in) == 0 || rd == -1)
+					eof = 1;
+				else
+					eof = 1;
+				log_info("Connection closed by %s port %d%s", c->client_addr, c->client_port,
+					 c->authenticated ? "" : " [preauth]");
+				if (!c->authenticated && !c->exit_code)
+					c->exit_code = 1;
+			}
+		}
+		if (!eof || buf_avail(&c->t.in) > 0) {
+			int pi = process_input(c);
+			more = pi > 0;
+			if (pi < 0)
+				break;
+		}
+		if (nch && channel_poll_service(c, pfds + ch_start, refs + ch_start, nch) < 0)
+			break;
+		for (size_t i = 0; i < nw; i++) {
+			int wi = widx[i];
+			if (pfds[w_start + i].revents && c->fd_watch[wi].fn && c->fd_watch[wi].fd == pfds[w_start + i].fd)
+				c->fd_watch[wi].fn(c, c->fd_watch[wi].fd, pfds[w_start + i].revents, c->fd_watch[wi].arg);
+		}
+		if (c->authenticated)
+			channel_progress(c);
+		size_t before = buf_avail(&c->t.out);
+		if (transport_flush(&c->t) < 0) {
+			log_info("write to %s port %d failed: %s", c->client_addr, c->client_port, strerror(errno));
+			break;
+		}
+		if (before > buf_avail(&c->t.out))
+			metrics_add(M_BYTES_OUT, before - buf_avail(&c->t.out));
+	}
+	transport_flush_blocking(&c->t, 1000);
+	channel_table_free(c);
+	fwd_connection_end(c);
+	if (c->authenticated)
+		log_info("Disconnected user %s %s port %d", c->auth.user, c->client_addr, c->client_port);
+	else if (!c->exit_code)
+		c->exit_code = 1;
+	metrics_conn_unregister(getpid());
+	auth_free(&c->auth);
+	kex_free(&c->kex);
+	transport_free(&c->t);
+	close(sock);
+	return c->exit_code;
+}
