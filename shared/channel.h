@@ -75,7 +75,7 @@ struct channel_ops {
 struct channel {
 	uint32_t id;        /* our channel number */
 	uint32_t remote_id; /* the client's */
-	char type[32];
+	char type[64];
 	const struct channel_ops *ops;
 	void *ctx; /* owner's state */
 
