@@ -12,6 +12,8 @@ PKGS=(
   # real clients and peers used by tests and benchmarks
   openssh-client openssh-server openssh-sftp-server dropbear-bin putty-tools python3-paramiko
   ssh-audit rsync git tmux expect procps psmisc curl protobuf-compiler util-linux hyperfine
+  # foundation test: readelf/nm (binutils), python3, iproute2 (ss, used by lib.sh free_port)
+  binutils python3 iproute2
 )
 missing=()
 for p in "${PKGS[@]}"; do
