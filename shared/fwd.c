@@ -449,6 +449,7 @@ static void on_accept(struct conn *c, int lfd, short revents, void *arg)
 			log_warn("accept on forwarded listener: %s", strerror(errno));
 		return;
 	}
+	/* the listener is still readable if more are queued: poll calls us again */
 	buf_init(&data, 1024);
 	if (l->kind == L_TCP) {
 		char ip[INET6_ADDRSTRLEN] = "0.0.0.0";

@@ -465,6 +465,40 @@ static void do_dial(int rsock, const struct netfwd_req *r)
 	close(fd);
 }
 
+/* Binds and listens one address; *port 0 = allocate (then set). */
+static int listen_one(struct addrinfo *ai, unsigned *port, int *e)
+{
+	if (ai->ai_family == AF_INET)
+		((struct sockaddr_in *)ai->ai_addr)->sin_port = htons((uint16_t)*port);
+	else
+		((struct sockaddr_in6 *)ai->ai_addr)->sin6_port = htons((uint16_t)*port);
+	int fd = socket(ai->ai_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0) {
+		*e = errno;
+		return -1;
+	}
+	int one = 1;
+	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	if (ai->ai_family == AF_INET6)
+		setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one));
+	if (bind(fd, ai->ai_addr, ai->ai_addrlen) < 0 || listen(fd, 128) < 0) {
+		*e = errno;
+		close(fd);
+		return -1; /* an unavailable second family (no IPv6) is not fatal */
+	}
+	if (*port == 0) {
+		struct sockaddr_storage ss;
+		socklen_t sl = sizeof(ss);
+		if (getsockname(fd, (struct sockaddr *)&ss, &sl) == 0) {
+			if (ss.ss_family == AF_INET)
+				*port = ntohs(((struct sockaddr_in *)&ss)->sin_port);
+			else
+				*port = ntohs(((struct sockaddr_in6 *)&ss)->sin6_port);
+		}
+	}
+	return fd;
+}
+
 static void do_listen_tcp(int rsock, const struct netfwd_req *r)
 {
 	struct addrinfo hints, *res = NULL;
@@ -487,40 +521,16 @@ static void do_listen_tcp(int rsock, const struct netfwd_req *r)
 		reply_err(rsock, "resolve %s: %s", r->addr, gai_strerror(g));
 		return;
 	}
-	for (struct addrinfo *ai = res; ai && n < NETFWD_MAX_FDS; ai = ai->ai_next) {
-		if (ai->ai_family != AF_INET && ai->ai_family != AF_INET6)
-			continue;
-		/* After the first bind of port 0, use the same port for the other families. */
-		if (ai->ai_family == AF_INET)
-			((struct sockaddr_in *)ai->ai_addr)->sin_port = htons((uint16_t)port);
-		else
-			((struct sockaddr_in6 *)ai->ai_addr)->sin6_port = htons((uint16_t)port);
-		int fd = socket(ai->ai_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
-		if (fd < 0) {
-			e = errno;
-			continue;
+	/* IPv4 first: a port allocated there is then reused for IPv6. */
+	for (int pass = 0; pass < 2; pass++) {
+		int fam = pass == 0 ? AF_INET : AF_INET6;
+		for (struct addrinfo *ai = res; ai && n < NETFWD_MAX_FDS; ai = ai->ai_next) {
+			if (ai->ai_family != fam)
+				continue;
+			int fd = listen_one(ai, &port, &e);
+			if (fd >= 0)
+				fds[n++] = fd;
 		}
-		int one = 1;
-		setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-		if (ai->ai_family == AF_INET6)
-			setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one));
-		if (bind(fd, ai->ai_addr, ai->ai_addrlen) < 0 || listen(fd, 128) < 0) {
-			e = errno;
-			close(fd);
-			/* An unavailable second family (no IPv6) is not fatal. */
-			continue;
-		}
-		if (port == 0) {
-			struct sockaddr_storage ss;
-			socklen_t sl = sizeof(ss);
-			if (getsockname(fd, (struct sockaddr *)&ss, &sl) == 0) {
-				if (ss.ss_family == AF_INET)
-					port = ntohs(((struct sockaddr_in *)&ss)->sin_port);
-				else
-					port = ntohs(((struct sockaddr_in6 *)&ss)->sin6_port);
-			}
-		}
-		fds[n++] = fd;
 	}
 	freeaddrinfo(res);
 	if (n == 0) {
@@ -724,8 +734,6 @@ int netfwd_serve(int ctl)
 	}
 	/* Parent death: the credential change cleared any earlier setting. */
 	prctl(PR_SET_PDEATHSIG, SIGTERM);
-	if (getppid() == 1)
-		return 0;
 	if (hello.home[0] == '\0' || chdir(hello.home) < 0)
 		(void)chdir("/");
 	log_debug("networking: serving uid %u", (unsigned)hello.uid);
