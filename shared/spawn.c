@@ -520,9 +520,21 @@ fail:
 	return -1;
 }
 
-static int candidate_dirs(const char *out[6])
+static char extra_dir[200];
+
+void spawn_set_candidate_dir(const char *dir)
+{
+	if (dir && dir[0] == '/' && strlen(dir) < sizeof(extra_dir))
+		memcpy(extra_dir, dir, strlen(dir) + 1);
+	else
+		extra_dir[0] = '\0';
+}
+
+static int candidate_dirs(const char *out[7])
 {
 	int n = 0;
+	if (extra_dir[0])
+		out[n++] = extra_dir;
 	const char *t = getenv("TMPDIR");
 	if (t && t[0] == '/' && strlen(t) < 200)
 		out[n++] = t;
@@ -613,7 +625,7 @@ static int try_mkstemp_in(struct init_ctx *c, const char *dir)
 
 static int try_files(struct init_ctx *c, enum method m)
 {
-	const char *dirs[6];
+	const char *dirs[7];
 	int n = candidate_dirs(dirs);
 	char reasons[512] = "";
 	size_t rl = 0;

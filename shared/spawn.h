@@ -13,7 +13,8 @@
  *              SEAL|SHRINK|GROW|WRITE), seals verified with F_GET_SEALS.
  *              /proc/PID/exe of a child: "/memfd:sshbox-helper (deleted)".
  *   "tmpfile"  O_TMPFILE file in the first exec-able candidate directory
- *              ($TMPDIR, /dev/shm, /tmp, /var/tmp, /run), reopened read-only.
+ *              (spawn_set_candidate_dir's, $TMPDIR, /dev/shm, /tmp, /var/tmp,
+ *              /run), reopened read-only.
  *   "mkstemp"  mkostemp + unlink in the same candidates, reopened read-only.
  *   "procself" /proc/self/exe (the full binary, which has the same applets),
  *              opened O_PATH at init so later upgrades on disk don't matter.
@@ -25,6 +26,9 @@
  * environment variable SSHBOX_HELPER_METHOD decides, and if that is unset
  * too, the automatic order above. A forced method that fails is an error
  * (no fallback), so tests know which path ran.
+ *
+ * Parent-death signal: Linux sends it when the *thread* that forked exits,
+ * so call spawn_applet from a thread that lives as long as the child should.
  *
  * Thread-safety: call spawn_init before starting threads. spawn_applet may be
  * called from any thread (it only reads the initialised state; counters are
@@ -55,6 +59,10 @@ int spawn_init(const char *forced_method);
  * exit 0. Discards any previous state first. */
 int spawn_init_image(const void *image, size_t len, const char *forced_method,
 		     const char *procself_path, const char *const *selftest_argv);
+
+/* Optional, before spawn_init: a directory tried first by the tmpfile and
+ * mkstemp fallbacks (e.g. sshd's DataDirectory). Copied; must be absolute. */
+void spawn_set_candidate_dir(const char *dir);
 
 /* Closes the executable fd and forgets the method (tests). */
 void spawn_reset(void);

@@ -375,6 +375,26 @@ TEST(parent_death_kills_child)
 		kill(child, SIGKILL);
 }
 
+TEST(candidate_dir_is_tried_first)
+{
+	char dir[] = "/tmp/spawntest.XXXXXX";
+	CHECK(mkdtemp(dir) != NULL);
+	spawn_set_candidate_dir(dir);
+	CHECK_EQ_INT(init("mkstemp"), 0);
+	int status;
+	const char *exe = run_capture("readlink /proc/$$/exe", &status);
+	char want[64];
+	snprintf(want, sizeof(want), "%s/.sshbox-helper-", dir);
+	CHECK(exe && strncmp(exe, want, strlen(want)) == 0);
+	CHECK_EQ_INT(init("tmpfile"), 0);
+	exe = run_capture("readlink /proc/$$/exe", &status);
+	snprintf(want, sizeof(want), "%s/#", dir);
+	CHECK(exe && strncmp(exe, want, strlen(want)) == 0);
+	spawn_reset();
+	spawn_set_candidate_dir(NULL);
+	CHECK_EQ_INT(rmdir(dir), 0); /* nothing left behind: the files were unlinked */
+}
+
 TEST(bad_arguments_are_rejected)
 {
 	CHECK_EQ_INT(init("memfd"), 0);
@@ -417,6 +437,7 @@ int main(void)
 	RUN(wait_timeout_kills);
 	RUN(child_setup_runs_before_exec);
 	RUN(parent_death_kills_child);
+	RUN(candidate_dir_is_tried_first);
 	RUN(bad_arguments_are_rejected);
 	spawn_reset();
 	free(image);
