@@ -192,6 +192,56 @@ TEST(blob_truncated_extended)
 	CHECK(pubkey_parse(NULL, 0, &k) < 0);
 }
 
+/* Random mutations of valid blobs and signatures: never a crash (ASan run),
+ * never an accepted signature over the wrong data. */
+TEST(mutation_robustness)
+{
+	uint32_t seed = 12345;
+	int accepted_wrong = 0;
+	for (size_t i = 0; i < ARRAY_LEN(vecs); i++) {
+		for (int it = 0; it < 300; it++) {
+			load_vec(&vecs[i]);
+			uint8_t *t = (it & 1) ? sig : blob;
+			size_t *tl = (it & 1) ? &slen : &blen;
+			int nmut = 1 + it % 4;
+			for (int m = 0; m < nmut; m++) {
+				seed = seed * 1103515245u + 12345u;
+				size_t pos = (seed >> 8) % *tl;
+				switch ((seed >> 4) % 4) {
+				case 0:
+					t[pos] ^= (uint8_t)(1u << ((seed >> 20) % 8));
+					break;
+				case 1:
+					t[pos] = (uint8_t)(seed >> 24);
+					break;
+				case 2:
+					*tl = pos; /* truncate */
+					break;
+				default:
+					if (pos < 4)
+						t[pos] = 0xff; /* huge length prefix */
+					else
+						t[pos] = 0;
+				}
+				if (*tl == 0)
+					break;
+			}
+			struct pubkey k;
+			if (pubkey_parse(blob, blen, &k) == 0) {
+				/* MSG with a changed byte must never verify */
+				char m2[sizeof(MSG)];
+				memcpy(m2, MSG, sizeof(MSG));
+				m2[0] ^= 0x20;
+				if (pubkey_verify(&k, sig, slen, (const uint8_t *)m2, strlen(m2), 1) == 0)
+					accepted_wrong++;
+				(void)pubkey_verify(&k, sig, slen, (const uint8_t *)MSG, strlen(MSG), 1);
+				pubkey_free(&k);
+			}
+		}
+	}
+	CHECK_EQ_INT(accepted_wrong, 0);
+}
+
 TEST(rsa_policy)
 {
 	struct pubkey k;
@@ -401,6 +451,7 @@ int main(int argc, char **argv)
 	RUN(verify_valid);
 	RUN(verify_tampered);
 	RUN(blob_truncated_extended);
+	RUN(mutation_robustness);
 	RUN(rsa_policy);
 	RUN(sk_touch_policy);
 	RUN(cross_type_refused);
