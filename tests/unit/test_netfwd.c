@@ -21,6 +21,7 @@
 #include "buf.h"
 #include "log.h"
 #include "netfwd.h"
+#include "spawn.h"
 #include "t.h"
 #include "util.h"
 
@@ -583,10 +584,6 @@ TEST(child_hostile_wire)
 /* Root only: the child becomes the user, so a unix-socket peer sees that uid. */
 TEST(child_drops_privileges)
 {
-	if (geteuid() != 0) {
-		printf("SKIP: %s:child_drops_privileges (needs root)\n", __FILE__);
-		return;
-	}
 	struct netfwd nf;
 	char err[256] = "", path[100];
 	const uint32_t uid = 65534, gid = 65534;
@@ -623,6 +620,67 @@ TEST(child_drops_privileges)
 	CHECK_EQ_INT(child_exit(&nf), 0);
 }
 
+static char helper[512];
+
+/* The real applet: spawn_applet("networking") from the helper binary via
+ * the procself method, as the daemon does (netfwd_start). */
+TEST(child_via_spawn)
+{
+	struct netfwd nf;
+	char err[256] = "";
+	int fds[NETFWD_MAX_FDS], n = 0, fd = -1;
+	unsigned port = 0;
+	CHECK_EQ_INT(spawn_init_image(NULL, 0, "procself", helper, NULL), 0);
+	netfwd_init(&nf, (uint32_t)getuid(), (uint32_t)getgid(), "self", "/");
+	CHECK_EQ_INT(netfwd_start(&nf), 0);
+	CHECK(nf.pid > 0);
+	CHECK_EQ_INT(netfwd_listen(&nf, NETFWD_NET_TCP, "localhost", 0, 0, 0, fds, &n, &port, err, sizeof(err)), 0);
+	CHECK(n >= 1 && port > 0);
+	/* it answered, so it runs the applet now */
+	char comm[64] = "", pth[64];
+	snprintf(pth, sizeof(pth), "/proc/%ld/comm", (long)nf.pid);
+	FILE *f = fopen(pth, "r");
+	if (f) {
+		if (!fgets(comm, sizeof(comm), f))
+			comm[0] = '\0';
+		fclose(f);
+	}
+	CHECK_EQ_INT(netfwd_dial(&nf, NETFWD_NET_TCP, "127.0.0.1", port, 3000, &fd, err, sizeof(err)), 0);
+	int a = n > 0 ? accept(fds[0], NULL, NULL) : -1;
+	CHECK(a >= 0);
+	if (a >= 0 && fd >= 0)
+		CHECK(pipe_ok(fd, a));
+	if (a >= 0)
+		close(a);
+	if (fd >= 0)
+		close(fd);
+	for (int i = 0; i < n; i++)
+		close(fds[i]);
+	CHECK(strncmp(comm, "networking", 10) == 0);
+	pid_t pid = nf.pid;
+	netfwd_close(&nf, 3000);
+	CHECK(kill(pid, 0) < 0 && errno == ESRCH); /* exited and reaped */
+	spawn_reset();
+}
+
+static int find_helper(void)
+{
+	char exe[400];
+	ssize_t k = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+	if (k > 0) {
+		exe[k] = '\0';
+		char *sl = strrchr(exe, '/');
+		if (sl) {
+			*sl = '\0';
+			snprintf(helper, sizeof(helper), "%s/../sshbox-helper", exe);
+			if (access(helper, X_OK) == 0)
+				return 1;
+		}
+	}
+	snprintf(helper, sizeof(helper), "build/out/sshbox-helper");
+	return access(helper, X_OK) == 0;
+}
+
 int main(void)
 {
 	signal(SIGPIPE, SIG_IGN);
@@ -640,7 +698,14 @@ int main(void)
 	RUN(child_listen_tcp);
 	RUN(child_unix);
 	RUN(child_hostile_wire);
-	RUN(child_drops_privileges);
+	if (geteuid() == 0)
+		RUN(child_drops_privileges);
+	else
+		printf("SKIP: %s:child_drops_privileges (needs root)\n", __FILE__);
+	if (find_helper())
+		RUN(child_via_spawn);
+	else
+		printf("SKIP: %s:child_via_spawn (no sshbox-helper built)\n", __FILE__);
 	char cmd[128];
 	snprintf(cmd, sizeof(cmd), "rm -rf %s", tmpdir);
 	if (system(cmd) != 0)
