@@ -468,12 +468,21 @@ static int fill(struct init_ctx *c, int fd)
 
 static int self_test(struct init_ctx *c, int fd)
 {
+	/* Keep a caller's SIGCHLD handler (waitpid(-1) loops) from reaping
+	 * our self-test child while we wait for it. */
+	sigset_t chld, old;
+	sigemptyset(&chld);
+	sigaddset(&chld, SIGCHLD);
+	int blocked = sigprocmask(SIG_BLOCK, &chld, &old) == 0;
 	pid_t pid = spawn_from_fd(fd, c->selftest_argv, NULL);
+	int e = errno;
+	int r = pid < 0 ? -1 : wait_pid(pid, SELFTEST_TIMEOUT_MS);
+	if (blocked)
+		(void)sigprocmask(SIG_SETMASK, &old, NULL);
 	if (pid < 0) {
-		refuse(c, "self-test fork", NULL, errno);
+		refuse(c, "self-test fork", NULL, e);
 		return -1;
 	}
-	int r = wait_pid(pid, SELFTEST_TIMEOUT_MS);
 	if (r == 0)
 		return 0;
 	if (r == -2)
