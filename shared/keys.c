@@ -397,8 +397,14 @@ static int read_file(const char *path, char **out, size_t *outlen)
 		errno = S_ISREG(st.st_mode) ? (e ? e : EFBIG) : EINVAL;
 		return -1;
 	}
-	if (st.st_mode & 077)
-		log_warn("host key %s is accessible by group/others (mode %03o)", path, (unsigned)(st.st_mode & 0777));
+	/* As OpenSSH (sshkey_perm_ok): a key of ours readable by others is ignored. */
+	if ((st.st_mode & 077) && st.st_uid == getuid()) {
+		log_error("permissions %04o for '%s' are too open; the private key must not be accessible by others",
+			  (unsigned)(st.st_mode & 07777), path);
+		close(fd);
+		errno = EPERM;
+		return -1;
+	}
 	size_t n = (size_t)st.st_size;
 	char *d = malloc(n + 1);
 	if (!d || read_full(fd, d, n) != 0) {

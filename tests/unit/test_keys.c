@@ -362,6 +362,11 @@ TEST(hostkey_load_ssh_keygen_file)
 	pubkey_free(&k);
 	buf_free(&pb);
 	buf_free(&sb);
+	/* readable by others: refused, as OpenSSH does */
+	chmod(path, 0644);
+	CHECK(hostkey_load(path, &hk) < 0);
+	chmod(path, 0600);
+	CHECK_EQ_INT(hostkey_load(path, &hk), 0);
 	/* encrypted file refused; garbage refused; missing file refused */
 	write_text(path, ENC_PRIV);
 	CHECK(hostkey_load(path, &hk) < 0);
