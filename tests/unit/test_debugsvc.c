@@ -20,7 +20,7 @@
 #include "util.h"
 
 static char dir[64];
-static char sock[128];
+static char sock[100];
 
 static int dial(void)
 {
