@@ -62,7 +62,8 @@ int authkeys_check_file(const char *path, const struct sshd_config *cfg, uid_t u
 			const uint8_t *blob, size_t bloblen, const char *client_host, const char *client_addr,
 			int strict_modes, time_t now, struct authkeys_opts *opts);
 
-/* Parses one line (no trailing newline). On success returns 0, fills
+/* Parses one line (no trailing newline). Returns 1 for a blank or
+ * comment line (nothing filled). On success returns 0, fills
  * *opts with the line's options (without applying them), and points
  * blob and bloblen at a malloc'd decoded key blob (caller frees).
  * keytype gets the type word. Returns < 0 for a bad line. */

@@ -1,0 +1,835 @@
+/* authkeys: authorized_keys lookup with OpenSSH option semantics and
+ * StrictModes checks. */
+#include "authkeys.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "buf.h"
+#include "log.h"
+#include "util.h"
+
+#define AUTHKEYS_MAX_OPTS_LEN 8192
+#define AUTHKEYS_MAX_ENV 1024
+#define AUTHKEYS_MAX_PERMITS 1024
+
+/* ---------------------------------------------------------------- */
+/* small helpers */
+
+static void sl_free(struct strlist *l)
+{
+	for (size_t i = 0; i < l->n; i++)
+		free(l->v[i]);
+	free(l->v);
+	l->v = NULL;
+	l->n = 0;
+}
+
+static int sl_add(struct strlist *l, const char *s, size_t max)
+{
+	if (l->n >= max)
+		return -1;
+	char **nv = realloc(l->v, (l->n + 2) * sizeof(char *));
+	if (!nv)
+		return -1;
+	l->v = nv;
+	if (!(nv[l->n] = strdup(s)))
+		return -1;
+	l->n++;
+	nv[l->n] = NULL;
+	return 0;
+}
+
+void authkeys_opts_init(struct authkeys_opts *o)
+{
+	memset(o, 0, sizeof(*o));
+}
+
+void authkeys_opts_free(struct authkeys_opts *o)
+{
+	if (!o)
+		return;
+	free(o->command);
+	sl_free(&o->env);
+	sl_free(&o->permitopen);
+	sl_free(&o->permitlisten);
+	free(o->comment);
+	free(o->file);
+	memset(o, 0, sizeof(*o));
+}
+
+static int b64_index(unsigned char c)
+{
+	if (c >= 'A' && c <= 'Z')
+		return c - 'A';
+	if (c >= 'a' && c <= 'z')
+		return c - 'a' + 26;
+	if (c >= '0' && c <= '9')
+		return c - '0' + 52;
+	if (c == '+')
+		return 62;
+	if (c == '/')
+		return 63;
+	return -1;
+}
+
+long authkeys_b64_decode(const char *in, size_t inlen, uint8_t *out, size_t outcap)
+{
+	if (inlen % 4 != 0 || inlen == 0)
+		return -1;
+	size_t o = 0;
+	for (size_t i = 0; i < inlen; i += 4) {
+		int v[4];
+		int pad = 0;
+		for (int j = 0; j < 4; j++) {
+			unsigned char c = (unsigned char)in[i + (size_t)j];
+			if (c == '=') {
+				/* padding only in the last group, last 1-2 chars */
+				if (i + 4 != inlen || j < 2)
+					return -1;
+				v[j] = 0;
+				pad++;
+			} else {
+				if (pad)
+					return -1;
+				v[j] = b64_index(c);
+				if (v[j] < 0)
+					return -1;
+			}
+		}
+		uint32_t w = ((uint32_t)v[0] << 18) | ((uint32_t)v[1] << 12) | ((uint32_t)v[2] << 6) | (uint32_t)v[3];
+		size_t n = 3 - (size_t)pad;
+		if (o + n > outcap)
+			return -1;
+		out[o++] = (uint8_t)(w >> 16);
+		if (n > 1)
+			out[o++] = (uint8_t)(w >> 8);
+		if (n > 2)
+			out[o++] = (uint8_t)w;
+	}
+	return (long)o;
+}
+
+/* Key type names that may start a key (without options). */
+static const char *const key_types[] = {
+	"ssh-ed25519",
+	"sk-ssh-ed25519@openssh.com",
+	"ssh-rsa",
+	"ecdsa-sha2-nistp256",
+	"ecdsa-sha2-nistp384",
+	"ecdsa-sha2-nistp521",
+	"sk-ecdsa-sha2-nistp256@openssh.com",
+	"ssh-dss",
+	"ssh-ed25519-cert-v01@openssh.com",
+	"sk-ssh-ed25519-cert-v01@openssh.com",
+	"ssh-rsa-cert-v01@openssh.com",
+	"ecdsa-sha2-nistp256-cert-v01@openssh.com",
+	"ecdsa-sha2-nistp384-cert-v01@openssh.com",
+	"ecdsa-sha2-nistp521-cert-v01@openssh.com",
+	"sk-ecdsa-sha2-nistp256-cert-v01@openssh.com",
+	"ssh-dss-cert-v01@openssh.com",
+};
+
+static int is_key_type(const char *s, size_t n)
+{
+	for (size_t i = 0; i < ARRAY_LEN(key_types); i++)
+		if (strlen(key_types[i]) == n && memcmp(key_types[i], s, n) == 0)
+			return 1;
+	return 0;
+}
+
+/* ---------------------------------------------------------------- */
+/* options */
+
+static int why_set(char *why, size_t whylen, const char *msg)
+{
+	if (why && whylen)
+		snprintf(why, whylen, "%s", msg);
+	return -1;
+}
+
+/* Reads a quoted option value starting at *pp (pointing at the opening
+ * quote). \" is an escaped quote; other backslashes are kept. */
+static char *opt_quoted(const char **pp)
+{
+	const char *p = *pp;
+	if (*p != '"')
+		return NULL;
+	p++;
+	char *out = malloc(strlen(p) + 1);
+	if (!out)
+		return NULL;
+	size_t o = 0;
+	while (*p && *p != '"') {
+		if (*p == '\\' && p[1] == '"') {
+			out[o++] = '"';
+			p += 2;
+			continue;
+		}
+		out[o++] = *p++;
+	}
+	if (*p != '"') {
+		free(out);
+		return NULL;
+	}
+	out[o] = '\0';
+	*pp = p + 1;
+	return out;
+}
+
+static int num_at(const char *buf, int off, int len)
+{
+	int v = 0;
+	for (int k = 0; k < len; k++)
+		v = v * 10 + (buf[off + k] - '0');
+	return v;
+}
+
+/* "YYYYMMDD[HHMM[SS]][Z]" -> time_t (local time unless Z). */
+static int parse_expiry(const char *s, time_t *out)
+{
+	size_t n = strlen(s);
+	int utc = 0;
+	char buf[16];
+	if (n > 0 && (s[n - 1] == 'Z' || s[n - 1] == 'z')) {
+		utc = 1;
+		n--;
+	}
+	if (n != 8 && n != 12 && n != 14)
+		return -1;
+	for (size_t i = 0; i < n; i++)
+		if (!isdigit((unsigned char)s[i]))
+			return -1;
+	memcpy(buf, s, n);
+	buf[n] = '\0';
+	struct tm tm;
+	memset(&tm, 0, sizeof(tm));
+	tm.tm_year = num_at(buf, 0, 4) - 1900;
+	tm.tm_mon = num_at(buf, 4, 2) - 1;
+	tm.tm_mday = num_at(buf, 6, 2);
+	if (n >= 12) {
+		tm.tm_hour = num_at(buf, 8, 2);
+		tm.tm_min = num_at(buf, 10, 2);
+	}
+	if (n == 14)
+		tm.tm_sec = num_at(buf, 12, 2);
+	if (tm.tm_mon < 0 || tm.tm_mon > 11 || tm.tm_mday < 1 || tm.tm_mday > 31 || tm.tm_hour > 23 ||
+	    tm.tm_min > 59 || tm.tm_sec > 60 || tm.tm_year < 70)
+		return -1;
+	tm.tm_isdst = -1;
+	time_t t = utc ? timegm(&tm) : mktime(&tm);
+	if (t == (time_t)-1)
+		return -1;
+	*out = t;
+	return 0;
+}
+
+static int valid_port_str(const char *s, int allow_star, int allow_zero)
+{
+	if (allow_star && strcmp(s, "*") == 0)
+		return 1;
+	long v;
+	if (parse_long(s, allow_zero ? 0 : 1, 65535, &v) < 0)
+		return 0;
+	return 1;
+}
+
+/* permitopen="host:port" (host may be [v6]); permitlisten="[host:]port". */
+static int valid_permit(const char *s, int listen)
+{
+	const char *port;
+	if (*s == '[') {
+		const char *rb = strchr(s, ']');
+		if (!rb || rb[1] != ':' || rb == s + 1)
+			return 0;
+		port = rb + 2;
+	} else {
+		const char *colon = strrchr(s, ':');
+		if (!colon) {
+			if (!listen)
+				return 0;
+			port = s;
+		} else {
+			if (colon == s)
+				return 0;
+			port = colon + 1;
+		}
+	}
+	return valid_port_str(port, 1, listen);
+}
+
+static int env_allowed(const struct sshd_config *cfg, const char *name)
+{
+	if (!cfg)
+		return 0;
+	if (cfg->permit_user_environment == PERMIT_USER_ENV_YES)
+		return 1;
+	if (cfg->permit_user_environment == PERMIT_USER_ENV_PATTERN && cfg->permit_user_environment_patterns)
+		return match_pattern_list(name, cfg->permit_user_environment_patterns, 0) == 1;
+	return 0;
+}
+
+/* Parses the options prefix of a line. *pp points at it; on return it
+ * points after the options (at whitespace). */
+static int parse_options(const char **pp, const struct sshd_config *cfg, struct authkeys_opts *o, char **from,
+			 char *why, size_t whylen)
+{
+	const char *p = *pp;
+	for (;;) {
+		/* option name */
+		const char *name = p;
+		while (*p && (isalnum((unsigned char)*p) || *p == '-' || *p == '_'))
+			p++;
+		size_t nlen = (size_t)(p - name);
+		if (nlen == 0)
+			return why_set(why, whylen, "bad option syntax");
+		char nm[64];
+		if (nlen >= sizeof(nm))
+			return why_set(why, whylen, "unknown option");
+		for (size_t i = 0; i < nlen; i++)
+			nm[i] = (char)tolower((unsigned char)name[i]);
+		nm[nlen] = '\0';
+		char *val = NULL;
+		if (*p == '=') {
+			p++;
+			val = opt_quoted(&p);
+			if (!val)
+				return why_set(why, whylen, "bad quoting in option value");
+		}
+		int rc = 0;
+		const char *err = NULL;
+#define FLAG(str, field, v)                                    \
+	else if (strcmp(nm, str) == 0)                         \
+	{                                                      \
+		if (val)                                       \
+			err = "unexpected value for flag option"; \
+		else                                           \
+			o->field = (v);                        \
+	}
+		if (strcmp(nm, "restrict") == 0) {
+			if (val)
+				err = "unexpected value for flag option";
+			o->no_pty = o->no_port_forwarding = o->no_agent_forwarding = 1;
+			o->no_x11_forwarding = o->no_user_rc = 1;
+		}
+		FLAG("no-pty", no_pty, 1)
+		FLAG("pty", no_pty, 0)
+		FLAG("no-port-forwarding", no_port_forwarding, 1)
+		FLAG("port-forwarding", no_port_forwarding, 0)
+		FLAG("no-agent-forwarding", no_agent_forwarding, 1)
+		FLAG("agent-forwarding", no_agent_forwarding, 0)
+		FLAG("no-x11-forwarding", no_x11_forwarding, 1)
+		FLAG("x11-forwarding", no_x11_forwarding, 0)
+		FLAG("no-user-rc", no_user_rc, 1)
+		FLAG("user-rc", no_user_rc, 0)
+		FLAG("no-touch-required", no_touch_required, 1)
+		FLAG("touch-required", no_touch_required, 0)
+		FLAG("verify-required", verify_required, 1)
+		else if (strcmp(nm, "command") == 0)
+		{
+			if (!val)
+				err = "command= needs a value";
+			else if (o->command)
+				err = "multiple command= options";
+			else {
+				o->command = val;
+				val = NULL;
+			}
+		}
+		else if (strcmp(nm, "from") == 0)
+		{
+			if (!val)
+				err = "from= needs a value";
+			else if (*from)
+				err = "multiple from= options";
+			else {
+				*from = val;
+				val = NULL;
+			}
+		}
+		else if (strcmp(nm, "environment") == 0)
+		{
+			char *eq = val ? strchr(val, '=') : NULL;
+			if (!val || !eq || eq == val)
+				err = "bad environment= value";
+			else {
+				*eq = '\0';
+				for (const char *q = val; *q; q++)
+					if (!isalnum((unsigned char)*q) && *q != '_')
+						err = "bad environment variable name";
+				if (!err && env_allowed(cfg, val)) {
+					*eq = '=';
+					/* first definition of a name wins */
+					size_t klen = (size_t)(eq - val) + 1;
+					int dup = 0;
+					for (size_t i = 0; i < o->env.n; i++)
+						if (strncmp(o->env.v[i], val, klen) == 0)
+							dup = 1;
+					if (!dup && sl_add(&o->env, val, AUTHKEYS_MAX_ENV) < 0)
+						err = "too many environment= options";
+				} else if (!err) {
+					log_debug("authorized_keys: environment=%s ignored (PermitUserEnvironment)", val);
+				}
+			}
+		}
+		else if (strcmp(nm, "expiry-time") == 0)
+		{
+			time_t t;
+			if (!val || parse_expiry(val, &t) < 0)
+				err = "bad expiry-time= value";
+			else if (!o->expiry || t < o->expiry)
+				o->expiry = t;
+		}
+		else if (strcmp(nm, "permitopen") == 0 || strcmp(nm, "permitlisten") == 0)
+		{
+			int listen = nm[6] == 'l';
+			if (!val || !valid_permit(val, listen))
+				err = listen ? "bad permitlisten= value" : "bad permitopen= value";
+			else if (sl_add(listen ? &o->permitlisten : &o->permitopen, val, AUTHKEYS_MAX_PERMITS) < 0)
+				err = "too many permitopen/permitlisten options";
+		}
+		else if (strcmp(nm, "principals") == 0)
+		{
+			if (!val)
+				err = "principals= needs a value";
+			/* only meaningful for certificates, which are not supported */
+		}
+		else if (strcmp(nm, "cert-authority") == 0)
+		{
+			err = "cert-authority is not supported (no certificate support)";
+		}
+		else if (strcmp(nm, "tunnel") == 0)
+		{
+			err = "tunnel= is not supported";
+		}
+		else
+		{
+			err = "unknown option";
+		}
+#undef FLAG
+		free(val);
+		if (err) {
+			if (why && whylen)
+				snprintf(why, whylen, "%s (%.*s)", err, (int)(nlen > 40 ? 40 : nlen), name);
+			rc = -1;
+		}
+		if (rc < 0)
+			return rc;
+		if (*p == ',') {
+			p++;
+			continue;
+		}
+		if (*p == ' ' || *p == '\t') {
+			*pp = p;
+			return 0;
+		}
+		return why_set(why, whylen, *p ? "bad option syntax" : "options without a key");
+	}
+}
+
+int authkeys_parse_line(const char *line, const struct sshd_config *cfg, struct authkeys_opts *opts, char **keytype,
+			uint8_t **blob, size_t *bloblen, char **from, char *why, size_t whylen)
+{
+	*keytype = NULL;
+	*blob = NULL;
+	*bloblen = 0;
+	*from = NULL;
+	const char *p = line;
+	while (*p == ' ' || *p == '\t')
+		p++;
+	if (*p == '\0' || *p == '#' || *p == '\n' || *p == '\r')
+		return 1;
+	size_t tlen = strcspn(p, " \t");
+	if (!is_key_type(p, tlen)) {
+		if (parse_options(&p, cfg, opts, from, why, whylen) < 0)
+			goto bad;
+		while (*p == ' ' || *p == '\t')
+			p++;
+		tlen = strcspn(p, " \t");
+		if (tlen == 0) {
+			why_set(why, whylen, "missing key");
+			goto bad;
+		}
+		if (!is_key_type(p, tlen)) {
+			why_set(why, whylen, "unknown key type");
+			goto bad;
+		}
+	}
+	*keytype = strndup(p, tlen);
+	if (!*keytype) {
+		why_set(why, whylen, "out of memory");
+		goto bad;
+	}
+	p += tlen;
+	while (*p == ' ' || *p == '\t')
+		p++;
+	size_t blen = strcspn(p, " \t\r\n");
+	if (blen == 0) {
+		why_set(why, whylen, "missing key data");
+		goto bad;
+	}
+	size_t cap = blen / 4 * 3 + 3;
+	uint8_t *b = malloc(cap);
+	if (!b) {
+		why_set(why, whylen, "out of memory");
+		goto bad;
+	}
+	long n = authkeys_b64_decode(p, blen, b, cap);
+	if (n < 4) {
+		free(b);
+		why_set(why, whylen, "bad base64 key data");
+		goto bad;
+	}
+	/* the blob starts with string keytype */
+	uint32_t nl = load_be32(b);
+	if (nl != strlen(*keytype) || (size_t)n < 4 + (size_t)nl || memcmp(b + 4, *keytype, nl) != 0) {
+		free(b);
+		why_set(why, whylen, "key type does not match key data");
+		goto bad;
+	}
+	*blob = b;
+	*bloblen = (size_t)n;
+	p += blen;
+	while (*p == ' ' || *p == '\t')
+		p++;
+	size_t clen = strcspn(p, "\r\n");
+	if (clen) {
+		opts->comment = strndup(p, clen);
+		if (!opts->comment) {
+			why_set(why, whylen, "out of memory");
+			goto bad;
+		}
+	}
+	return 0;
+bad:
+	free(*keytype);
+	*keytype = NULL;
+	free(*blob);
+	*blob = NULL;
+	*bloblen = 0;
+	free(*from);
+	*from = NULL;
+	authkeys_opts_free(opts);
+	return -1;
+}
+
+/* ---------------------------------------------------------------- */
+/* from= and StrictModes */
+
+/* 1 if the client may use the key under this from= list. */
+static int from_allowed(const char *from, const char *host, const char *addr)
+{
+	int ra = addr ? match_addr_list(addr, from) : 0;
+	if (ra == -2) {
+		log_info("authorized_keys: bad from= list \"%.200s\"", from);
+		return 0;
+	}
+	int rh = 0;
+	if (host && (!addr || strcmp(host, addr) != 0))
+		rh = match_pattern_list(host, from, 1);
+	if (ra == -1 || rh == -1)
+		return 0;
+	return ra == 1 || rh == 1;
+}
+
+static int stat_ok(const struct stat *st, uid_t uid)
+{
+	return (st->st_uid == 0 || st->st_uid == uid) && (st->st_mode & 022) == 0;
+}
+
+int authkeys_secure_path(const char *path, uid_t uid, const char *home, char *why, size_t whylen)
+{
+	char rp[PATH_MAX], hp[PATH_MAX];
+	struct stat st;
+	if (!realpath(path, rp)) {
+		snprintf(why, whylen, "realpath %s failed: %s", path, strerror(errno));
+		return -1;
+	}
+	if (stat(rp, &st) < 0) {
+		snprintf(why, whylen, "stat %s failed: %s", rp, strerror(errno));
+		return -1;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		snprintf(why, whylen, "%s is not a regular file", rp);
+		return -1;
+	}
+	if (!stat_ok(&st, uid)) {
+		snprintf(why, whylen, "bad ownership or modes for file %s", rp);
+		return -1;
+	}
+	int have_home = home && realpath(home, hp) != NULL;
+	/* walk up the directories */
+	for (;;) {
+		char *slash = strrchr(rp, '/');
+		if (!slash)
+			break;
+		if (slash == rp)
+			slash[1] = '\0'; /* "/" */
+		else
+			*slash = '\0';
+		if (stat(rp, &st) < 0) {
+			snprintf(why, whylen, "stat %s failed: %s", rp, strerror(errno));
+			return -1;
+		}
+		if (!S_ISDIR(st.st_mode) || !stat_ok(&st, uid)) {
+			snprintf(why, whylen, "bad ownership or modes for directory %s", rp);
+			return -1;
+		}
+		if (have_home && strcmp(rp, hp) == 0)
+			break;
+		if (strcmp(rp, "/") == 0)
+			break;
+	}
+	return 0;
+}
+
+/* ---------------------------------------------------------------- */
+/* reading one file */
+
+static int read_bounded(int fd, char **out, size_t *outlen)
+{
+	size_t cap = 8192, len = 0;
+	char *b = malloc(cap + 1);
+	if (!b)
+		return -1;
+	for (;;) {
+		if (len == cap) {
+			if (cap >= AUTHKEYS_MAX_FILE)
+				break; /* stop reading: bound */
+			size_t nc = cap * 2 > AUTHKEYS_MAX_FILE ? AUTHKEYS_MAX_FILE : cap * 2;
+			char *nb = realloc(b, nc + 1);
+			if (!nb) {
+				free(b);
+				return -1;
+			}
+			b = nb;
+			cap = nc;
+		}
+		ssize_t r = read(fd, b + len, cap - len);
+		if (r < 0) {
+			if (errno == EINTR)
+				continue;
+			free(b);
+			return -1;
+		}
+		if (r == 0)
+			break;
+		len += (size_t)r;
+	}
+	b[len] = '\0';
+	*out = b;
+	*outlen = len;
+	return 0;
+}
+
+int authkeys_check_file(const char *path, const struct sshd_config *cfg, uid_t uid, const char *home,
+			const uint8_t *blob, size_t bloblen, const char *client_host, const char *client_addr,
+			int strict_modes, time_t now, struct authkeys_opts *opts)
+{
+	authkeys_opts_init(opts);
+	if (now == 0)
+		now = time(NULL);
+	int fd = open(path, O_RDONLY | O_NOCTTY | O_NONBLOCK | O_CLOEXEC);
+	if (fd < 0) {
+		if (errno != ENOENT)
+			log_debug("authorized_keys %s: %s", path, strerror(errno));
+		return 0;
+	}
+	struct stat st;
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+		log_info("Authentication refused: %s is not a regular file", path);
+		close(fd);
+		return 0;
+	}
+	if (strict_modes) {
+		char why[PATH_MAX + 64];
+		if (!stat_ok(&st, uid)) {
+			log_info("Authentication refused: bad ownership or modes for file %s", path);
+			close(fd);
+			return 0;
+		}
+		if (authkeys_secure_path(path, uid, home, why, sizeof(why)) < 0) {
+			log_info("Authentication refused: %s", why);
+			close(fd);
+			return 0;
+		}
+	}
+	char *text;
+	size_t len;
+	if (read_bounded(fd, &text, &len) < 0) {
+		log_info("authorized_keys %s: read failed: %s", path, strerror(errno));
+		close(fd);
+		return -1;
+	}
+	close(fd);
+
+	int found = 0;
+	int lineno = 0;
+	size_t pos = 0;
+	char *line = malloc(AUTHKEYS_MAX_LINE + 1);
+	if (!line) {
+		free(text);
+		return -1;
+	}
+	while (pos < len && !found) {
+		lineno++;
+		const char *start = text + pos;
+		const char *nl = memchr(start, '\n', len - pos);
+		size_t l = nl ? (size_t)(nl - start) : len - pos;
+		pos += l + (nl ? 1 : 0);
+		if (l > AUTHKEYS_MAX_LINE) {
+			log_debug("%s:%d: line too long, skipped", path, lineno);
+			continue;
+		}
+		if (memchr(start, '\0', l)) {
+			log_debug("%s:%d: NUL byte in line, skipped", path, lineno);
+			continue;
+		}
+		memcpy(line, start, l);
+		line[l] = '\0';
+		struct authkeys_opts o;
+		authkeys_opts_init(&o);
+		char *kt = NULL, *from = NULL;
+		uint8_t *kb = NULL;
+		size_t kblen = 0;
+		char why[160] = "";
+		int r = authkeys_parse_line(line, cfg, &o, &kt, &kb, &kblen, &from, why, sizeof(why));
+		if (r < 0) {
+			log_debug("%s:%d: skipping bad line: %s", path, lineno, why);
+			continue;
+		}
+		if (r > 0)
+			continue;
+		if (kblen == bloblen && memcmp(kb, blob, bloblen) == 0) {
+			if (from && !from_allowed(from, client_host, client_addr)) {
+				log_info("Authentication tried for key at %s:%d with correct key but not from a "
+					 "permitted host (host=%s, ip=%s)",
+					 path, lineno, client_host ? client_host : "", client_addr ? client_addr : "");
+			} else if (o.expiry && o.expiry <= now) {
+				log_info("%s:%d: key has expired (expiry-time)", path, lineno);
+			} else {
+				found = 1;
+				o.file = strdup(path);
+				o.line = lineno;
+				*opts = o;
+				authkeys_opts_init(&o);
+				log_debug("%s:%d: matching key found", path, lineno);
+			}
+		}
+		authkeys_opts_free(&o);
+		free(kt);
+		free(kb);
+		free(from);
+	}
+	free(line);
+	free(text);
+	return found;
+}
+
+/* ---------------------------------------------------------------- */
+/* privilege switching */
+
+struct saved_ids {
+	int active;
+	uid_t euid;
+	gid_t egid;
+	int ngroups;
+	gid_t *groups;
+};
+
+static int temporarily_use_uid(const char *user, uid_t uid, gid_t gid, struct saved_ids *s)
+{
+	memset(s, 0, sizeof(*s));
+	s->euid = geteuid();
+	s->egid = getegid();
+	int n = getgroups(0, NULL);
+	if (n < 0)
+		return -1;
+	s->groups = calloc((size_t)n + 1, sizeof(gid_t));
+	if (!s->groups)
+		return -1;
+	s->ngroups = getgroups(n, s->groups);
+	if (s->ngroups < 0) {
+		free(s->groups);
+		return -1;
+	}
+	if (initgroups(user, gid) < 0 && setgroups(1, &gid) < 0)
+		goto fail;
+	if (setegid(gid) < 0)
+		goto fail;
+	if (seteuid(uid) < 0)
+		goto fail;
+	s->active = 1;
+	return 0;
+fail:
+	log_error("authorized_keys: cannot switch to uid %lu: %s", (unsigned long)uid, strerror(errno));
+	if (setegid(s->egid) < 0 || setgroups((size_t)s->ngroups, s->groups) < 0) {
+		log_error("cannot restore privileges: %s", strerror(errno));
+		_exit(255);
+	}
+	free(s->groups);
+	s->groups = NULL;
+	return -1;
+}
+
+static void restore_uid(struct saved_ids *s)
+{
+	if (!s->active)
+		return;
+	if (seteuid(s->euid) < 0 || setegid(s->egid) < 0 || setgroups((size_t)s->ngroups, s->groups) < 0) {
+		log_error("cannot restore privileges: %s", strerror(errno));
+		_exit(255);
+	}
+	free(s->groups);
+	s->groups = NULL;
+	s->active = 0;
+}
+
+int authkeys_check(const struct sshd_config *cfg, const char *user, uid_t uid, gid_t gid, const char *home,
+		   const uint8_t *blob, size_t bloblen, const char *client_host, const char *client_addr,
+		   struct authkeys_opts *opts)
+{
+	authkeys_opts_init(opts);
+	if (!cfg || !user || !home || !blob)
+		return -1;
+	int switched = 0;
+	struct saved_ids s;
+	memset(&s, 0, sizeof(s));
+	if (geteuid() == 0 && uid != 0) {
+		if (temporarily_use_uid(user, uid, gid, &s) < 0)
+			return -1;
+		switched = 1;
+	}
+	int result = 0;
+	for (size_t i = 0; i < cfg->authorized_keys_files.n && result == 0; i++) {
+		char *exp = sshd_expand_tokens(cfg->authorized_keys_files.v[i], user, home, uid);
+		if (!exp) {
+			log_info("AuthorizedKeysFile \"%s\": bad token or too long", cfg->authorized_keys_files.v[i]);
+			continue;
+		}
+		char path[PATH_MAX];
+		int n;
+		if (exp[0] == '/')
+			n = snprintf(path, sizeof(path), "%s", exp);
+		else
+			n = snprintf(path, sizeof(path), "%s/%s", home, exp);
+		free(exp);
+		if (n < 0 || (size_t)n >= sizeof(path))
+			continue;
+		log_debug("trying authorized keys file %s", path);
+		result = authkeys_check_file(path, cfg, uid, home, blob, bloblen, client_host, client_addr,
+					     cfg->strict_modes, 0, opts);
+	}
+	if (switched)
+		restore_uid(&s);
+	return result;
+}
