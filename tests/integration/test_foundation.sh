@@ -210,6 +210,48 @@ else
 	skip "namespace-based refusals (need root and unshare)"
 fi
 
+# ---- the daemon creates the memfd once and says so (when sshd exists)
+daemon_check() { # METHOD_ENV EXPECTED_METHOD
+	local port log pid i
+	port=$(free_port) || { fail "no free port"; return; }
+	log=$T/sshd-$2.log
+	mkdir -p "$T/data-$2"
+	env ${1:+SSHBOX_HELPER_METHOD=$1} "$SSHBOX" sshd -D -e -p "$port" -o ListenAddress=127.0.0.1 \
+		-o "DataDirectory=$T/data-$2" >"$log" 2>&1 &
+	pid=$!
+	_pids+=("$pid")
+	for i in $(seq 1 100); do
+		kill -0 "$pid" 2>/dev/null || break
+		(exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && break
+		sleep 0.05
+	done
+	if ! kill -0 "$pid" 2>/dev/null; then
+		if grep -q "not implemented" "$log"; then skip "daemon helper checks (sshd applet not implemented yet)"; return; fi
+		fail "sshd ($2) exited at startup: $(tail -5 "$log")"; return
+	fi
+	sleep 0.2
+	if grep -q "helper exec method $2" "$log" && grep -q "flavour=" "$log"; then
+		pass "sshd startup log names the helper method ($2) and the features"
+	else
+		fail "sshd startup log ($2): $(head -5 "$log")"
+	fi
+	if [ "$2" = memfd ]; then
+		local n
+		n=$(for f in /proc/"$pid"/fd/*; do readlink "$f"; done 2>/dev/null | grep -c '^/memfd:sshbox-helper')
+		[ "$n" = 1 ] && pass "sshd holds exactly one helper memfd" || fail "sshd helper memfds: $n"
+	fi
+	kill "$pid" 2>/dev/null
+	for i in $(seq 1 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+	kill -9 "$pid" 2>/dev/null
+	wait "$pid" 2>/dev/null
+}
+if [ "$(id -u)" = 0 ]; then
+	daemon_check "" memfd
+	daemon_check tmpfile tmpfile
+else
+	skip "daemon helper checks (need root)"
+fi
+
 # ---- the system (glibc) flavour, when built
 if [ -x "$SYSOUT/sshbox" ]; then
 	l=$(ldd "$SYSOUT/sshbox" 2>&1)
