@@ -74,22 +74,34 @@ struct cipher_ctx {
 	int have_first;
 };
 
+static int force_portable;
+
+void cipher_use_portable_impl(int on) { force_portable = on; }
+
 static const br_block_ctr_class *aes_ctr_vtable(void)
 {
-	const br_block_ctr_class *vt = br_aes_x86ni_ctr_get_vtable();
+	const br_block_ctr_class *vt = force_portable ? NULL : br_aes_x86ni_ctr_get_vtable();
 	return vt ? vt : &br_aes_ct64_ctr_vtable;
 }
 
 static const br_block_ctrcbc_class *aes_ctrcbc_vtable(void)
 {
-	const br_block_ctrcbc_class *vt = br_aes_x86ni_ctrcbc_get_vtable();
+	const br_block_ctrcbc_class *vt = force_portable ? NULL : br_aes_x86ni_ctrcbc_get_vtable();
 	return vt ? vt : &br_aes_ct64_ctrcbc_vtable;
 }
 
 static br_ghash ghash_impl(void)
 {
-	br_ghash g = br_ghash_pclmul_get();
+	br_ghash g = force_portable ? 0 : br_ghash_pclmul_get();
 	return g ? g : &br_ghash_ctmul64;
+}
+
+const char *cipher_impl_name(void)
+{
+	int aesni = aes_ctr_vtable() != &br_aes_ct64_ctr_vtable;
+	int pclmul = ghash_impl() != &br_ghash_ctmul64;
+	return aesni ? (pclmul ? "aes-x86ni ghash-pclmul" : "aes-x86ni ghash-ctmul64")
+		     : (pclmul ? "aes-ct64 ghash-pclmul" : "aes-ct64 ghash-ctmul64");
 }
 
 struct cipher_ctx *cipher_ctx_new(const struct cipher_info *c, const uint8_t *key, const uint8_t *iv,

@@ -87,6 +87,13 @@ int cipher_decrypt_length(struct cipher_ctx *ctx, uint32_t seqnr, const uint8_t 
  * Returns CIPHER_ERR_MAC on authentication failure. */
 int cipher_open(struct cipher_ctx *ctx, uint32_t seqnr, struct buf *pkt);
 
+/* Which AES / GHASH code is in use ("aes-x86ni ghash-pclmul" when the CPU
+ * has AES-NI and PCLMULQDQ), for logs and benchmarks. */
+const char *cipher_impl_name(void);
+/* Tests: make contexts created afterwards use the portable constant-time
+ * code (BearSSL aes_ct64 / ghash_ctmul64) even on AES-NI CPUs. */
+void cipher_use_portable_impl(int on);
+
 #define CIPHER_ERR_MAC (-20)
 #define CIPHER_ERR_INTERNAL (-21)
 #define CIPHER_ERR_LENGTH (-22) /* packet_length misaligned or pkt size mismatch */

@@ -201,6 +201,14 @@ TEST(known_answers)
 	}
 }
 
+TEST(known_answers_portable)
+{
+	cipher_use_portable_impl(1);
+	CHECK_STR(cipher_impl_name(), "aes-ct64 ghash-ctmul64");
+	known_answers();
+	cipher_use_portable_impl(0);
+}
+
 /* Builds [len][padlen][payload][padding] aligned for ctx. */
 static void build_packet(struct buf *b, const struct cipher_ctx *ctx, size_t paylen, uint8_t fill)
 {
@@ -430,9 +438,11 @@ int main(void)
 		return 2;
 	RUN(names_and_sizes);
 	RUN(known_answers);
+	RUN(known_answers_portable);
 	RUN(roundtrip_all);
 	RUN(tamper_detected);
 	RUN(bad_lengths);
+	fprintf(stderr, "  implementation: %s\n", cipher_impl_name());
 	RUN(throughput);
 	return t_done();
 }
