@@ -595,7 +595,7 @@ static void do_listen_unix(int rsock, const struct netfwd_req *r)
 
 static void do_listen_agent(int rsock)
 {
-	char dir[] = "/tmp/sshbox-agent.XXXXXXXXXX";
+	char dir[] = "/tmp/sshbox-agent.XXXXXX";
 	char path[NETFWD_MAX_PATH + 1];
 	if (!mkdtemp(dir)) { /* mode 0700, owned by us (the user) */
 		reply_err(rsock, "agent directory: %s", strerror(errno));
