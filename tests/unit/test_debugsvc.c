@@ -230,9 +230,14 @@ TEST(slowloris_times_out_others_served)
 	int idle[DEBUGSVC_MAX_CLIENTS + 2];
 	for (int i = 0; i < DEBUGSVC_MAX_CLIENTS + 2; i++)
 		idle[i] = dial();
-	usleep(200000);
+	usleep(300000);
+	/* Refused: a 503, or the connection closed before the request was
+	 * even written (the busy answer does not wait for it). */
 	r = get("/readyz");
-	CHECK_EQ_INT(status_of(r), 503);
+	int st = status_of(r);
+	if (st != 503 && st != -1)
+		fprintf(stderr, "  over the client limit got status %d\n", st);
+	CHECK(st == 503 || st == -1);
 	free(r);
 	for (int i = 0; i < DEBUGSVC_MAX_CLIENTS + 2; i++)
 		if (idle[i] >= 0)
