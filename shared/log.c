@@ -10,7 +10,7 @@
 #include <time.h>
 #include <unistd.h>
 
-static volatile int local_level = 2; /* INFO (syslog.h shadows LOG_INFO here) */
+static volatile int local_level = LOG_INFO;
 static volatile int *level_ptr = &local_level;
 static enum log_target target = LOG_TO_STDERR;
 static char ident_buf[32] = "sshbox";
@@ -70,10 +70,9 @@ int log_level_parse(const char *s)
 		const char *name;
 		int level;
 	} map[] = {
-		/* Numbers, not LOG_DEBUG/LOG_INFO: <syslog.h> macros of the same
-		 * names (7, 6) shadow our enum in this file. */
-		{"TRACE", 0}, {"DEBUG", 1},   {"INFO", 2},    {"WARN", 3},    {"ERROR", 4}, {"WARNING", 3},
-		{"VERBOSE", 2}, {"DEBUG1", 1}, {"DEBUG2", 1}, {"DEBUG3", 0}, {"QUIET", 4}, {"FATAL", 4},
+		{"TRACE", LOG_TRACE}, {"DEBUG", LOG_DEBUG},  {"INFO", LOG_INFO},     {"WARN", LOG_WARN},
+		{"ERROR", LOG_ERROR}, {"WARNING", LOG_WARN}, {"VERBOSE", LOG_INFO},  {"DEBUG1", LOG_DEBUG},
+		{"DEBUG2", LOG_DEBUG}, {"DEBUG3", LOG_TRACE}, {"QUIET", LOG_ERROR}, {"FATAL", LOG_ERROR},
 	};
 	if (!s)
 		return -1;
@@ -103,7 +102,9 @@ void log_msg(enum log_level level, const char *fmt, ...)
 		if (*c == '\n' || *c == '\r' || ((unsigned char)*c < 0x20 && *c != '\t'))
 			*c = '?';
 	if (target == LOG_TO_SYSLOG) {
-		static const int prio[] = {LOG_DEBUG, LOG_DEBUG, LOG_INFO, LOG_WARNING, LOG_ERR};
+		/* syslog priorities by number: log.h took the names LOG_DEBUG (7)
+		 * and LOG_INFO (6) back from <syslog.h>. */
+		static const int prio[] = {7, 7, 6, LOG_WARNING, LOG_ERR};
 		syslog(prio[level], "%s%s%s", prefix_buf, prefix_buf[0] ? " " : "", msg);
 	} else {
 		char line[1280];

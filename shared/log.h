@@ -8,6 +8,14 @@
 #ifndef SSHBOX_LOG_H
 #define SSHBOX_LOG_H
 
+/* <syslog.h> defines LOG_DEBUG (7) and LOG_INFO (6) as macros, which would
+ * silently replace our level names in any file that includes both. Include
+ * it here, once, and take those two names back; syslog priorities are used
+ * only inside log.c, by number. */
+#include <syslog.h>
+#undef LOG_DEBUG
+#undef LOG_INFO
+
 enum log_level { LOG_TRACE = 0, LOG_DEBUG = 1, LOG_INFO = 2, LOG_WARN = 3, LOG_ERROR = 4 };
 
 enum log_target { LOG_TO_STDERR, LOG_TO_SYSLOG };
