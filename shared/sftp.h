@@ -25,6 +25,7 @@
 #define SFTP_MAX_PACKET (256u * 1024u)          /* as OpenSSH's SFTP_MAX_MSG_LENGTH */
 #define SFTP_MAX_READ (SFTP_MAX_PACKET - 1024u)  /* limits@openssh.com read/write length */
 #define SFTP_MAX_HANDLES 512
+#define SFTP_OUT_HIGH (1024u * 1024u)         /* output batch before a flush */
 
 /* Packet types. */
 enum {
@@ -78,11 +79,13 @@ void sftp_free(struct sftp_server *s);
 /* chdir to opt->start_dir with %d/%u expansion; 0 or -1 (errno set). */
 int sftp_start_dir(const struct sftp_options *opt);
 
-/* Processes every complete packet (uint32 length + payload) at the front
- * of in, in order, appending each response packet to out, and consumes
- * them; an incomplete tail stays in in. Returns 0, or -1 when the
- * connection must end (a packet length over SFTP_MAX_PACKET, or a
- * response that cannot be built). */
+/* Processes complete packets (uint32 length + payload) at the front of
+ * in, in order, appending each response packet to out, and consumes them;
+ * an incomplete tail stays in in. Stops early and returns 1 when out holds
+ * more than SFTP_OUT_HIGH bytes (flush out, then call again). Returns 0
+ * when no complete packet is left, or -1 when the connection must end (a
+ * packet length over SFTP_MAX_PACKET, a request before INIT, a packet too
+ * short to carry a request id, or a response that cannot be built). */
 int sftp_process_input(struct sftp_server *s, struct buf *in, struct buf *out);
 
 /* Processes one packet payload (type byte onward, without the length);
