@@ -1,5 +1,6 @@
 #include "profile.h"
 
+#include <elf.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -228,7 +229,7 @@ static int pb_msg(struct buf *b, unsigned field, const struct buf *m)
 /* ---------------- encoding ---------------- */
 
 struct strtab {
-	const char *s[600];
+	const char *s[4096];
 	size_t n;
 };
 
@@ -284,6 +285,129 @@ static int cmp_uptr(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
+/* ---------------- self-symbolization ----------------
+ * When the running binary still has its .symtab (the full sshbox binary
+ * is not stripped), locations get Function entries so the profile reads
+ * well without the binary at hand. The load bias comes from the address
+ * of a known function (this one's caller) against its symbol value. */
+
+struct sym {
+	uintptr_t addr;
+	uintptr_t size;
+	const char *name;
+	uint64_t fid; /* function id once used, 0 before */
+};
+
+struct symtab {
+	struct sym *v;
+	size_t n;
+	char *strs;
+};
+
+static int cmp_sym(const void *a, const void *b)
+{
+	uintptr_t x = ((const struct sym *)a)->addr, y = ((const struct sym *)b)->addr;
+	return x < y ? -1 : x > y;
+}
+
+static int pread_full(int fd, void *p, size_t n, off_t off)
+{
+	size_t done = 0;
+	while (done < n) {
+		ssize_t r = pread(fd, (char *)p + done, n - done, off + (off_t)done);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			return -1;
+		done += (size_t)r;
+	}
+	return 0;
+}
+
+static void symtab_free(struct symtab *t)
+{
+	free(t->v);
+	free(t->strs);
+	memset(t, 0, sizeof(*t));
+}
+
+static void load_self_symbols(struct symtab *t)
+{
+	memset(t, 0, sizeof(*t));
+	int fd = open("/proc/self/exe", O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return;
+	Elf64_Ehdr eh;
+	Elf64_Shdr *sh = NULL;
+	Elf64_Sym *syms = NULL;
+	if (pread_full(fd, &eh, sizeof(eh), 0) != 0 || memcmp(eh.e_ident, ELFMAG, SELFMAG) != 0 ||
+	    eh.e_ident[EI_CLASS] != ELFCLASS64 || eh.e_shentsize != sizeof(Elf64_Shdr) || eh.e_shnum == 0 ||
+	    eh.e_shnum > 4096)
+		goto out;
+	sh = calloc(eh.e_shnum, sizeof(*sh));
+	if (!sh || pread_full(fd, sh, eh.e_shnum * sizeof(*sh), (off_t)eh.e_shoff) != 0)
+		goto out;
+	const Elf64_Shdr *ss = NULL, *strsec = NULL;
+	for (size_t i = 0; i < eh.e_shnum; i++)
+		if (sh[i].sh_type == SHT_SYMTAB && sh[i].sh_link < eh.e_shnum) {
+			ss = &sh[i];
+			strsec = &sh[sh[i].sh_link];
+		}
+	if (!ss || ss->sh_size > (32u << 20) || strsec->sh_size > (32u << 20) || strsec->sh_size == 0 ||
+	    ss->sh_entsize != sizeof(Elf64_Sym))
+		goto out;
+	size_t nsyms = ss->sh_size / sizeof(Elf64_Sym);
+	syms = malloc(ss->sh_size ? ss->sh_size : 1);
+	t->strs = malloc(strsec->sh_size + 1);
+	t->v = calloc(nsyms ? nsyms : 1, sizeof(*t->v));
+	if (!syms || !t->strs || !t->v || pread_full(fd, syms, ss->sh_size, (off_t)ss->sh_offset) != 0 ||
+	    pread_full(fd, t->strs, strsec->sh_size, (off_t)strsec->sh_offset) != 0)
+		goto fail;
+	t->strs[strsec->sh_size] = 0;
+	uintptr_t anchor = 0;
+	for (size_t i = 0; i < nsyms; i++) {
+		if (ELF64_ST_TYPE(syms[i].st_info) != STT_FUNC || syms[i].st_value == 0 ||
+		    syms[i].st_name >= strsec->sh_size)
+			continue;
+		const char *name = t->strs + syms[i].st_name;
+		if (strcmp(name, "profile_encode") == 0)
+			anchor = (uintptr_t)syms[i].st_value;
+		t->v[t->n].addr = (uintptr_t)syms[i].st_value;
+		t->v[t->n].size = (uintptr_t)syms[i].st_size;
+		t->v[t->n].name = name;
+		t->n++;
+	}
+	if (!anchor)
+		goto fail;
+	uintptr_t bias = (uintptr_t)&profile_encode - anchor;
+	for (size_t i = 0; i < t->n; i++)
+		t->v[i].addr += bias;
+	qsort(t->v, t->n, sizeof(*t->v), cmp_sym);
+	goto out;
+fail:
+	symtab_free(t);
+out:
+	free(syms);
+	free(sh);
+	close(fd);
+}
+
+static struct sym *sym_lookup(struct symtab *t, uintptr_t a)
+{
+	size_t lo = 0, hi = t->n;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (t->v[mid].addr <= a)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (lo == 0)
+		return NULL;
+	struct sym *s = &t->v[lo - 1];
+	return a < s->addr + (s->size ? s->size : 1) ? s : NULL;
+}
+
 static char *read_self_maps(void)
 {
 	int fd = open("/proc/self/maps", O_RDONLY | O_CLOEXEC);
@@ -321,9 +445,13 @@ int profile_encode(const struct profile_sample *s, size_t n, const char *maps_te
 {
 	int r = 0;
 	char *own_maps = NULL;
+	struct symtab syt;
+	memset(&syt, 0, sizeof(syt));
 	if (!maps_text) {
+		/* The live process: its own maps and symbols. */
 		own_maps = read_self_maps();
 		maps_text = own_maps ? own_maps : "";
+		load_self_symbols(&syt);
 	}
 	struct mapping *maps = calloc(MAX_MAPPINGS, sizeof(*maps));
 	struct strtab *st = calloc(1, sizeof(*st));
@@ -400,19 +528,46 @@ int profile_encode(const struct profile_sample *s, size_t n, const char *maps_te
 		buf_reset(&m);
 		if ((r = pb_uint(&m, 1, i + 1)) || (r = pb_uint(&m, 2, maps[i].start)) ||
 		    (r = pb_uint(&m, 3, maps[i].limit)) || (r = pb_uint(&m, 4, maps[i].offset)) ||
-		    (r = pb_uint(&m, 5, (uint64_t)str_id(st, maps[i].path))) || (r = pb_msg(out, 3, &m)))
+		    (r = pb_uint(&m, 5, (uint64_t)str_id(st, maps[i].path))))
+			goto out;
+		int has_fn = 0;
+		for (size_t k = 0; syt.n && !has_fn && k < nu; k++)
+			has_fn = addrs[k] >= maps[i].start && addrs[k] < maps[i].limit && sym_lookup(&syt, addrs[k]);
+		if ((r = pb_uint(&m, 7, (uint64_t)has_fn)) || (r = pb_msg(out, 3, &m)))
 			goto out;
 	}
 
 	/* location = 4 */
+	uint64_t nfuncs = 0;
 	for (size_t i = 0; i < nu; i++) {
 		uint64_t mid = 0;
 		for (size_t j = 0; j < nmaps; j++)
 			if (addrs[i] >= maps[j].start && addrs[i] < maps[j].limit)
 				mid = j + 1;
 		buf_reset(&m);
-		if ((r = pb_uint(&m, 1, i + 1)) || (r = pb_uint(&m, 2, mid)) || (r = pb_uint(&m, 3, addrs[i])) ||
-		    (r = pb_msg(out, 4, &m)))
+		if ((r = pb_uint(&m, 1, i + 1)) || (r = pb_uint(&m, 2, mid)) || (r = pb_uint(&m, 3, addrs[i])))
+			goto out;
+		struct sym *fn = syt.n ? sym_lookup(&syt, addrs[i]) : NULL;
+		if (fn) {
+			if (!fn->fid)
+				fn->fid = ++nfuncs;
+			uint8_t lb[16];
+			struct buf line = {lb, sizeof(lb), 0, 0, sizeof(lb), 0};
+			if ((r = pb_uint(&line, 1, fn->fid)) || (r = pb_bytes(&m, 4, buf_rptr(&line), buf_avail(&line))))
+				goto out;
+		}
+		if ((r = pb_msg(out, 4, &m)))
+			goto out;
+	}
+
+	/* function = 5: the symbols used above */
+	for (size_t i = 0; nfuncs && i < syt.n; i++) {
+		if (!syt.v[i].fid)
+			continue;
+		int64_t nm = str_id(st, syt.v[i].name);
+		buf_reset(&m);
+		if ((r = pb_uint(&m, 1, syt.v[i].fid)) || (r = pb_uint(&m, 2, (uint64_t)nm)) ||
+		    (r = pb_uint(&m, 3, (uint64_t)nm)) || (r = pb_msg(out, 5, &m)))
 			goto out;
 	}
 
@@ -435,6 +590,7 @@ out:
 	free(st);
 	free(maps);
 	free(own_maps);
+	symtab_free(&syt);
 	return r;
 }
 
