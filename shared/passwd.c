@@ -902,3 +902,44 @@ int user_root_method_allowed(const struct sshd_config *cfg, uid_t uid, const cha
 		return 0;
 	}
 }
+
+int chroot_path_secure(const char *path, char *why, size_t whylen)
+{
+	char buf[PATH_MAX];
+	if (!path || path[0] != '/') {
+		snprintf(why, whylen, "chroot path does not begin at root");
+		return -1;
+	}
+	size_t n = strlen(path);
+	if (n >= sizeof(buf)) {
+		snprintf(why, whylen, "chroot path too long");
+		return -1;
+	}
+	/* check "/", then every prefix that ends a component */
+	for (size_t j = 0; j <= n; j++) {
+		size_t len;
+		if (j == 0)
+			len = 1;
+		else if ((j == n || path[j] == '/') && path[j - 1] != '/')
+			len = j;
+		else
+			continue;
+		memcpy(buf, path, len);
+		buf[len] = '\0';
+		struct stat st;
+		if (stat(buf, &st) != 0) {
+			snprintf(why, whylen, "stat(\"%s\"): %s", buf, strerror(errno));
+			return -1;
+		}
+		const char *comp = (j == n) ? "" : "component ";
+		if (st.st_uid != 0 || (st.st_mode & 022) != 0) {
+			snprintf(why, whylen, "bad ownership or modes for chroot directory %s\"%s\"", comp, buf);
+			return -1;
+		}
+		if (!S_ISDIR(st.st_mode)) {
+			snprintf(why, whylen, "chroot path %s\"%s\" is not a directory", comp, buf);
+			return -1;
+		}
+	}
+	return 0;
+}

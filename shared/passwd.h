@@ -103,4 +103,10 @@ int user_allowed(const struct sshd_config *cfg, const struct user_info *ui, cons
  * ForceCommand applies). For non-root users always 1. */
 int user_root_method_allowed(const struct sshd_config *cfg, uid_t uid, const char *method, int forced_command);
 
+/* OpenSSH's ChrootDirectory checks (before chroot(2), as root): path
+ * must be absolute and every component from / down to it a directory
+ * owned by root and not writable by group or others. 0 ok, or -1 with
+ * why set, e.g. "bad ownership or modes for chroot directory /srv". */
+int chroot_path_secure(const char *path, char *why, size_t whylen);
+
 #endif

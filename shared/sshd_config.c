@@ -2547,3 +2547,41 @@ int sshd_config_dump(const struct sshd_config *c, FILE *f)
 	fprintf(f, "pamservicename %s\n", c->pam_service_name ? c->pam_service_name : SSHD_DEFAULT_PAM_SERVICE);
 	return ferror(f) ? -1 : 0;
 }
+
+int sshd_match_spec_parse(const char *spec, struct sshd_match_spec *out, char *err, size_t errlen)
+{
+	memset(out, 0, sizeof(*out));
+	size_t n = strlen(spec);
+	if (n >= sizeof(out->buf))
+		return perr_plain(err, errlen, "Invalid test mode specification: too long");
+	memcpy(out->buf, spec, n + 1);
+	char *save = NULL;
+	for (char *tok = strtok_r(out->buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+		char *eq = strchr(tok, '=');
+		if (!eq || eq == tok || !eq[1])
+			return perr_plain(err, errlen, "Invalid test mode specification %s", tok);
+		*eq = '\0';
+		const char *v = eq + 1;
+		if (strcasecmp(tok, "user") == 0) {
+			out->mi.user = v;
+		} else if (strcasecmp(tok, "host") == 0) {
+			out->mi.host = v;
+		} else if (strcasecmp(tok, "addr") == 0) {
+			out->mi.addr = v;
+		} else if (strcasecmp(tok, "laddr") == 0) {
+			out->mi.laddr = v;
+		} else if (strcasecmp(tok, "lport") == 0) {
+			int port = parse_port(v);
+			if (port < 0)
+				return perr_plain(err, errlen, "Invalid port '%s' in test mode specification", v);
+			out->mi.lport = port;
+		} else if (strcasecmp(tok, "rdomain") == 0) {
+			/* accepted, not supported */
+		} else {
+			return perr_plain(err, errlen, "Invalid test mode specification %s", tok);
+		}
+	}
+	if (!out->mi.host && out->mi.addr)
+		out->mi.host = out->mi.addr;
+	return 0;
+}

@@ -211,6 +211,17 @@ struct sshd_match_info {
 	size_t n_groups;
 };
 
+/* `sshd -T -C user=alice,host=h.example,addr=10.0.0.1,laddr=10.0.0.2,lport=22`:
+ * parses the -C connection spec (OpenSSH keywords user, host, addr, laddr,
+ * lport; rdomain is accepted and ignored) into out->mi. Strings live in
+ * out->buf. Groups are left NULL (looked up from the user by
+ * sshd_config_match). 0 or -1 with err "Invalid test mode specification ...". */
+struct sshd_match_spec {
+	struct sshd_match_info mi;
+	char buf[1024];
+};
+int sshd_match_spec_parse(const char *spec, struct sshd_match_spec *out, char *err, size_t errlen);
+
 void sshd_config_init(struct sshd_config *c);
 /* One "-o Keyword=value"; lineno counts -o options from 1 for messages
  * ("command-line line N: ..."). */

@@ -268,6 +268,42 @@ TEST(kbdint_password_prompt)
 	sshd_config_free(&c);
 }
 
+TEST(chroot_checks)
+{
+	char why[256];
+	CHECK_EQ_INT(chroot_path_secure("/", why, sizeof why), 0);
+	struct stat st;
+	if (stat("/usr", &st) == 0 && st.st_uid == 0 && !(st.st_mode & 022)) {
+		CHECK_EQ_INT(chroot_path_secure("/usr", why, sizeof why), 0);
+		CHECK_EQ_INT(chroot_path_secure("/usr//", why, sizeof why), 0);
+	}
+	CHECK_EQ_INT(chroot_path_secure("usr", why, sizeof why), -1);
+	CHECK_EQ_INT(chroot_path_secure("/nonexistent-sshbox", why, sizeof why), -1);
+	CHECK_EQ_INT(chroot_path_secure("/etc/passwd", why, sizeof why), -1);
+	CHECK(strstr(why, "is not a directory") != NULL);
+	/* a jail under a world-writable /tmp, and a jail not owned by root */
+	char dir[] = "/tmp/sshbox_jail_XXXXXX";
+	CHECK(mkdtemp(dir) != NULL);
+	if (stat("/tmp", &st) == 0 && (st.st_mode & 022)) {
+		CHECK_EQ_INT(chroot_path_secure(dir, why, sizeof why), -1);
+		CHECK_STR(why, "bad ownership or modes for chroot directory component \"/tmp\"");
+	}
+	rmdir(dir);
+	if (geteuid() == 0 && stat("/run", &st) == 0 && st.st_uid == 0 && !(st.st_mode & 022)) {
+		char jail[] = "/run/sshbox_jail_XXXXXX";
+		if (mkdtemp(jail)) {
+			chmod(jail, 0755);
+			CHECK_EQ_INT(chroot_path_secure(jail, why, sizeof why), 0);
+			chmod(jail, 0775);
+			CHECK_EQ_INT(chroot_path_secure(jail, why, sizeof why), -1);
+			chmod(jail, 0755);
+			CHECK_EQ_INT(chown(jail, 1000, 1000), 0);
+			CHECK_EQ_INT(chroot_path_secure(jail, why, sizeof why), -1);
+			rmdir(jail);
+		}
+	}
+}
+
 int main(void)
 {
 	log_init("test", LOG_ERROR, LOG_TO_STDERR);
@@ -282,6 +318,7 @@ int main(void)
 	RUN(root_methods);
 	RUN(lookup);
 	RUN(kbdint_password_prompt);
+	RUN(chroot_checks);
 	unlink(shadow);
 	return t_done();
 }

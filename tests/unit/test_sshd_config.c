@@ -628,6 +628,31 @@ TEST(forwarding_keywords)
 	sshd_config_free(&c);
 }
 
+TEST(match_spec)
+{
+	struct sshd_match_spec s;
+	CHECK_EQ_INT(sshd_match_spec_parse("user=alice,addr=10.1.2.3,lport=2222,laddr=127.0.0.1", &s, err, sizeof err), 0);
+	CHECK_STR(s.mi.user, "alice");
+	CHECK_STR(s.mi.addr, "10.1.2.3");
+	CHECK_STR(s.mi.host, "10.1.2.3");
+	CHECK_STR(s.mi.laddr, "127.0.0.1");
+	CHECK_EQ_INT(s.mi.lport, 2222);
+	CHECK(sshd_match_spec_parse("user=alice,bogus=1", &s, err, sizeof err) < 0);
+	CHECK(sshd_match_spec_parse("user", &s, err, sizeof err) < 0);
+	CHECK(sshd_match_spec_parse("lport=0", &s, err, sizeof err) < 0);
+	/* -T -C applies the Match blocks */
+	struct sshd_config c, m;
+	CHECK_EQ_INT(load(&c, "Match Address 10.0.0.0/8 LocalPort 2222\n PasswordAuthentication no\n"), 0);
+	CHECK_EQ_INT(sshd_match_spec_parse("user=nobody-sshbox,addr=10.1.2.3,lport=2222", &s, err, sizeof err), 0);
+	CHECK_EQ_INT(sshd_config_match(&c, &s.mi, &m, err, sizeof err), 0);
+	CHECK_EQ_INT(m.password_authentication, 0);
+	char *d = dump(&m);
+	CHECK(d && has_line(d, "passwordauthentication no"));
+	free(d);
+	sshd_config_free(&m);
+	sshd_config_free(&c);
+}
+
 int main(void)
 {
 	log_init("test", LOG_ERROR, LOG_TO_STDERR);
@@ -647,5 +672,6 @@ int main(void)
 	RUN(patterns);
 	RUN(token_expansion);
 	RUN(forwarding_keywords);
+	RUN(match_spec);
 	return t_done();
 }
