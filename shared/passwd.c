@@ -265,7 +265,21 @@ static int passwd_check_shadow(const char *user, const char *password, const str
 /* ---------------------------------------------------------------- */
 /* PAM password */
 
+static const char *pam_confdir; /* tests only */
+
+void passwd_pam_set_confdir(const char *dir)
+{
+	pam_confdir = dir;
+}
+
 #if CONFIG_PAM
+static int pam_begin(const char *svc, const char *user, const struct pam_conv *conv, pam_handle_t **h)
+{
+	if (pam_confdir)
+		return pam_start_confdir(svc, user, conv, pam_confdir, h);
+	return pam_start(svc, user, conv, h);
+}
+
 struct pam_pw_ctx {
 	const char *password;
 };
@@ -307,7 +321,7 @@ static int passwd_check_pam(const char *user, const char *password, const struct
 	struct pam_conv conv = {pam_password_conv, &ctx};
 	pam_handle_t *h = NULL;
 	const char *svc = cfg && cfg->pam_service_name ? cfg->pam_service_name : SSHD_DEFAULT_PAM_SERVICE;
-	int r = pam_start(svc, user, &conv, &h);
+	int r = pam_begin(svc, user, &conv, &h);
 	if (r != PAM_SUCCESS) {
 		log_error("pam_start(%s): %s", svc, pam_strerror(h, r));
 		return PASSWD_ERROR;
@@ -514,7 +528,7 @@ static void kbd_child_main(int fd, const char *user, const struct sshd_config *c
 	pam_handle_t *h = NULL;
 	const char *svc = cfg && cfg->pam_service_name ? cfg->pam_service_name : SSHD_DEFAULT_PAM_SERVICE;
 	uint8_t ok = 1;
-	int r = pam_start(svc, user, &conv, &h);
+	int r = pam_begin(svc, user, &conv, &h);
 	if (r == PAM_SUCCESS) {
 		if (rhost)
 			pam_set_item(h, PAM_RHOST, rhost);

@@ -34,6 +34,9 @@ int passwd_check_file(const char *shadow_path, const char *user, const char *pas
  * Constant-time compare. 0 match, PASSWD_FAIL, PASSWD_LOCKED, PASSWD_ERROR. */
 int passwd_verify_hash(const char *hash, const char *password);
 const char *passwd_result_name(int r);
+/* Tests only: read PAM service files from dir instead of /etc/pam.d
+ * (pam_start_confdir). No effect without CONFIG_PAM. */
+void passwd_pam_set_confdir(const char *dir);
 
 /* ---- keyboard-interactive ----
  * One context per keyboard-interactive attempt. Drive it like this:

@@ -4,6 +4,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "config.h"
 #include "log.h"
 #include "passwd.h"
 #include "t.h"
@@ -304,6 +305,118 @@ TEST(chroot_checks)
 	}
 }
 
+#if CONFIG_PAM
+/* A private PAM stack in a temp dir: pam_echo (TEXT_INFO) then pam_exec
+ * with expose_authtok (prompts "Password: "), a script accepting only
+ * "letmein"; a second service prompts twice (two pam_exec). */
+static char pamdir[64] = "/tmp/sshbox_pam_XXXXXX";
+
+static int write_file(const char *dir, const char *name, const char *text, mode_t mode)
+{
+	char p[256];
+	snprintf(p, sizeof p, "%s/%s", dir, name);
+	FILE *f = fopen(p, "w");
+	if (!f)
+		return -1;
+	fputs(text, f);
+	fclose(f);
+	return chmod(p, mode);
+}
+
+static int pam_setup(void)
+{
+	if (!mkdtemp(pamdir))
+		return -1;
+	char text[1024];
+	if (write_file(pamdir, "check.sh", "#!/bin/sh\nread -r pw\n[ \"$pw\" = letmein ]\n", 0755) < 0)
+		return -1;
+	snprintf(text, sizeof text,
+		 "auth required pam_echo.so Welcome to the test\n"
+		 "auth required pam_exec.so expose_authtok quiet %s/check.sh\n"
+		 "account required pam_permit.so\n",
+		 pamdir);
+	if (write_file(pamdir, "sshbox-ut", text, 0644) < 0)
+		return -1;
+	if (write_file(pamdir, "sshbox-ut-permit", "auth required pam_permit.so\naccount required pam_permit.so\n",
+		       0644) < 0)
+		return -1;
+	if (write_file(pamdir, "sshbox-ut-acct",
+		       "auth required pam_permit.so\naccount required pam_deny.so\n", 0644) < 0)
+		return -1;
+	passwd_pam_set_confdir(pamdir);
+	return 0;
+}
+
+static void pam_teardown(void)
+{
+	const char *names[] = {"check.sh", "sshbox-ut", "sshbox-ut-permit", "sshbox-ut-acct"};
+	char p[256];
+	for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
+		snprintf(p, sizeof p, "%s/%s", pamdir, names[i]);
+		unlink(p);
+	}
+	rmdir(pamdir);
+	passwd_pam_set_confdir(NULL);
+}
+
+TEST(pam_password_and_kbdint)
+{
+	CHECK_EQ_INT(pam_setup(), 0);
+	struct sshd_config c = cfg_of("UsePAM yes\nPAMServiceName sshbox-ut\n");
+	CHECK_EQ_INT(passwd_check("root", "letmein", &c), PASSWD_OK);
+	CHECK_EQ_INT(passwd_check("root", "wrong", &c), PASSWD_FAIL);
+
+	/* keyboard-interactive: one round with the info text as instruction */
+	struct kbdint *k = kbdint_start("root", &c, "10.0.0.1");
+	CHECK(k != NULL);
+	if (k) {
+		struct kbdint_query q;
+		CHECK_EQ_INT(kbdint_query(k, &q), 1);
+		CHECK_EQ_INT(q.n_prompts, 1);
+		CHECK(q.n_prompts == 1 && strstr(q.prompts[0], "assword") != NULL);
+		CHECK_EQ_INT(q.echo[0], 0);
+		CHECK(strstr(q.instruction, "Welcome to the test") != NULL);
+		const char *resp[1] = {"letmein"};
+		CHECK_EQ_INT(kbdint_respond(k, 1, resp), KBDINT_OK);
+		kbdint_free(k);
+	}
+	k = kbdint_start("root", &c, "10.0.0.1");
+	if (k) {
+		struct kbdint_query q;
+		CHECK_EQ_INT(kbdint_query(k, &q), 1);
+		const char *resp[1] = {"nope"};
+		CHECK_EQ_INT(kbdint_respond(k, 1, resp), KBDINT_FAIL);
+		kbdint_free(k);
+	}
+	/* abandoned in the middle: the child is reaped by kbdint_free */
+	k = kbdint_start("root", &c, "10.0.0.1");
+	if (k)
+		kbdint_free(k);
+	sshd_config_free(&c);
+
+	/* a stack that asks nothing: success without a round */
+	c = cfg_of("UsePAM yes\nPAMServiceName sshbox-ut-permit\n");
+	k = kbdint_start("root", &c, "h");
+	if (k) {
+		struct kbdint_query q;
+		CHECK_EQ_INT(kbdint_query(k, &q), KBDINT_OK);
+		kbdint_free(k);
+	}
+	sshd_config_free(&c);
+	/* account stack refuses */
+	c = cfg_of("UsePAM yes\nPAMServiceName sshbox-ut-acct\n");
+	CHECK(passwd_check("root", "x", &c) != PASSWD_OK);
+	k = kbdint_start("root", &c, "h");
+	if (k) {
+		struct kbdint_query q;
+		CHECK_EQ_INT(kbdint_query(k, &q), KBDINT_FAIL);
+		kbdint_free(k);
+	}
+	sshd_config_free(&c);
+	pam_teardown();
+}
+#endif
+
 int main(void)
 {
 	log_init("test", LOG_ERROR, LOG_TO_STDERR);
@@ -319,6 +432,12 @@ int main(void)
 	RUN(lookup);
 	RUN(kbdint_password_prompt);
 	RUN(chroot_checks);
+#if CONFIG_PAM
+	if (geteuid() == 0) /* pam_exec and pam_start_confdir as root */
+		RUN(pam_password_and_kbdint);
+	else
+		printf("SKIP: %s:pam_password_and_kbdint (needs root)\n", __FILE__);
+#endif
 	unlink(shadow);
 	return t_done();
 }
