@@ -495,6 +495,11 @@ struct pctx {
 	size_t errlen;
 };
 
+static void algs_warn(const struct pctx *p, const char *name)
+{
+	log_warn("%s line %d: algorithm %s is not supported by sshbox; ignored", p->file, p->lineno, name);
+}
+
 static int perr(struct pctx *p, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static int perr(struct pctx *p, const char *fmt, ...)
 {
@@ -730,7 +735,32 @@ static int list_append(char *out, size_t cap, const char *name, size_t len)
  * entry possibly a wildcard pattern) against the default/supported list.
  * Returns a malloc'd list, or NULL if an entry matches nothing supported
  * (bad) or the result is empty. */
-static char *algs_resolve(const char *spec, const char *defaults, const char *supported)
+/* Algorithm names OpenSSH knows but sshbox does not implement: in a list
+ * they are dropped with a warning instead of failing the whole config
+ * (hardened configs often list e.g. aes192-ctr or umac-128-etm). */
+static const char KNOWN_CIPHERS[] = "3des-cbc,aes128-cbc,aes192-cbc,aes256-cbc,aes192-ctr,rijndael-cbc@lysator.liu.se";
+static const char KNOWN_MACS[] =
+	"hmac-sha1,hmac-sha1-96,hmac-md5,hmac-md5-96,umac-64@openssh.com,umac-128@openssh.com,"
+	"hmac-sha1-etm@openssh.com,hmac-sha1-96-etm@openssh.com,hmac-md5-etm@openssh.com,"
+	"hmac-md5-96-etm@openssh.com,umac-64-etm@openssh.com,umac-128-etm@openssh.com";
+static const char KNOWN_KEX[] =
+	"diffie-hellman-group1-sha1,diffie-hellman-group14-sha1,diffie-hellman-group14-sha256,"
+	"diffie-hellman-group16-sha512,diffie-hellman-group18-sha512,diffie-hellman-group-exchange-sha1,"
+	"diffie-hellman-group-exchange-sha256,ecdh-sha2-nistp256,ecdh-sha2-nistp384,ecdh-sha2-nistp521,"
+	"sntrup761x25519-sha512@openssh.com,sntrup761x25519-sha512,mlkem768x25519-sha256";
+static const char KNOWN_KEYS[] =
+	"ssh-ed25519,sk-ssh-ed25519@openssh.com,rsa-sha2-512,rsa-sha2-256,ssh-rsa,ssh-dss,ecdsa-sha2-nistp256,"
+	"ecdsa-sha2-nistp384,ecdsa-sha2-nistp521,sk-ecdsa-sha2-nistp256@openssh.com,"
+	"ssh-ed25519-cert-v01@openssh.com,sk-ssh-ed25519-cert-v01@openssh.com,rsa-sha2-512-cert-v01@openssh.com,"
+	"rsa-sha2-256-cert-v01@openssh.com,ssh-rsa-cert-v01@openssh.com,ssh-dss-cert-v01@openssh.com,"
+	"ecdsa-sha2-nistp256-cert-v01@openssh.com,ecdsa-sha2-nistp384-cert-v01@openssh.com,"
+	"ecdsa-sha2-nistp521-cert-v01@openssh.com,sk-ecdsa-sha2-nistp256-cert-v01@openssh.com";
+
+struct pctx;
+static void algs_warn(const struct pctx *p, const char *name);
+
+static char *algs_resolve(const struct pctx *p, const char *spec, const char *defaults, const char *supported,
+			  const char *known)
 {
 	char out[2048] = "";
 	char pat[256];
@@ -767,8 +797,11 @@ static char *algs_resolve(const char *spec, const char *defaults, const char *su
 				break;
 			s = se + 1;
 		}
-		if (!any && mode != '-')
-			return NULL;
+		if (!any && mode != '-') {
+			if (!name_in_list(pat, strlen(pat), known))
+				return NULL;
+			algs_warn(p, pat);
+		}
 		if (!e)
 			break;
 		c = e + 1;
@@ -1354,7 +1387,7 @@ static int apply_kw(struct pctx *p, struct sshd_config *c, const struct kwinfo *
 		}
 		return perr(p, "unsupported log facility '%s'", v);
 	case K_CIPHERS: {
-		char *r = algs_resolve(v, CIPHER_NAMES_DEFAULT, CIPHER_NAMES_DEFAULT);
+		char *r = algs_resolve(p, v, CIPHER_NAMES_DEFAULT, CIPHER_NAMES_DEFAULT, KNOWN_CIPHERS);
 		if (!r)
 			return perr(p, "Bad SSH2 cipher spec '%s'.", v);
 		if (!c->ciphers)
@@ -1364,7 +1397,7 @@ static int apply_kw(struct pctx *p, struct sshd_config *c, const struct kwinfo *
 		return 0;
 	}
 	case K_MACS: {
-		char *r = algs_resolve(v, MAC_NAMES_DEFAULT, MAC_NAMES_DEFAULT);
+		char *r = algs_resolve(p, v, MAC_NAMES_DEFAULT, MAC_NAMES_DEFAULT, KNOWN_MACS);
 		if (!r)
 			return perr(p, "Bad SSH2 mac spec '%s'.", v);
 		if (!c->macs)
@@ -1374,7 +1407,7 @@ static int apply_kw(struct pctx *p, struct sshd_config *c, const struct kwinfo *
 		return 0;
 	}
 	case K_KEX: {
-		char *r = algs_resolve(v, SSHD_DEFAULT_KEX, SUPPORTED_KEX);
+		char *r = algs_resolve(p, v, SSHD_DEFAULT_KEX, SUPPORTED_KEX, KNOWN_KEX);
 		if (!r)
 			return perr(p, "Bad SSH2 KexAlgorithms '%s'.", v);
 		if (!c->kex_algorithms)
@@ -1386,7 +1419,7 @@ static int apply_kw(struct pctx *p, struct sshd_config *c, const struct kwinfo *
 	case K_HOSTKEYALGS:
 	case K_PUBKEYALGS: {
 		const char *sup = ki->kw == K_HOSTKEYALGS ? SUPPORTED_HOSTKEY : SUPPORTED_PUBKEY;
-		char *r = algs_resolve(v, sup, sup);
+		char *r = algs_resolve(p, v, sup, sup, KNOWN_KEYS);
 		if (!r)
 			return perr(p, "Bad key types '%s'.", v);
 		char **f = ki->kw == K_HOSTKEYALGS ? &c->host_key_algorithms : &c->pubkey_accepted_algorithms;

@@ -354,7 +354,17 @@ TEST(algorithms)
 	CHECK_EQ_INT(load(&c, "Ciphers aes256-ctr,aes128-ctr\n"), 0);
 	CHECK_STR(c.ciphers, "aes256-ctr,aes128-ctr");
 	sshd_config_free(&c);
-	CHECK(load(&c, "Ciphers +3des-cbc\n") < 0);
+	/* OpenSSH algorithms we lack are dropped (warning), typos are errors */
+	CHECK_EQ_INT(load(&c, "Ciphers +3des-cbc\n"), 0);
+	CHECK_STR(c.ciphers, "chacha20-poly1305@openssh.com,aes128-gcm@openssh.com,aes256-gcm@openssh.com,aes128-ctr,aes256-ctr");
+	sshd_config_free(&c);
+	CHECK_EQ_INT(load(&c, "Ciphers aes256-gcm@openssh.com,aes192-ctr,aes128-ctr\nMACs umac-128-etm@openssh.com,hmac-sha2-512\n"), 0);
+	CHECK_STR(c.ciphers, "aes256-gcm@openssh.com,aes128-ctr");
+	CHECK_STR(c.macs, "hmac-sha2-512");
+	sshd_config_free(&c);
+	CHECK(load(&c, "Ciphers aes128-ctrr\n") < 0);
+	sshd_config_free(&c);
+	CHECK(load(&c, "Ciphers aes192-ctr\n") < 0); /* nothing left */
 	sshd_config_free(&c);
 	CHECK(load(&c, "KexAlgorithms diffie-hellman-group1-sha1\n") < 0);
 	CHECK_STR(err, "cfg line 1: Bad SSH2 KexAlgorithms 'diffie-hellman-group1-sha1'.");
