@@ -466,6 +466,15 @@ int profile_encode(const struct profile_sample *s, size_t n, const char *maps_te
 		goto out;
 	}
 	size_t nmaps = parse_maps(maps_text, maps, MAX_MAPPINGS);
+	/* pprof takes the first mapping as the main binary: put ours first. */
+	for (size_t j = 1; own_maps && j < nmaps; j++) {
+		uintptr_t self = (uintptr_t)&profile_encode;
+		if (self >= maps[j].start && self < maps[j].limit) {
+			struct mapping tmp = maps[0];
+			maps[0] = maps[j];
+			maps[j] = tmp;
+		}
+	}
 	str_id(st, "");
 	int64_t s_samples = str_id(st, "samples"), s_count = str_id(st, "count");
 	int64_t s_cpu = str_id(st, "cpu"), s_ns = str_id(st, "nanoseconds");
