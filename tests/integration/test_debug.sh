@@ -116,6 +116,12 @@ if [ $HAVE_PROTOC = 1 ]; then
 else
 	skip "protoc --decode_raw (protobuf-compiler not installed)"
 fi
+if command -v go >/dev/null && top=$(HOME=$T GOPATH=$T/go go tool pprof -top "$T/prof/profile.pb.gz" 2>&1); then
+	[[ "$top" == *"Type: cpu"* ]] && pass "go tool pprof -top reads the profile" || fail "pprof -top: $(head -5 <<<"$top")"
+	echo "$top" | head -12 | sed 's/^/  pprof| /'
+else
+	skip "go tool pprof -top (golang-go not installed)"
+fi
 grep -q 'NOT a pprof heap profile' "$T/prof/heap.txt" 2>/dev/null && grep -q '^VmRSS:' "$T/prof/heap.txt" &&
 	pass "heap.txt states what it is and has VmRSS" || fail "heap.txt content"
 wait $hold 2>/dev/null
