@@ -277,8 +277,10 @@ static int ep_fds(struct buf *out)
 	buf_init(&b, 1u << 20);
 	putf(&b, "# open file descriptors of the listener process (pid %d)\n", (int)getpid());
 	DIR *d = opendir("/proc/self/fd");
-	if (!d)
+	if (!d) {
+		buf_free(&b);
 		return respond_text(out, 500, "cannot open /proc/self/fd\n");
+	}
 	int dfd = dirfd(d);
 	struct dirent *e;
 	int count = 0;
