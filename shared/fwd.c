@@ -272,6 +272,22 @@ static const char *uname_of(struct conn *c) { return c->user && c->user->name ? 
  * client's confirmation): the fd, stored as intptr_t + 1 so NULL means none. */
 static int ctx_fd(struct channel *ch) { return ch->ctx ? (int)((intptr_t)ch->ctx - 1) : -1; }
 
+/* A socket channel is half-closable both ways: EOF from the socket is sent
+ * as CHANNEL_EOF, but CLOSE must wait until the client's EOF too, or data
+ * still flowing toward the socket (an echo's answer, ssh -R) is lost. The
+ * client's CLOSE ends it regardless. */
+static void sock_attach(struct conn *c, struct channel *ch, int fd)
+{
+	ch->hold_close = 1;
+	channel_set_fds(c, ch, fd, fd, -1);
+}
+
+static void sock_input_eof(struct conn *c, struct channel *ch)
+{
+	(void)c;
+	ch->hold_close = 0; /* the channel layer sends CLOSE once our EOF is out */
+}
+
 static void sock_open_result(struct conn *c, struct channel *ch, int ok, uint32_t reason, const char *desc)
 {
 	int fd = ctx_fd(ch);
@@ -279,7 +295,7 @@ static void sock_open_result(struct conn *c, struct channel *ch, int ok, uint32_
 	if (fd < 0)
 		return;
 	if (ok) {
-		channel_set_fds(c, ch, fd, fd, -1);
+		sock_attach(c, ch, fd);
 		return;
 	}
 	log_debug("channel %u (%s): client refused: reason %u: %s", (unsigned)ch->id, ch->type, (unsigned)reason,
@@ -297,6 +313,7 @@ static void sock_free(struct conn *c, struct channel *ch)
 }
 
 static const struct channel_ops sock_ops = {
+	.input_eof = sock_input_eof,
 	.open_result = sock_open_result,
 	.free = sock_free,
 };
@@ -343,7 +360,7 @@ static int open_direct_tcpip(struct conn *c, struct channel *ch, struct buf *dat
 		  (unsigned)oport, host, (unsigned)port, (unsigned)ch->id);
 	ch->ops = &sock_ops;
 	ch->ctx = NULL;
-	channel_set_fds(c, ch, fd, fd, -1);
+	sock_attach(c, ch, fd);
 	return 0;
 }
 
@@ -386,7 +403,7 @@ static int open_direct_streamlocal(struct conn *c, struct channel *ch, struct bu
 	log_debug("direct-streamlocal for %s to %s: channel %u", uname_of(c), path, (unsigned)ch->id);
 	ch->ops = &sock_ops;
 	ch->ctx = NULL;
-	channel_set_fds(c, ch, fd, fd, -1);
+	sock_attach(c, ch, fd);
 	return 0;
 }
 

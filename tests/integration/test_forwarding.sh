@@ -160,6 +160,12 @@ main()
 PY
 tool() { "$PY3" "$T/fwdtool.py" "$@"; }
 
+# OpenSSH prints "open failed: <reason>" and "Allocated port" at INFO only.
+ROPTS=()
+for o in "${SSHC_OPTS[@]}"; do [ "$o" = LogLevel=ERROR ] && o=LogLevel=INFO; ROPTS+=("$o"); done
+# sshc_info KEY ssh-args... : like sshc without a command, client log at INFO
+sshc_info() { local key=$1; shift; timeout -k 5 60 ssh "${ROPTS[@]}" -i "$key" -p "$PORT" "$@" "$U@127.0.0.1"; }
+
 "$PY3" "$T/fwdtool.py" echo-tcp "$T/echo.port" >/dev/null 2>&1 & _pids+=($!)
 for _ in $(seq 100); do [ -s "$T/echo.port" ] && break; sleep 0.05; done
 ECHO=$(cat "$T/echo.port" 2>/dev/null)
@@ -175,7 +181,9 @@ start_sshd || finish
 # (WAITSPEC: tcp:PORT or unix:PATH)
 fwd_bg() {
 	local name=$1 spec=$2; shift 2
-	SSHC_TIMEOUT=600 sshc "$U" "$KEY" -o ExitOnForwardFailure=yes -N "$@" -- </dev/null >/dev/null 2>"$T/$name.err" &
+	# timeout itself is the background job: killing it stops ssh too
+	timeout -k 5 600 ssh "${SSHC_OPTS[@]}" -i "$KEY" -p "$PORT" -o ExitOnForwardFailure=yes -N "$@" \
+		"$U@127.0.0.1" </dev/null >/dev/null 2>"$T/$name.err" &
 	BG=$!
 	_pids+=("$BG")
 	case "$spec" in
@@ -227,8 +235,6 @@ else fail "ProxyJump (-J)"; sed 's/^/  | /' "$T/J.err"; fi
 stop_bg "$jpid"
 
 # ---- ssh -R 0: allocated port -----------------------------------------------------
-ROPTS=()
-for o in "${SSHC_OPTS[@]}"; do [ "$o" = LogLevel=ERROR ] && o=LogLevel=INFO; ROPTS+=("$o"); done
 timeout 600 ssh "${ROPTS[@]}" -i "$KEY" -p "$PORT" -o ExitOnForwardFailure=yes -N \
 	-R "0:127.0.0.1:$ECHO" "$U@127.0.0.1" </dev/null >/dev/null 2>"$T/R.err" &
 rpid=$!; _pids+=("$rpid")
@@ -301,14 +307,14 @@ fi
 
 # ---- failures: connect failed, denied by config, denied by key options -----------------
 DEAD=$(free_port)
-err=$(sshc "$U" "$KEY" -W "127.0.0.1:$DEAD" -- </dev/null 2>&1 >/dev/null)
+err=$(sshc_info "$KEY" -W "127.0.0.1:$DEAD" </dev/null 2>&1 >/dev/null)
 if echo "$err" | grep -qi "connect failed"; then pass "dial failure: open-failure CONNECT_FAILED"
 else fail "dial failure reason: $err"; fi
 log_has "direct-tcpip for $U to 127.0.0.1 port $DEAD failed" && pass "dial failure logged" || fail "dial failure not logged"
 
 deny_W() { # NAME TARGETPORT LOGPATTERN [key]
 	local name=$1 port=$2 pat=$3 key=${4:-$KEY}
-	local e; e=$(sshc "$U" "$key" -W "127.0.0.1:$port" -- </dev/null 2>&1 >/dev/null)
+	local e; e=$(sshc_info "$key" -W "127.0.0.1:$port" </dev/null 2>&1 >/dev/null)
 	if echo "$e" | grep -qi "administratively prohibited"; then pass "$name: open-failure ADMINISTRATIVELY_PROHIBITED"
 	else fail "$name: client saw: $e"; fi
 	sleep 0.2
@@ -327,7 +333,8 @@ deny_W "PermitOpen" "$ECHO" "not permitted by PermitOpen"
 
 SSHD_EXTRA_CONFIG="AllowStreamLocalForwarding no" start_sshd || finish
 LS=$(mktemp -u "$T/lsXXXX.sock")
-sshc "$U" "$KEY" -N -L "$LS:$T/echo.sock" -- 2>/dev/null & lpid=$!; _pids+=("$lpid")
+timeout -k 5 120 ssh "${SSHC_OPTS[@]}" -i "$KEY" -p "$PORT" -N -L "$LS:$T/echo.sock" "$U@127.0.0.1" </dev/null >/dev/null 2>&1 &
+lpid=$!; _pids+=("$lpid")
 tool wait-unix "$LS" >/dev/null 2>&1
 if tool xfer-unix "$LS" 1000 2>/dev/null; then fail "AllowStreamLocalForwarding no: unix forward still works"
 else pass "AllowStreamLocalForwarding no: unix forward refused"; fi
