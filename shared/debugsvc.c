@@ -29,6 +29,7 @@
 #include "log.h"
 #include "metrics.h"
 #include "profile.h"
+#include "spawn.h"
 #include "sshd_config.h"
 #include "util.h"
 
@@ -411,6 +412,11 @@ int debugsvc_serve(const struct http_request *req, pid_t peer_pid, uid_t peer_ui
 		struct buf b;
 		buf_init(&b, 4u << 20);
 		int metrics = strcmp(p, "/metrics") == 0;
+		/* The helper exec method is decided once in the listener (this
+		 * process) by spawn_init, before connections fork. */
+		const char *hm = spawn_method_name();
+		if (metrics && hm && hm[0] && strcmp(hm, "none") != 0)
+			metrics_set_helper_method(hm);
 		int r = metrics ? metrics_render_prometheus(&b) : metrics_render_sessions_json(&b);
 		int st = r ? respond_text(out, 500, "render failed\n")
 			   : respond(out, 200, metrics ? "text/plain; version=0.0.4; charset=utf-8" : "application/json", &b);
