@@ -491,13 +491,15 @@ struct pctx {
 	const char *file;
 	int lineno;
 	int cmdline; /* -o option */
+	int quiet;   /* replaying Match lines per connection: no warnings */
 	char *err;
 	size_t errlen;
 };
 
 static void algs_warn(const struct pctx *p, const char *name)
 {
-	log_warn("%s line %d: algorithm %s is not supported by sshbox; ignored", p->file, p->lineno, name);
+	if (!p->quiet)
+		log_warn("%s line %d: algorithm %s is not supported by sshbox; ignored", p->file, p->lineno, name);
 }
 
 static int perr(struct pctx *p, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -1545,7 +1547,7 @@ static int apply_kw(struct pctx *p, struct sshd_config *c, const struct kwinfo *
 	case K_X11FORWARDING:
 		if (parse_yesno(p, v, &iv) < 0)
 			return -1;
-		if (iv && !p->cmdline)
+		if (iv && !p->quiet)
 			log_warn("%s line %d: X11Forwarding yes is not supported; X11 forwarding stays disabled",
 				 p->file, p->lineno);
 		set_int(&c->x11_forwarding, 0);
@@ -2388,7 +2390,7 @@ int sshd_config_match(const struct sshd_config *base, const struct sshd_match_in
 	}
 	for (size_t i = 0; i < base->n_lines_ && rc == 0; i++) {
 		const struct sshd_cfg_line *l = &base->lines_[i];
-		struct pctx p = {.file = l->file, .lineno = l->lineno, .err = err, .errlen = errlen};
+		struct pctx p = {.file = l->file, .lineno = l->lineno, .quiet = 1, .err = err, .errlen = errlen};
 		if (!l->is_match && (l->match_idx < 0 || (size_t)l->match_idx >= i || !res[l->match_idx]))
 			continue;
 		char *buf = strdup(l->text);
