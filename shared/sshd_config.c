@@ -26,6 +26,7 @@
 #define CFG_MAX_FILE (4u << 20)     /* bytes per file */
 #define CFG_MAX_ARGS 256
 #define CFG_MAX_INCLUDE_DEPTH 16
+#define CFG_MAX_FILES 1024          /* files read per load, Include included */
 #define CFG_MAX_STORED_LINES 100000
 #define CFG_MAX_LIST 4096           /* entries in one accumulated list */
 
@@ -1740,6 +1741,7 @@ struct loadstate {
 	struct sshd_config *c;
 	long cur_match; /* index of governing Match line, -1 global */
 	int depth;
+	int files;      /* files read by this load (bounded: Include fan-out) */
 	char *err;
 	size_t errlen;
 };
@@ -1958,6 +1960,8 @@ static int process_text(struct loadstate *ls, const char *name, const char *text
 
 static int load_file_depth(struct loadstate *ls, const char *path, int must_exist)
 {
+	if (++ls->files > CFG_MAX_FILES)
+		return perr_plain(ls->err, ls->errlen, "%s: too many included files (more than %d)", path, CFG_MAX_FILES);
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0) {
 		if (errno == ENOENT && !must_exist)

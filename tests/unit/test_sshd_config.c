@@ -554,6 +554,27 @@ TEST(include_files)
 	CHECK(sshd_config_load(&c, p1, 1, err, sizeof err) < 0);
 	CHECK(strstr(err, "20-b.conf: line 2: Bad configuration option: Nope") != NULL);
 	sshd_config_free(&c);
+	/* exponential Include fan-out is bounded too */
+	{
+		char q[300];
+		for (int i = 0; i < 4; i++) {
+			snprintf(q, sizeof q, "%s/conf.d/fan%d.conf", dir, i);
+			FILE *ff = fopen(q, "w");
+			if (ff) {
+				fprintf(ff, "Include %s/conf.d/fan*.conf\n", dir);
+				fclose(ff);
+			}
+		}
+		snprintf(q, sizeof q, "%s/conf.d/fan0.conf", dir);
+		sshd_config_init(&c);
+		CHECK(sshd_config_load(&c, q, 1, err, sizeof err) < 0);
+		CHECK(strstr(err, "too many included files") != NULL || strstr(err, "nested too deep") != NULL);
+		sshd_config_free(&c);
+		for (int i = 0; i < 4; i++) {
+			snprintf(q, sizeof q, "%s/conf.d/fan%d.conf", dir, i);
+			unlink(q);
+		}
+	}
 	/* self-include is bounded */
 	f = fopen(p1, "w");
 	fprintf(f, "Include %s\n", p1);
