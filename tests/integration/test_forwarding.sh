@@ -144,6 +144,21 @@ def main():
         for t in ts: t.join(180)
         print("ok=%d" % ok[0])
         sys.exit(0 if ok[0] == n else 1)
+    elif cmd == "socks-echo":     # SOCKSPORT HOST PORT: one line through a SOCKS5 proxy (ssh -D)
+        s = tcp(sys.argv[2])()
+        s.sendall(b"\x05\x01\x00")
+        if s.recv(2) != b"\x05\x00": sys.exit(1)
+        host = sys.argv[3].encode()
+        s.sendall(b"\x05\x01\x00\x03" + bytes([len(host)]) + host + struct.pack(">H", int(sys.argv[4])))
+        rep = s.recv(10)
+        if len(rep) < 2 or rep[1] != 0: sys.exit(2)
+        s.sendall(b"via-socks\n"); s.shutdown(socket.SHUT_WR)
+        out = b""
+        while True:
+            d = s.recv(4096)
+            if not d: break
+            out += d
+        sys.exit(0 if out == b"via-socks\n" else 3)
     elif cmd == "wait-tcp":        # PORT: waits until something listens
         for _ in range(200):
             try:
@@ -209,6 +224,15 @@ else
 	fail "ssh -L: forward did not come up"
 fi
 
+# ---- ssh -D (dynamic forwarding: SOCKS on the client, direct-tcpip by name) ----
+DP=$(free_port)
+if fwd_bg D "tcp:$DP" -D "127.0.0.1:$DP"; then
+	check "ssh -D: SOCKS5 connect to localhost:$ECHO (name resolved by the networking child)" tool socks-echo "$DP" localhost "$ECHO"
+	stop_bg "$BG"
+else
+	fail "ssh -D: did not come up"
+fi
+
 # ---- ssh -W and ProxyJump --------------------------------------------------------
 out=$(printf 'hello-W\n' | sshc "$U" "$KEY" -W "127.0.0.1:$ECHO" -- 2>"$T/W.err")
 if [ "$out" = "hello-W" ]; then pass "ssh -W: stdio forwarded to a TCP target"
@@ -260,6 +284,15 @@ stop_bg "$rpid"
 sleep 0.3
 if [ -n "$RP" ] && ss -ltnH "sport = :$RP" | grep -q .; then fail "ssh -R: listener closed at disconnect"
 else pass "ssh -R: listener closed at disconnect"; fi
+
+# ---- ssh -R with an explicit port ---------------------------------------------------
+XP=$(free_port)
+if fwd_bg Rx "tcp:$XP" -R "127.0.0.1:$XP:127.0.0.1:$ECHO"; then
+	check "ssh -R explicit port $XP: data intact" tool xfer-tcp "$XP" 1000000
+	stop_bg "$BG"
+else
+	fail "ssh -R explicit port: did not come up"
+fi
 
 # ---- unix sockets both ways --------------------------------------------------------
 if fwd_bg Lu "unix:$T/l-echo.sock" -L "$T/l-echo.sock:$T/echo.sock" -L "$T/l-cred.sock:$T/cred.sock"; then
