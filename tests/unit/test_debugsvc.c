@@ -1,6 +1,7 @@
 /* debugsvc: the service on a temp data dir, spoken to over real unix
  * sockets: endpoints, errors, peer-credential check, slowloris. */
 #include <errno.h>
+#include <grp.h>
 #include <poll.h>
 #include <pwd.h>
 #include <signal.h>
@@ -93,7 +94,10 @@ TEST(start_and_socket_mode)
 	log_init("test", LOG_INFO, LOG_TO_STDERR);
 	CHECK_EQ_INT(log_share_level(), 0);
 	CHECK_EQ_INT(metrics_init(), 0);
-	struct debugsvc_opts o = {.datadir = dir};
+	static const char *const users[] = {"65533", "no-such-user-xyz"};
+	static const char *const groups[] = {"4242"};
+	struct debugsvc_opts o = {.datadir = dir, .allow_users = users, .n_allow_users = 2,
+				  .allow_groups = groups, .n_allow_groups = 1};
 	CHECK_EQ_INT(debugsvc_start_opts(&o), 0);
 	CHECK_STR(debugsvc_socket_path(), sock);
 	struct stat st;
@@ -264,27 +268,18 @@ TEST(profile_rate_limit)
 	free(r);
 }
 
-TEST(peer_credentials)
+/* GET /readyz from a child running as uid/gid (+ one supplementary group
+ * when supp >= 0); returns the HTTP status. */
+static int status_as(uid_t uid, gid_t gid, long supp)
 {
-	/* Make the socket connectable by anyone so that only the SO_PEERCRED
-	 * check stands between a foreign uid and the service. */
-	if (geteuid() != 0) {
-		printf("SKIP: %s:peer_credentials (needs root)\n", __FILE__);
-		return;
-	}
-	struct passwd *pw = getpwnam("nobody");
-	CHECK(pw != NULL);
-	if (!pw)
-		return;
-	uid_t nobody = pw->pw_uid;
-	CHECK_EQ_INT(chmod(sock, 0666), 0);
-	CHECK_EQ_INT(chmod(dir, 0755), 0);
 	int pfd[2];
-	CHECK_EQ_INT(pipe(pfd), 0);
+	if (pipe(pfd) != 0)
+		return -2;
 	pid_t kid = fork();
 	if (kid == 0) {
 		close(pfd[0]);
-		if (setgid(pw->pw_gid) != 0 || setuid(nobody) != 0)
+		gid_t g = (gid_t)supp;
+		if (setgroups(supp >= 0 ? 1 : 0, &g) != 0 || setgid(gid) != 0 || setuid(uid) != 0)
 			_exit(2);
 		char *resp = get("/readyz");
 		int st = status_of(resp);
@@ -292,12 +287,33 @@ TEST(peer_credentials)
 		_exit(0);
 	}
 	close(pfd[1]);
-	int st = 0;
-	CHECK_EQ_INT(read(pfd[0], &st, sizeof(st)), (int)sizeof(st));
+	int st = -3;
+	if (read(pfd[0], &st, sizeof(st)) != (ssize_t)sizeof(st))
+		st = -4;
 	close(pfd[0]);
 	waitpid(kid, NULL, 0);
-	CHECK_EQ_INT(st, 403);
+	return st;
+}
+
+TEST(peer_credentials)
+{
+	/* Make the socket connectable by anyone so that only the SO_PEERCRED
+	 * check stands between a foreign uid and the service. The service was
+	 * started with DebugAllowUsers 65533 and DebugAllowGroups 4242. */
+	if (geteuid() != 0) {
+		printf("SKIP: %s:peer_credentials (needs root)\n", __FILE__);
+		return;
+	}
+	CHECK_EQ_INT(chmod(sock, 0666), 0);
+	CHECK_EQ_INT(chmod(dir, 0755), 0);
+	CHECK_EQ_INT(status_as(65534, 65534, -1), 403);  /* not listed */
+	CHECK_EQ_INT(status_as(65533, 65534, -1), 200);  /* DebugAllowUsers */
+	CHECK_EQ_INT(status_as(65532, 4242, -1), 200);   /* primary group listed */
+	CHECK_EQ_INT(status_as(65531, 65534, 4242), 200); /* supplementary group listed */
+	CHECK_EQ_INT(status_as(65530, 65534, 4243), 403); /* other group */
 	CHECK_EQ_INT(chmod(sock, 0600), 0);
+	/* With the normal 0600 socket the kernel refuses non-owners outright. */
+	CHECK_EQ_INT(status_as(65533, 65534, -1), -1);
 }
 
 int main(void)
