@@ -205,17 +205,21 @@ int channel_send_request(struct conn *c, struct channel *ch, const char *type, i
 	return r;
 }
 
+static struct buf data_scratch; /* reused: one packet at a time */
+
 static int send_data(struct conn *c, struct channel *ch, int ext, const void *p, size_t n)
 {
-	struct buf b;
-	buf_init(&b, n + 32);
-	int r = buf_put_u8(&b, ext ? SSH_MSG_CHANNEL_EXTENDED_DATA : SSH_MSG_CHANNEL_DATA);
-	r = r ? r : buf_put_u32(&b, ch->remote_id);
+	struct buf *b = &data_scratch;
+	if (!b->max)
+		buf_init(b, TRANSPORT_MAX_PAYLOAD);
+	buf_reset(b);
+	int r = buf_put_u8(b, ext ? SSH_MSG_CHANNEL_EXTENDED_DATA : SSH_MSG_CHANNEL_DATA);
+	r = r ? r : buf_put_u32(b, ch->remote_id);
 	if (!r && ext)
-		r = buf_put_u32(&b, 1);
-	r = r ? r : buf_put_string(&b, p, n);
-	r = r ? r : conn_send(c, &b);
-	buf_free(&b);
+		r = buf_put_u32(b, 1);
+	r = r ? r : buf_put_string(b, p, n);
+	r = r ? r : conn_send(c, b);
+	buf_reset(b);
 	return r;
 }
 
@@ -546,8 +550,12 @@ static int handle_channel_msg(struct conn *c, uint8_t type, struct buf *p)
 		ch->local_window -= (uint32_t)n;
 		if (type == SSH_MSG_CHANNEL_EXTENDED_DATA || (ch->fds_attached && ch->fd_in < 0) || ch->in_closed) {
 			ch->local_consumed += (uint32_t)n; /* discarded */
-		} else if (buf_put(&ch->to_child, d, n) != BUF_OK) {
-			return -1;
+		} else {
+			/* buf's limit counts consumed-but-not-compacted bytes */
+			if (ch->to_child.len + n > ch->to_child.max)
+				buf_compact(&ch->to_child);
+			if (buf_put(&ch->to_child, d, n) != BUF_OK)
+				return -1;
 		}
 		return write_to_child(c, ch);
 	}

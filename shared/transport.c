@@ -300,6 +300,26 @@ int transport_next_packet(struct transport *t, struct buf *payload, uint8_t *typ
 }
 
 static struct buf seal_scratch;
+
+/* Padding bytes come from a small pool refilled from the CSPRNG, so a
+ * packet does not cost a getrandom() call. */
+static uint8_t pad_pool[4096];
+static size_t pad_pool_left;
+
+static void padding_random(uint8_t *p, size_t n)
+{
+	while (n > 0) {
+		if (pad_pool_left == 0) {
+			crypto_random(pad_pool, sizeof(pad_pool));
+			pad_pool_left = sizeof(pad_pool);
+		}
+		size_t k = n < pad_pool_left ? n : pad_pool_left;
+		memcpy(p, pad_pool + sizeof(pad_pool) - pad_pool_left, k);
+		pad_pool_left -= k;
+		p += k;
+		n -= k;
+	}
+}
 #if CONFIG_ZLIB
 static struct buf zout_scratch;
 #endif
@@ -341,13 +361,16 @@ int transport_send_now(struct transport *t, const uint8_t *payload, size_t len)
 		r = buf_reserve(&seal_scratch, pad, &padp);
 	if (r)
 		return -1;
-	crypto_random(padp, pad);
+	padding_random(padp, pad);
 	if (d->ctx) {
 		if (cipher_seal(d->ctx, d->seq, &seal_scratch) != 0) {
 			log_error("cipher_seal failed");
 			return -1;
 		}
 	}
+	/* buf counts consumed bytes against its limit until compacted */
+	if (t->out.off > (1u << 20) && t->out.off > buf_avail(&t->out))
+		buf_compact(&t->out);
 	if (buf_put(&t->out, buf_rptr(&seal_scratch), buf_avail(&seal_scratch)) != BUF_OK) {
 		log_error("output buffer overflow");
 		return -1;
