@@ -23,9 +23,6 @@
 
 #include "fwd.h"
 
-/* The session module may not be linked in every build of the library
- * (unit tests); its registration hook is optional. */
-#pragma weak session_register
 
 #define MAX_POLL (2 + 3 * CHANNEL_MAX + CONN_MAX_FD_WATCH)
 /* Packets handled per loop turn before servicing fds again (fairness). */
@@ -390,8 +387,7 @@ int conn_run(int sock, const struct sshd_config *cfg, const struct hostkey *hk)
 	setup_prefs(c, &prefs);
 	kex_init(&c->kex, &c->t, hk, &prefs);
 	channel_table_init(&c->chans);
-	if (session_register)
-		session_register();
+	session_register(); /* shared/session.c (a weak reference would not pull it from libsshbox.a) */
 	fwd_register();
 
 	transport_send_version(&c->t);
