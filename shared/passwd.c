@@ -599,9 +599,20 @@ static int kbd_read_round(struct kbdint *k)
 	}
 }
 
+int kbdint_available(const struct sshd_config *cfg)
+{
+	if (!cfg)
+		return 0;
+#if CONFIG_PAM
+	if (cfg->use_pam == 1)
+		return 1;
+#endif
+	return cfg->password_authentication == 1;
+}
+
 struct kbdint *kbdint_start(const char *user, const struct sshd_config *cfg, const char *client_host)
 {
-	if (!user)
+	if (!user || !kbdint_available(cfg))
 		return NULL;
 	struct kbdint *k = calloc(1, sizeof(*k));
 	if (!k)

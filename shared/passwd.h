@@ -66,6 +66,14 @@ struct kbdint_query {
 };
 
 struct kbdint;
+/* Whether keyboard-interactive can work with this config: through PAM
+ * (CONFIG_PAM and UsePAM yes), or, without PAM, only as a password
+ * prompt when PasswordAuthentication is yes (so "PasswordAuthentication
+ * no" also closes passwords over keyboard-interactive, as in OpenSSH
+ * without PAM). Does not look at KbdInteractiveAuthentication itself.
+ * Use it to decide whether to list the method. */
+int kbdint_available(const struct sshd_config *cfg);
+/* NULL when not available (see above) or on error. */
 struct kbdint *kbdint_start(const char *user, const struct sshd_config *cfg, const char *client_host);
 /* Returns 1 with q filled (valid until the next call), KBDINT_OK / KBDINT_FAIL
  * if PAM finished without asking anything. */

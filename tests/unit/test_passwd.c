@@ -266,6 +266,12 @@ TEST(kbdint_password_prompt)
 		CHECK_EQ_INT(kbdint_respond(k, 1, resp), KBDINT_FAIL);
 		kbdint_free(k);
 	}
+	CHECK_EQ_INT(kbdint_available(&c), 1);
+	sshd_config_free(&c);
+	/* without PAM, PasswordAuthentication no also closes keyboard-interactive */
+	c = cfg_of("UsePAM no\nPasswordAuthentication no\n");
+	CHECK_EQ_INT(kbdint_available(&c), 0);
+	CHECK(kbdint_start("root", &c, "h") == NULL);
 	sshd_config_free(&c);
 }
 
