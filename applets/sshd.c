@@ -1,12 +1,687 @@
-/* PLACEHOLDER until the sshd applet lands: its owner replaces this file. */
+/* sshd applet: flags (OpenSSH semantics), the listener and its accept
+ * loop (MaxStartups, per-source penalties, SIGHUP re-exec, SIGTERM drain),
+ * one forked process per connection running conn_run().
+ *
+ *   sshbox sshd [-f file] [-D] [-e] [-d] [-p port] [-h hostkey]
+ *               [-o Keyword=value] [-t] [-T] [-i]
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "applets.h"
+#include "buildinfo.h"
+#include "config.h"
+#include "conn.h"
+#include "crypto.h"
+#include "debugsvc.h"
+#include "keys.h"
+#include "log.h"
+#include "metrics.h"
+#include "spawn.h"
+#include "sshd_config.h"
+#include "util.h"
+
+#define MAX_LISTEN 16
+#define MAX_CHILDREN 1024
+#define MAX_PENALTY_SOURCES 1024
+
+/* Per-source penalties (OpenSSH PerSourcePenalties defaults, simplified):
+ * seconds added per event, and a source is refused while its accumulated
+ * penalty exceeds PENALTY_MIN. */
+#define PENALTY_CRASH 90
+#define PENALTY_AUTHFAIL 5
+#define PENALTY_NOAUTH 1
+#define PENALTY_MIN 15
+#define PENALTY_MAX 600
+
+struct child {
+	pid_t pid;
+	int startup_rfd; /* open while the connection is pre-auth */
+	char addr[64];
+};
+
+static struct child children[MAX_CHILDREN];
+static int n_startups;
+
+struct penalty {
+	char addr[64];
+	time_t until; /* penalty expiry (wall seconds) */
+};
+static struct penalty penalties[MAX_PENALTY_SOURCES];
+
+static int sig_pipe[2] = {-1, -1};
+static volatile sig_atomic_t got_hup, got_term, got_chld;
+
+static void on_signal(int sig)
+{
+	int e = errno;
+	if (sig == SIGHUP)
+		got_hup = 1;
+	else if (sig == SIGCHLD)
+		got_chld = 1;
+	else
+		got_term = 1;
+	if (sig_pipe[1] >= 0) {
+		char b = (char)sig;
+		ssize_t w = write(sig_pipe[1], &b, 1);
+		(void)w;
+	}
+	errno = e;
+}
+
+static void usage(void)
+{
+	fputs("usage: sshbox sshd [-46DdeiqTt] [-f config_file] [-h host_key_file] [-o option] [-p port]\n", stderr);
+}
+
+static int penalty_active(const char *addr, time_t now)
+{
+	for (int i = 0; i < MAX_PENALTY_SOURCES; i++)
+		if (penalties[i].addr[0] && strcmp(penalties[i].addr, addr) == 0)
+			return penalties[i].until - now > PENALTY_MIN;
+	return 0;
+}
+
+static void penalty_add(const char *addr, int secs, const char *why)
+{
+	time_t now = time(NULL);
+	struct penalty *slot = NULL, *oldest = &penalties[0];
+	for (int i = 0; i < MAX_PENALTY_SOURCES; i++) {
+		if (penalties[i].addr[0] && strcmp(penalties[i].addr, addr) == 0) {
+			slot = &penalties[i];
+			break;
+		}
+		if (!slot && (!penalties[i].addr[0] || penalties[i].until < now))
+			slot = &penalties[i], slot->addr[0] = 0;
+		if (penalties[i].until < oldest->until)
+			oldest = &penalties[i];
+	}
+	if (!slot)
+		slot = oldest;
+	if (!slot->addr[0] || strcmp(slot->addr, addr) != 0) {
+		snprintf(slot->addr, sizeof(slot->addr), "%s", addr);
+		slot->until = now;
+	}
+	if (slot->until < now)
+		slot->until = now;
+	slot->until += secs;
+	if (slot->until > now + PENALTY_MAX)
+		slot->until = now + PENALTY_MAX;
+	log_debug("penalty: %s +%ds (%s), total %lds", addr, secs, why, (long)(slot->until - now));
+	if (slot->until - now > PENALTY_MIN)
+		log_info("penalty: %s for %s: refusing it for %lds", why, addr, (long)(slot->until - now));
+}
+
+static void sockaddr_str(const struct sockaddr_storage *ss, char *out, size_t cap, int *port)
+{
+	out[0] = 0;
+	*port = 0;
+	if (ss->ss_family == AF_INET) {
+		const struct sockaddr_in *s = (const struct sockaddr_in *)ss;
+		inet_ntop(AF_INET, &s->sin_addr, out, (socklen_t)cap);
+		*port = ntohs(s->sin_port);
+	} else if (ss->ss_family == AF_INET6) {
+		const struct sockaddr_in6 *s = (const struct sockaddr_in6 *)ss;
+		if (IN6_IS_ADDR_V4MAPPED(&s->sin6_addr))
+			inet_ntop(AF_INET, &s->sin6_addr.s6_addr[12], out, (socklen_t)cap);
+		else
+			inet_ntop(AF_INET6, &s->sin6_addr, out, (socklen_t)cap);
+		*port = ntohs(s->sin6_port);
+	}
+}
+
+static int listen_on(const struct sshd_config *cfg, int *fds, int max)
+{
+	int n = 0;
+	for (size_t i = 0; i < cfg->n_listen && n < max; i++) {
+		const struct listen_addr *la = &cfg->listen[i];
+		struct addrinfo hints, *res = NULL, *ai;
+		char port[16];
+		memset(&hints, 0, sizeof(hints));
+		hints.ai_socktype = SOCK_STREAM;
+		hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV;
+		hints.ai_family = cfg->address_family == SSHD_AF_INET    ? AF_INET
+				  : cfg->address_family == SSHD_AF_INET6 ? AF_INET6
+									 : AF_UNSPEC;
+		snprintf(port, sizeof(port), "%d", la->port);
+		int g = getaddrinfo(la->host, port, &hints, &res);
+		if (g != 0) {
+			log_error("bad ListenAddress %s: %s", la->host ? la->host : "*", gai_strerror(g));
+			continue;
+		}
+		for (ai = res; ai && n < max; ai = ai->ai_next) {
+			int fd = socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC | SOCK_NONBLOCK, ai->ai_protocol);
+			if (fd < 0)
+				continue;
+			int one = 1;
+			setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+			if (ai->ai_family == AF_INET6)
+				setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one));
+			char a[64];
+			int p;
+			sockaddr_str((const struct sockaddr_storage *)ai->ai_addr, a, sizeof(a), &p);
+			if (bind(fd, ai->ai_addr, ai->ai_addrlen) != 0 || listen(fd, 128) != 0) {
+				log_error("Bind to port %d on %s failed: %s.", la->port, a, strerror(errno));
+				close(fd);
+				continue;
+			}
+			log_info("Server listening on %s port %d.", a, p);
+			fds[n++] = fd;
+		}
+		freeaddrinfo(res);
+	}
+	return n;
+}
+
+static int mkdir_p(const char *path, mode_t mode)
+{
+	char tmp[4096];
+	if (snprintf(tmp, sizeof(tmp), "%s", path) >= (int)sizeof(tmp))
+		return -1;
+	for (char *p = tmp + 1; *p; p++) {
+		if (*p == '/') {
+			*p = 0;
+			if (mkdir(tmp, 0755) != 0 && errno != EEXIST)
+				return -1;
+			*p = '/';
+		}
+	}
+	if (mkdir(tmp, mode) != 0 && errno != EEXIST)
+		return -1;
+	return 0;
+}
+
+static int load_hostkey(const struct sshd_config *cfg, struct hostkey *hk)
+{
+	char def[4096];
+	snprintf(def, sizeof(def), "%s/ssh_host_ed25519_key", cfg->data_directory ? cfg->data_directory : ".");
+	for (size_t i = 0; i < cfg->host_keys.n; i++) {
+		const char *path = cfg->host_keys.v[i];
+		int created = 0, r;
+		if (strcmp(path, def) == 0) {
+			if (cfg->data_directory && mkdir_p(cfg->data_directory, 0700) != 0) {
+				log_error("cannot create DataDirectory %s: %s", cfg->data_directory, strerror(errno));
+				return -1;
+			}
+			r = hostkey_load_or_create(path, hk, &created);
+		} else {
+			r = hostkey_load(path, hk);
+		}
+		if (r == 0) {
+			struct buf b;
+			char fp[64];
+			buf_init(&b, 256);
+			hostkey_pub_blob(hk, &b);
+			pubkey_fingerprint(buf_rptr(&b), buf_avail(&b), fp);
+			buf_free(&b);
+			log_info("%s host key %s: ssh-ed25519 %s", created ? "generated" : "loaded", path, fp);
+			return 0;
+		}
+		log_error("Unable to load host key %s (only ed25519 keys in OpenSSH format are supported)", path);
+	}
+	if (cfg->host_keys.n == 0) {
+		if (cfg->data_directory && mkdir_p(cfg->data_directory, 0700) != 0) {
+			log_error("cannot create DataDirectory %s: %s", cfg->data_directory, strerror(errno));
+			return -1;
+		}
+		int created = 0;
+		if (hostkey_load_or_create(def, hk, &created) == 0)
+			return 0;
+		log_error("Unable to load or create host key %s", def);
+	}
+	return -1;
+}
+
+struct opts {
+	const char *config_file;
+	int explicit_f;
+	int no_detach, log_stderr, debug, test, dump, inetd, quiet;
+	char **argv;
+};
+
+/* Parses flags and loads the config into cfg. Exits on errors (255). */
+static int load_config(struct opts *o, int argc, char **argv, struct sshd_config *cfg)
+{
+	char err[512];
+	int ocount = 0;
+	sshd_config_init(cfg);
+	optind = 1;
+	int ch;
+	while ((ch = getopt(argc, argv, "46f:Ddeiqp:h:o:tTE:")) != -1) {
+		switch (ch) {
+		case '4':
+			sshd_config_option(cfg, "AddressFamily inet", ++ocount, err, sizeof(err));
+			break;
+		case '6':
+			sshd_config_option(cfg, "AddressFamily inet6", ++ocount, err, sizeof(err));
+			break;
+		case 'f':
+			o->config_file = optarg;
+			o->explicit_f = 1;
+			break;
+		case 'D':
+			o->no_detach = 1;
+			break;
+		case 'd':
+			o->debug = 1;
+			o->no_detach = 1;
+			o->log_stderr = 1;
+			break;
+		case 'e':
+			o->log_stderr = 1;
+			break;
+		case 'i':
+			o->inetd = 1;
+			break;
+		case 'q':
+			o->quiet = 1;
+			break;
+		case 't':
+			o->test = 1;
+			break;
+		case 'T':
+			o->dump = 1;
+			break;
+		case 'E':
+			break;
+		case 'p':
+			if (sshd_config_cmdline_port(cfg, optarg, err, sizeof(err)) < 0) {
+				fprintf(stderr, "%s\n", err);
+				exit(255);
+			}
+			break;
+		case 'h':
+			if (sshd_config_cmdline_hostkey(cfg, optarg) < 0) {
+				fprintf(stderr, "bad host key path %s\n", optarg);
+				exit(255);
+			}
+			break;
+		case 'o':
+			if (sshd_config_option(cfg, optarg, ++ocount, err, sizeof(err)) < 0) {
+				fprintf(stderr, "%s\n", err);
+				exit(255);
+			}
+			break;
+		default:
+			usage();
+			exit(255);
+		}
+	}
+	if (optind < argc) {
+		fprintf(stderr, "Extra argument %s.\n", argv[optind]);
+		exit(255);
+	}
+	if (!o->config_file)
+		o->config_file = SSHD_CONFIG_DEFAULT_PATH;
+	if (sshd_config_load(cfg, o->config_file, o->explicit_f, err, sizeof(err)) < 0 ||
+	    sshd_config_finalize(cfg, err, sizeof(err)) < 0) {
+		fprintf(stderr, "%s\n", err);
+		exit(255);
+	}
+	return 0;
+}
+
+static void reap(void)
+{
+	int st;
+	pid_t pid;
+	while ((pid = waitpid(-1, &st, WNOHANG)) > 0) {
+		for (int i = 0; i < MAX_CHILDREN; i++) {
+			struct child *c = &children[i];
+			if (c->pid != pid)
+				continue;
+			if (c->startup_rfd >= 0) {
+				close(c->startup_rfd);
+				c->startup_rfd = -1;
+				n_startups--;
+			}
+			if (WIFSIGNALED(st)) {
+				log_warn("connection process %d from %s killed by signal %d", (int)pid, c->addr,
+					 WTERMSIG(st));
+				penalty_add(c->addr, PENALTY_CRASH, "crash");
+			} else if (WIFEXITED(st) && WEXITSTATUS(st) == 1) {
+				penalty_add(c->addr, PENALTY_AUTHFAIL, "authentication failure");
+			} else if (WIFEXITED(st) && WEXITSTATUS(st) == 2) {
+				penalty_add(c->addr, PENALTY_NOAUTH, "no authentication");
+			}
+			metrics_conn_unregister(pid);
+			metrics_gauge_add(M_CONN_ACTIVE, -1);
+			c->pid = 0;
+			break;
+		}
+	}
+}
+
+static int count_children(void)
+{
+	int n = 0;
+	for (int i = 0; i < MAX_CHILDREN; i++)
+		if (children[i].pid)
+			n++;
+	return n;
+}
+
+/* OpenSSH MaxStartups start:rate:full. 1 = drop this connection. */
+static int drop_for_startups(const struct sshd_config *cfg)
+{
+	const struct max_startups *m = &cfg->max_startups;
+	if (m->full <= 0)
+		return 0;
+	if (n_startups >= m->full)
+		return 1;
+	if (n_startups < m->begin || m->full <= m->begin)
+		return 0;
+	int p = m->rate + (100 - m->rate) * (n_startups - m->begin) / (m->full - m->begin);
+	uint32_t rnd;
+	crypto_random(&rnd, sizeof(rnd));
+	return (int)(rnd % 100) < p;
+}
+
+static struct hostkey hostkey;
+
+static int run_one(int sock, const struct sshd_config *cfg)
+{
+	log_set_prefix(NULL);
+	return conn_run(sock, cfg, &hostkey);
+}
+
+static void close_listeners(int *lfd, int *nl)
+{
+	for (int i = 0; i < *nl; i++)
+		close(lfd[i]);
+	*nl = 0;
+}
 
 int applet_sshd_main(int argc, char **argv)
 {
-	(void)argc;
-	(void)argv;
-	fputs("sshd: not implemented yet\n", stderr);
-	return 1;
+	static struct sshd_config cfg;
+	struct opts o;
+	memset(&o, 0, sizeof(o));
+	o.argv = argv;
+	log_init("sshd", LOG_INFO, LOG_TO_STDERR);
+	if (crypto_init() != 0) {
+		fputs("sshd: crypto initialisation failed\n", stderr);
+		return 255;
+	}
+	load_config(&o, argc, argv, &cfg);
+	if (o.dump) {
+		sshd_config_dump(&cfg, stdout);
+		return 0;
+	}
+	int level = cfg.log_level;
+	if (o.debug && level > LOG_DEBUG)
+		level = LOG_DEBUG;
+	if (o.quiet)
+		level = LOG_ERROR;
+	log_init("sshd", (enum log_level)level, o.log_stderr || o.inetd == 0 ? LOG_TO_STDERR : LOG_TO_SYSLOG);
+	if (!o.log_stderr && !o.debug)
+		log_set_target(LOG_TO_SYSLOG);
+	if (load_hostkey(&cfg, &hostkey) != 0)
+		return 255;
+	if (o.test)
+		return 0;
+
+	const char *method = NULL;
+	switch (cfg.helper_exec_method) {
+	case HELPER_EXEC_MEMFD: method = "memfd"; break;
+	case HELPER_EXEC_TMPFILE: method = "tmpfile"; break;
+	case HELPER_EXEC_MKSTEMP: method = "mkstemp"; break;
+	case HELPER_EXEC_PROCSELF: method = "procself"; break;
+	default: method = NULL; break;
+	}
+
+	if (o.inetd) {
+		log_share_level();
+		if (spawn_init(method) != 0)
+			log_warn("helper exec unavailable: sessions will fail");
+		int r = run_one(0, &cfg);
+		return r == 3 ? 255 : 0;
+	}
+
+	if (!o.no_detach) {
+		pid_t p = fork();
+		if (p < 0) {
+			log_error("fork: %s", strerror(errno));
+			return 255;
+		}
+		if (p > 0)
+			return 0;
+		setsid();
+		int dn = open("/dev/null", O_RDWR);
+		if (dn >= 0) {
+			dup2(dn, 0);
+			dup2(dn, 1);
+			if (!o.log_stderr)
+				dup2(dn, 2);
+			if (dn > 2)
+				close(dn);
+		}
+	}
+
+	log_share_level();
+	metrics_init();
+	if (spawn_init(method) != 0)
+		log_warn("helper exec unavailable: sessions will fail");
+	metrics_set_helper_method(spawn_method_name());
+
+	int lfd[MAX_LISTEN];
+	int nl = listen_on(&cfg, lfd, MAX_LISTEN);
+	if (nl == 0) {
+		log_error("Cannot bind any address.");
+		return 255;
+	}
+	log_info("%s; helper exec method %s; sshd pid %d", sshbox_features_summary(), spawn_method_name(),
+		 (int)getpid());
+	if (cfg.pid_file && !o.debug) {
+		FILE *pf = fopen(cfg.pid_file, "we");
+		if (pf) {
+			fprintf(pf, "%d\n", (int)getpid());
+			fclose(pf);
+		}
+	}
+	if (cfg.debug_service)
+		debugsvc_start(&cfg);
+
+	if (pipe2(sig_pipe, O_CLOEXEC | O_NONBLOCK) != 0)
+		return 255;
+	struct sigaction sa;
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	sigemptyset(&sa.sa_mask);
+	sa.sa_flags = SA_RESTART;
+	sigaction(SIGHUP, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGQUIT, &sa, NULL);
+	sa.sa_flags = SA_RESTART | SA_NOCLDSTOP;
+	sigaction(SIGCHLD, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	for (int i = 0; i < MAX_CHILDREN; i++)
+		children[i].startup_rfd = -1;
+
+	unsigned long conn_no = 0;
+	int draining = 0;
+	for (;;) {
+		if (got_chld) {
+			got_chld = 0;
+			reap();
+		}
+		if (got_term && !draining) {
+			log_info("Received signal; terminating (no new connections; %d open continue).",
+				 count_children());
+			close_listeners(lfd, &nl);
+			if (cfg.debug_service)
+				debugsvc_stop();
+			draining = 1;
+		}
+		if (draining && count_children() == 0)
+			break;
+		if (got_hup) {
+			got_hup = 0;
+			/* Validate the new config first: a broken file must not kill the daemon. */
+			static struct sshd_config test;
+			struct opts o2;
+			memset(&o2, 0, sizeof(o2));
+			pid_t tp = fork();
+			if (tp == 0) {
+				int dn = open("/dev/null", O_WRONLY);
+				if (dn >= 0)
+					dup2(dn, 1);
+				load_config(&o2, argc, argv, &test);
+				_exit(0);
+			}
+			int st = 1;
+			if (tp > 0)
+				while (waitpid(tp, &st, 0) < 0 && errno == EINTR)
+					;
+			if (tp > 0 && WIFEXITED(st) && WEXITSTATUS(st) == 0) {
+				log_info("Received SIGHUP; restarting.");
+				close_listeners(lfd, &nl);
+				if (cfg.debug_service)
+					debugsvc_stop();
+				execv("/proc/self/exe", argv); /* argv[0] is "sshd": the dispatcher picks the applet */
+				log_error("re-exec failed: %s", strerror(errno));
+				return 255;
+			}
+			log_error("SIGHUP: new configuration is invalid; keeping the old one");
+		}
+		static struct pollfd pfds[MAX_LISTEN + 1 + MAX_CHILDREN];
+		static int pidx[MAX_LISTEN + 1 + MAX_CHILDREN];
+		int n = 0;
+		pfds[n++] = (struct pollfd){.fd = sig_pipe[0], .events = POLLIN};
+		for (int i = 0; i < nl; i++)
+			pfds[n++] = (struct pollfd){.fd = lfd[i], .events = POLLIN};
+		int nfirst = n;
+		for (int k = 0; k < MAX_CHILDREN; k++) {
+			if (children[k].pid && children[k].startup_rfd >= 0) {
+				pidx[n] = k;
+				pfds[n++] = (struct pollfd){.fd = children[k].startup_rfd, .events = POLLIN};
+			}
+		}
+		int pr = poll(pfds, (nfds_t)n, draining ? 500 : -1);
+		if (pr < 0) {
+			if (errno == EINTR)
+				continue;
+			log_error("poll: %s", strerror(errno));
+			return 255;
+		}
+		/* pre-auth pipes: a closed pipe means "authenticated" (or exited) */
+		for (int i = nfirst; i < n; i++) {
+			struct child *ck = &children[pidx[i]];
+			if (pfds[i].revents && ck->startup_rfd == pfds[i].fd) {
+				close(ck->startup_rfd);
+				ck->startup_rfd = -1;
+				n_startups--;
+			}
+		}
+		n = nfirst;
+		if (pfds[0].revents) {
+			char tmp[64];
+			while (read(sig_pipe[0], tmp, sizeof(tmp)) > 0)
+				;
+		}
+		for (int i = 1; i < n; i++) {
+			if (!(pfds[i].revents & POLLIN))
+				continue;
+			struct sockaddr_storage ss;
+			socklen_t sl = sizeof(ss);
+			int s = accept4(pfds[i].fd, (struct sockaddr *)&ss, &sl, SOCK_CLOEXEC);
+			if (s < 0)
+				continue;
+			char addr[64];
+			int port;
+			sockaddr_str(&ss, addr, sizeof(addr), &port);
+			conn_no++;
+			metrics_inc(M_CONN_ACCEPTED);
+			if (cfg.per_source_penalties && penalty_active(addr, time(NULL))) {
+				log_info("drop connection #%lu from [%s]:%d: penalty: source is penalised", conn_no, addr,
+					 port);
+				metrics_inc(M_PENALTIES);
+				close(s);
+				continue;
+			}
+			if (drop_for_startups(&cfg)) {
+				log_info("drop connection #%lu from [%s]:%d: startups %d/%d", conn_no, addr, port,
+					 n_startups, cfg.max_startups.full);
+				metrics_inc(M_CONN_REFUSED);
+				close(s);
+				continue;
+			}
+			int slot = -1;
+			for (int k = 0; k < MAX_CHILDREN; k++)
+				if (!children[k].pid) {
+					slot = k;
+					break;
+				}
+			if (slot < 0) {
+				log_warn("too many connections; dropping %s", addr);
+				metrics_inc(M_CONN_REFUSED);
+				close(s);
+				continue;
+			}
+			if (o.debug) {
+				close_listeners(lfd, &nl);
+				int r = run_one(s, &cfg);
+				return r == 3 ? 255 : 0;
+			}
+			int sp[2];
+			if (pipe2(sp, O_CLOEXEC) != 0) {
+				close(s);
+				continue;
+			}
+			pid_t pid = fork();
+			if (pid < 0) {
+				log_error("fork: %s", strerror(errno));
+				close(s);
+				close(sp[0]);
+				close(sp[1]);
+				continue;
+			}
+			if (pid == 0) {
+				close(sp[0]);
+				for (int k = 0; k < nl; k++)
+					close(lfd[k]);
+				for (int k = 0; k < MAX_CHILDREN; k++)
+					if (children[k].startup_rfd >= 0)
+						close(children[k].startup_rfd);
+				close(sig_pipe[0]);
+				close(sig_pipe[1]);
+				sig_pipe[0] = sig_pipe[1] = -1;
+				if (cfg.debug_service)
+					debugsvc_after_fork_child();
+				signal(SIGHUP, SIG_DFL);
+				signal(SIGTERM, SIG_DFL);
+				signal(SIGINT, SIG_DFL);
+				signal(SIGQUIT, SIG_DFL);
+				signal(SIGCHLD, SIG_DFL);
+				conn_set_startup_fd(sp[1]);
+				int r = conn_run(s, &cfg, &hostkey);
+				hostkey_wipe(&hostkey);
+				_exit(r);
+			}
+			close(sp[1]);
+			close(s);
+			children[slot].pid = pid;
+			children[slot].startup_rfd = sp[0];
+			snprintf(children[slot].addr, sizeof(children[slot].addr), "%s", addr);
+			n_startups++;
+			metrics_gauge_add(M_CONN_ACTIVE, 1);
+		}
+	}
+	log_info("all connections finished; exiting");
+	hostkey_wipe(&hostkey);
+	return 0;
 }
