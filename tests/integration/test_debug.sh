@@ -33,12 +33,12 @@ ucurl() {
 # raw_http PYTHON-BYTES-LITERAL [HOLD_SECONDS]: sends bytes, prints the status line.
 raw_http() {
 	"$PY" - "$SOCK" "$1" "${2:-0}" <<'PY'
-import socket, sys, time, ast
+import socket, sys, time
 s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
 s.settimeout(15)
 s.connect(sys.argv[1])
 try:
-    s.sendall(ast.literal_eval(sys.argv[2]))
+    s.sendall(eval(sys.argv[2], {'__builtins__': {'bytes': bytes, 'range': range}}))
 except OSError:
     pass
 time.sleep(float(sys.argv[3]))
