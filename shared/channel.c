@@ -89,6 +89,7 @@ static struct channel *alloc_channel(struct conn *c)
 			ch->out_eof = ch->err_eof = 1; /* until fds are attached */
 			ch->local_window = CHANNEL_WINDOW;
 			buf_init(&ch->to_child, CHANNEL_WINDOW + 1024);
+			buf_init(&ch->pending_exit, 4096);
 			return ch;
 		}
 	}
@@ -120,6 +121,7 @@ static void free_channel(struct conn *c, struct channel *ch)
 	if (err >= 0 && err != in && err != out)
 		close(err);
 	buf_free(&ch->to_child);
+	buf_free(&ch->pending_exit);
 	uint32_t id = ch->id;
 	memset(ch, 0, sizeof(*ch));
 	ch->id = id;
@@ -187,19 +189,36 @@ static int send_simple(struct conn *c, uint8_t type, uint32_t id)
 	return r;
 }
 
+static int build_request(struct buf *b, struct channel *ch, const char *type, int want_reply, const struct buf *data)
+{
+	int r = buf_put_u8(b, SSH_MSG_CHANNEL_REQUEST);
+	r = r ? r : buf_put_u32(b, ch->remote_id);
+	r = r ? r : buf_put_cstring(b, type);
+	r = r ? r : buf_put_u8(b, want_reply ? 1 : 0);
+	if (!r && data)
+		r = buf_put(b, buf_rptr(data), buf_avail(data));
+	return r;
+}
+
+static int output_drained(const struct channel *ch)
+{
+	return !ch->fds_attached || (ch->out_eof && ch->err_eof);
+}
+
 int channel_send_request(struct conn *c, struct channel *ch, const char *type, int want_reply,
 			 const struct buf *data)
 {
-	if (ch->close_sent)
+	if (ch->close_sent || ch->close_rcvd)
 		return -1;
+	int is_exit = strcmp(type, "exit-status") == 0 || strcmp(type, "exit-signal") == 0;
+	if (is_exit && !output_drained(ch)) {
+		/* trailing output first: sent by channel_progress when drained */
+		buf_reset(&ch->pending_exit);
+		return build_request(&ch->pending_exit, ch, type, want_reply, data);
+	}
 	struct buf b;
 	buf_init(&b, 4096 + (data ? buf_avail(data) : 0));
-	int r = buf_put_u8(&b, SSH_MSG_CHANNEL_REQUEST);
-	r = r ? r : buf_put_u32(&b, ch->remote_id);
-	r = r ? r : buf_put_cstring(&b, type);
-	r = r ? r : buf_put_u8(&b, want_reply ? 1 : 0);
-	if (!r && data)
-		r = buf_put(&b, buf_rptr(data), buf_avail(data));
+	int r = build_request(&b, ch, type, want_reply, data);
 	r = r ? r : conn_send(c, &b);
 	buf_free(&b);
 	return r;
@@ -256,6 +275,9 @@ void channel_close(struct conn *c, struct channel *ch)
 	ch->in_closed = 1;
 	ch->hold_close = 0;
 	buf_reset(&ch->to_child);
+	if (ch->confirmed && !ch->close_sent && !ch->close_rcvd && buf_avail(&ch->pending_exit) > 0)
+		conn_send(c, &ch->pending_exit);
+	buf_reset(&ch->pending_exit);
 	if (ch->confirmed && !ch->eof_sent && !ch->close_sent) {
 		send_simple(c, SSH_MSG_CHANNEL_EOF, ch->remote_id);
 		ch->eof_sent = 1;
@@ -570,19 +592,26 @@ static int handle_channel_msg(struct conn *c, uint8_t type, struct buf *p)
 			return -1;
 		ch->close_rcvd = 1;
 		ch->eof_rcvd = 1;
-		/* The client will read nothing more: stop sending. */
-		buf_reset(&ch->to_child);
 		if (!ch->close_sent) {
+			/* The client will read nothing more: stop reading. Data it
+			 * sent before CLOSE is still written to fd_in (as OpenSSH
+			 * drains its output buffer): channel_progress frees the
+			 * channel once to_child is empty. (fwd: ssh -R echo data.) */
+			if (write_to_child(c, ch) < 0)
+				return -1;
+			int keep = ch->fd_in >= 0 && buf_avail(&ch->to_child) > 0 ? ch->fd_in : -1;
 			int in = ch->fd_in, out = ch->fd_out, err = ch->fd_err;
-			if (in >= 0)
+			if (in >= 0 && in != keep)
 				close(in);
-			if (out >= 0 && out != in)
+			if (out >= 0 && out != in && out != keep)
 				close(out);
-			if (err >= 0 && err != in && err != out)
+			if (err >= 0 && err != in && err != out && err != keep)
 				close(err);
-			ch->fd_in = ch->fd_out = ch->fd_err = -1;
+			ch->fd_in = keep;
+			ch->fd_out = ch->fd_err = -1;
 			ch->out_eof = ch->err_eof = 1;
-			ch->in_closed = 1;
+			if (keep < 0)
+				ch->in_closed = 1;
 		}
 		channel_progress(c);
 		return 0;
@@ -741,13 +770,18 @@ void channel_progress(struct conn *c)
 		struct channel *ch = &c->chans.ch[i];
 		if (!ch->used || !ch->confirmed)
 			continue;
-		if (ch->fds_attached && ch->out_eof && ch->err_eof && !ch->eof_sent && !ch->close_sent) {
+		if (ch->fds_attached && ch->out_eof && ch->err_eof && !ch->eof_sent && !ch->close_sent &&
+		    !ch->close_rcvd) {
 			if (!ch->output_eof_called) {
 				ch->output_eof_called = 1;
 				if (ch->ops && ch->ops->output_eof)
 					ch->ops->output_eof(c, ch);
 			}
-			if (!ch->close_rcvd && !ch->eof_sent) {
+			if (buf_avail(&ch->pending_exit) > 0) {
+				conn_send(c, &ch->pending_exit);
+				buf_reset(&ch->pending_exit);
+			}
+			if (!ch->hold_close) {
 				send_simple(c, SSH_MSG_CHANNEL_EOF, ch->remote_id);
 				ch->eof_sent = 1;
 			}

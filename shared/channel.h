@@ -16,13 +16,16 @@
  * for fd_in never exceeds the window we gave (a client that overruns it is
  * disconnected), so nothing is buffered without bound.
  *
- * Closing order (so trailing output is never lost): when fd_out and fd_err
- * have both reached EOF and all their data is sent, ops->output_eof runs,
- * then EOF is sent. CLOSE follows once EOF is sent and nobody holds the
- * channel open: a session sets ch->hold_close = 1 when it starts a child
- * and calls channel_release_close() after sending "exit-status" /
- * "exit-signal" (channel_send_request). When both sides sent CLOSE the
- * channel is freed (ops->free runs, fds are closed).
+ * Closing order (so trailing output is never lost): output first, then
+ * exit-status, EOF, CLOSE. When fd_out and fd_err have both reached EOF and
+ * all their data is sent, ops->output_eof runs. A session sets
+ * ch->hold_close = 1 when it starts a child; while it is set, EOF and CLOSE
+ * wait. When the child exits the session sends "exit-status" /
+ * "exit-signal" with channel_send_request (which the channel layer holds
+ * back until the output is drained) and calls channel_release_close();
+ * then EOF and CLOSE follow. When both sides sent CLOSE the channel is
+ * freed (ops->free runs, fds are closed). If the client closes first, we
+ * answer CLOSE at once (held exit messages are dropped).
  *
  * Lifetimes: struct channel pointers stay valid until ops->free has run.
  */
@@ -46,7 +49,7 @@ enum {
 	SSH_OPEN_RESOURCE_SHORTAGE = 4,
 };
 
-#define CHANNEL_MAX 64                     /* open channels per connection */
+#define CHANNEL_MAX 256                    /* open channels per connection */
 #define CHANNEL_WINDOW (2u * 1024u * 1024u) /* window we give the client */
 #define CHANNEL_MAX_PACKET (32u * 1024u)    /* max packet we accept */
 
@@ -96,6 +99,7 @@ struct channel {
 	int output_eof_called, input_eof_called;
 	int err_to_out;           /* (unused) */
 	int fds_attached;         /* channel_set_fds was called */
+	struct buf pending_exit;  /* exit-status/-signal held until output is drained */
 };
 
 /* Channel-open handler for one channel type. Called with the channel

@@ -148,6 +148,9 @@ start_sshd() {
 		echo "ListenAddress 127.0.0.1"
 		echo "DataDirectory $SSHD_DATADIR"
 		echo "LogLevel ${SSHD_LOGLEVEL:-DEBUG}"
+		# Tests fail logins on purpose; per-source penalties would then
+		# refuse 127.0.0.1. SSHD_PENALTIES=1 keeps the default (on).
+		[ -z "${SSHD_PENALTIES:-}" ] && echo "PerSourcePenalties no"
 		[ -n "${SSHD_EXTRA_CONFIG:-}" ] && printf '%s\n' "$SSHD_EXTRA_CONFIG"
 	} > "$SSHD_CONFIG"
 	SSHD_LOG="$T/sshd.log"
