@@ -20,6 +20,10 @@
 	"chacha20-poly1305@openssh.com,aes128-gcm@openssh.com,aes256-gcm@openssh.com,aes128-ctr,aes256-ctr"
 #define MAC_NAMES_DEFAULT \
 	"hmac-sha2-256-etm@openssh.com,hmac-sha2-512-etm@openssh.com,hmac-sha2-256,hmac-sha2-512"
+/* What the daemon offers unless MACs says otherwise: encrypt-then-MAC only
+ * (ssh-audit warns about encrypt-and-MAC); "MACs +hmac-sha2-256,..." adds
+ * the others back. MAC_NAMES_DEFAULT above is everything supported. */
+#define MAC_NAMES_OFFERED "hmac-sha2-256-etm@openssh.com,hmac-sha2-512-etm@openssh.com"
 
 struct cipher_info {
 	const char *name;

@@ -105,7 +105,7 @@ void kex_init(struct kex *k, struct transport *t, const struct hostkey *hk, cons
 	if (!k->prefs.ciphers)
 		k->prefs.ciphers = CIPHER_NAMES_DEFAULT;
 	if (!k->prefs.macs)
-		k->prefs.macs = MAC_NAMES_DEFAULT;
+		k->prefs.macs = MAC_NAMES_OFFERED;
 	if (!k->prefs.compression)
 		k->prefs.compression = "none,zlib@openssh.com";
 	buf_init(&k->i_s, 16384);

@@ -1400,7 +1400,7 @@ static int apply_kw(struct pctx *p, struct sshd_config *c, const struct kwinfo *
 		return 0;
 	}
 	case K_MACS: {
-		char *r = algs_resolve(p, v, MAC_NAMES_DEFAULT, MAC_NAMES_DEFAULT, KNOWN_MACS);
+		char *r = algs_resolve(p, v, MAC_NAMES_OFFERED, MAC_NAMES_DEFAULT, KNOWN_MACS);
 		if (!r)
 			return perr(p, "Bad SSH2 mac spec '%s'.", v);
 		if (!c->macs)
@@ -2179,7 +2179,7 @@ int sshd_config_finalize(struct sshd_config *c, char *err, size_t errlen)
 		c->syslog_facility_name = strdup("AUTH");
 	}
 	bad |= set_default_str(&c->ciphers, CIPHER_NAMES_DEFAULT) < 0;
-	bad |= set_default_str(&c->macs, MAC_NAMES_DEFAULT) < 0;
+	bad |= set_default_str(&c->macs, MAC_NAMES_OFFERED) < 0;
 	bad |= set_default_str(&c->kex_algorithms, SSHD_DEFAULT_KEX) < 0;
 	bad |= set_default_str(&c->host_key_algorithms, SUPPORTED_HOSTKEY) < 0;
 	bad |= set_default_str(&c->pubkey_accepted_algorithms, SUPPORTED_PUBKEY) < 0;

@@ -8,6 +8,8 @@ require_root
 
 make_user sbalice || finish
 KEY=$(make_key sbalice ed25519)
+# encrypt-and-MAC MACs are supported but not offered by default
+SSHD_EXTRA_CONFIG="MACs +hmac-sha2-256,hmac-sha2-512"
 start_sshd || finish
 BASE=$(sshd_children)
 
