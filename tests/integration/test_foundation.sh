@@ -229,6 +229,7 @@ daemon_check() { # METHOD_ENV EXPECTED_METHOD
 		if grep -q "not implemented" "$log"; then skip "daemon helper checks (sshd applet not implemented yet)"; return; fi
 		fail "sshd ($2) exited at startup: $(tail -5 "$log")"; return
 	fi
+	SSHD_REAL=1
 	sleep 0.2
 	if grep -q "helper exec method $2" "$log" && grep -q "flavour=" "$log"; then
 		pass "sshd startup log names the helper method ($2) and the features"
@@ -250,6 +251,39 @@ if [ "$(id -u)" = 0 ]; then
 	daemon_check tmpfile tmpfile
 else
 	skip "daemon helper checks (need root)"
+fi
+
+# ---- `make run` (build/run.sh) as an ordinary user: key generated, ssh works
+run_sh_check() {
+	local u=sbxrun port log key i out
+	make_user "$u" || return
+	port=$(free_port) || { fail "no free port"; return; }
+	log=$T/run.log
+	su "$u" -s /bin/sh -c "SSHBOX_PORT=$port exec $REPO_DIR/build/run.sh $SSHBOX" >"$log" 2>&1 &
+	local supid=$!
+	_pids+=("$supid")
+	for i in $(seq 1 100); do
+		(exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && break
+		sleep 0.05
+	done
+	key=$(user_home "$u")/.local/state/sshbox/client_ed25519
+	if grep -q "Generated client key $key" "$log" && grep -q "ssh -p $port -i $key" "$log"; then
+		pass "run.sh generates a client key and prints the ssh command"
+	else
+		fail "run.sh output: $(head -8 "$log")"
+	fi
+	out=$(timeout 30 ssh "${SSHC_OPTS[@]}" -i "$key" -p "$port" "$u@127.0.0.1" 'id -un; readlink /proc/$PPID/exe' 2>&1)
+	if [ "$(head -1 <<<"$out")" = "$u" ]; then pass "make run server accepts the generated key"; else fail "run.sh ssh: $out $(tail -5 "$log")"; fi
+	[ -f "$(user_home "$u")/.local/state/sshbox/ssh_host_ed25519_key" ] && pass "run.sh data dir holds the host key" || fail "run.sh host key"
+	kill "$supid" 2>/dev/null # su passes SIGTERM on to the daemon
+	for i in $(seq 1 50); do kill -0 "$supid" 2>/dev/null || break; sleep 0.1; done
+	kill -9 "$supid" 2>/dev/null
+	wait "$supid" 2>/dev/null
+}
+if [ "${SSHD_REAL:-0}" = 1 ] && command -v ssh >/dev/null; then
+	run_sh_check
+else
+	skip "run.sh check (needs root, ssh and a working sshd applet)"
 fi
 
 # ---- the system (glibc) flavour, when built
