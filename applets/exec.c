@@ -641,6 +641,10 @@ int applet_exec_main(int argc, char **argv)
 	if (fl >= 0)
 		fcntl(FD_CTL, F_SETFL, fl | O_NONBLOCK);
 
+	if (!is_root)
+		log_debug("exec: not root (uid %ld): session of the daemon's own user; setgroups, utmp/wtmp, audit, "
+			  "loginuid and PAM are skipped",
+			  (long)geteuid());
 	audit_start();
 	if (pam_begin() != 0) {
 		audit_event(

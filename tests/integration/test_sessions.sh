@@ -151,6 +151,31 @@ fi
 usermod -s /bin/sh "$U"
 start_sshd || finish
 
+# ---- non-root daemon: only its own user, no setgroups/utmp/audit/PAM ----
+stop_sshd
+NR="$T/nonroot"
+mkdir -p "$NR"
+NRPORT=$(free_port)
+printf 'Port %s\nListenAddress 127.0.0.1\nDataDirectory %s\nLogLevel DEBUG\nAuthorizedKeysFile .ssh/authorized_keys\n' \
+	"$NRPORT" "$NR" > "$NR/sshd_config"
+chown -R "$U" "$NR"
+runuser -u "$U" -- "$SSHBOX" sshd -D -e -f "$NR/sshd_config" -p "$NRPORT" > "$T/nonroot.log" 2>&1 &
+NRPID=$!
+_pids+=("$NRPID")
+for i in $(seq 1 100); do (exec 3<>"/dev/tcp/127.0.0.1/$NRPORT") 2>/dev/null && break; sleep 0.05; done
+out=$(PORT=$NRPORT sshc "$U" "$KEY" 'id -u; id -G | wc -w; pwd' 2>&1 | tr '\n' ' ')
+want="$(id -u "$U") $(id -G "$U" | wc -w) $HOME_U "
+if [ "$out" = "$want" ]; then pass "non-root daemon: its own user logs in (uid, groups, home)"; else fail "non-root daemon: [$out] want [$want]"; fi
+PORT=$NRPORT sshc root "$KEY" true >/dev/null 2>&1; rc=$?
+check "non-root daemon: another user (root) cannot log in" [ "$rc" -ne 0 ]
+if grep -q "exec: not root .*setgroups, utmp/wtmp, audit, loginuid and PAM are skipped" "$T/nonroot.log"; then
+	pass "non-root daemon: skips are logged at debug level"
+else
+	fail "non-root daemon log: $(grep -i exec "$T/nonroot.log" | head -5)"
+fi
+kill "$NRPID" 2>/dev/null; wait "$NRPID" 2>/dev/null
+start_sshd || finish
+
 # ---- interactive pty through tmux ----
 if ! command -v tmux >/dev/null; then
 	skip "interactive pty tests: tmux not installed"
