@@ -11,7 +11,7 @@ sshbox_setup
 
 mkdir -p "$T/bin"
 SFTPS="$T/bin/sftp-server"
-ln -s "$SSHBOX" "$SFTPS"
+cp "$SSHBOX" "$SFTPS" # a private copy: immune to concurrent rebuilds
 head -c 64M /dev/urandom > "$T/src.bin"
 chmod 644 "$T/src.bin"
 sha() { sha256sum "$1" 2>/dev/null | cut -d' ' -f1; }
