@@ -69,10 +69,13 @@ struct hostkey {
 };
 int hostkey_generate(struct hostkey *hk, const char *comment);
 /* Reads/writes OpenSSH "-----BEGIN OPENSSH PRIVATE KEY-----" (unencrypted)
- * so `ssh-keygen -l -f` reads it; save also writes path.pub, mode 0600. */
+ * so `ssh-keygen -l -f` reads it; save also writes path.pub, mode 0600,
+ * atomically (temp file + rename). Load refuses encrypted keys, non-ed25519
+ * keys, and (as OpenSSH) a file of ours that group/others can access. */
 int hostkey_load(const char *path, struct hostkey *hk);
 int hostkey_save(const char *path, const struct hostkey *hk);
-/* Loads path, or creates it (and the .pub) if it does not exist. */
+/* Loads path, or creates it (and the .pub) if it does not exist; missing
+ * parent directories are created mode 0700. Comment "sshbox@<hostname>". */
 int hostkey_load_or_create(const char *path, struct hostkey *hk, int *created);
 /* Public key blob of the host key (appended to out, not wrapped in a string). */
 int hostkey_pub_blob(const struct hostkey *hk, struct buf *out);
