@@ -400,6 +400,40 @@ static void print_motd(void)
 	close(fd);
 }
 
+/* OpenSSH safely_chroot(): an absolute path whose every component is a
+ * directory owned by root and not writable by group or others. */
+static int chroot_path_ok(const char *path, char *why, size_t whylen)
+{
+	if (path[0] != '/' || strlen(path) >= PATH_MAX) {
+		snprintf(why, whylen, "chroot path %s must be absolute", path);
+		return 0;
+	}
+	char comp[PATH_MAX];
+	size_t len = strlen(path);
+	for (size_t i = 0; i <= len; i++) {
+		/* "/" first, then every prefix ending before a '/' and the whole path */
+		if (i > 0 && path[i] != '/' && path[i] != 0)
+			continue;
+		size_t n = i == 0 ? 1 : i;
+		memcpy(comp, path, n);
+		comp[n] = 0;
+		struct stat st;
+		if (lstat(comp, &st) != 0) {
+			snprintf(why, whylen, "stat(\"%s\"): %s", comp, strerror(errno));
+			return 0;
+		}
+		if (!S_ISDIR(st.st_mode)) {
+			snprintf(why, whylen, "chroot path %s: %s is not a directory", path, comp);
+			return 0;
+		}
+		if (st.st_uid != 0 || (st.st_mode & 022) != 0) {
+			snprintf(why, whylen, "bad ownership or modes for chroot directory component \"%s\"", comp);
+			return 0;
+		}
+	}
+	return 1;
+}
+
 static const char *base_of(const char *p)
 {
 	const char *s = strrchr(p, '/');
@@ -444,13 +478,20 @@ static void shell_child(void)
 		user_msg(2, "Unable to set SELinux context for %s", spec.user);
 		_exit(EXIT_PRIV);
 	}
-	if (spec.chroot_dir && is_root) {
-		if (chdir(spec.chroot_dir) != 0 || chroot(".") != 0) {
+	if (spec.chroot_dir && strcmp(spec.chroot_dir, "none") != 0) {
+		char why[PATH_MAX + 128];
+		if (!is_root) {
+			user_msg(2, "sshbox: ChrootDirectory needs a root daemon");
+			_exit(EXIT_PRIV);
+		}
+		if (!chroot_path_ok(spec.chroot_dir, why, sizeof(why))) {
+			user_msg(2, "sshbox: %s", why);
+			_exit(EXIT_PRIV);
+		}
+		if (chdir(spec.chroot_dir) != 0 || chroot(".") != 0 || chdir("/") != 0) {
 			user_msg(2, "Could not chroot to %s: %s", spec.chroot_dir, strerror(errno));
 			_exit(EXIT_PRIV);
 		}
-		if (chdir("/") != 0)
-			_exit(EXIT_PRIV);
 	}
 	gid_t groups[SESSIONSPEC_MAX_GROUPS];
 	for (size_t i = 0; i < spec.ngroups; i++)
@@ -463,8 +504,6 @@ static void shell_child(void)
 	}
 	/* checkhomedir semantics: as the user, after the drop */
 	const char *home = spec.home;
-	if (spec.chroot_dir)
-		home = "/";
 	if (chdir(home) != 0) {
 		user_msg(2, "Could not chdir to home directory %s: %s", home, strerror(errno));
 		if (chdir("/") != 0)

@@ -34,8 +34,7 @@ chmod 644 "$T/ak/$U"
 
 export SSHD_EXTRA_CONFIG="AuthorizedKeysFile .ssh/authorized_keys $T/ak/%u
 StrictModes no
-Subsystem sftp internal-sftp
-PrintMotd no"
+Subsystem sftp internal-sftp"
 start_sshd || finish
 
 # ---- identity, helper, fds ----
@@ -121,6 +120,67 @@ if grep -q "Remote working directory: $HOME_U" <<<"$out" && [ "$(cat "$T/sftp-go
 	pass "subsystem sftp runs as the user in the home directory"
 else
 	fail "sftp subsystem: $out"
+fi
+
+# ---- ChrootDirectory + ForceCommand internal-sftp (root-owned jail) ----
+JAIL="/var/lib/sbxjail.$$"
+mkdir -p "$JAIL/pub" && chmod 755 "$JAIL" && echo in-jail > "$JAIL/pub/file"
+SSHD_EXTRA_CONFIG="$SSHD_EXTRA_CONFIG
+ChrootDirectory $JAIL
+ForceCommand internal-sftp" start_sshd || finish
+out=$(printf 'pwd\nls /\nget /pub/file %s\nget /etc/passwd %s\n' "$T/jail-got" "$T/jail-passwd" | timeout 20 sftp -F /dev/null \
+	-o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -o BatchMode=yes -o IdentitiesOnly=yes -i "$KEY" \
+	-P "$PORT" -b - "$U@127.0.0.1" 2>&1)
+if grep -q "Remote working directory: /$" <<<"$out" && [ "$(cat "$T/jail-got" 2>/dev/null)" = in-jail ] && [ ! -s "$T/jail-passwd" ]; then
+	pass "ChrootDirectory + internal-sftp: jailed at /, cannot read outside"
+else
+	fail "chroot sftp: $out"
+fi
+SSHD_EXTRA_CONFIG="$SSHD_EXTRA_CONFIG
+ChrootDirectory $T" start_sshd || finish
+out=$(sshc "$U" "$KEY" 'echo escaped' 2>&1)
+if ! grep -q '^escaped$' <<<"$out" && grep -q "bad ownership or modes for chroot directory" <<<"$out"; then
+	pass "ChrootDirectory with a group/world-writable component is refused"
+else
+	fail "unsafe chroot: [$out]"
+fi
+rm -rf "$JAIL"
+start_sshd || finish
+
+# ---- no-pty, PermitTTY, PrintMotd ----
+KEY3="$T/${U}_nopty"
+ssh-keygen -q -t ed25519 -N '' -C nopty -f "$KEY3"
+printf 'no-pty %s\n' "$(cat "$KEY3.pub")" >> "$T/ak/$U"
+out=$(sshc "$U" "$KEY3" -tt -- 'tty; echo done' 2>&1 | tr -d '\r')
+# (OpenSSH's client closes the channel itself when an explicit -tt fails)
+if grep -q "PTY allocation request failed" <<<"$out" && log_has "pty refused for $U \(no-pty key option\)"; then
+	pass "no-pty key option refuses the pty"
+else
+	fail "no-pty: [$out]"
+fi
+if [ -w /etc/motd ] || [ ! -e /etc/motd ]; then
+	cp -a /etc/motd "$T/motd.orig" 2>/dev/null
+	trap 'if [ -e "$T/motd.orig" ]; then cp -a "$T/motd.orig" /etc/motd; else rm -f /etc/motd; fi; _cleanup_tmux; _cleanup; _cleanup_groups' EXIT
+	echo "sbx-motd-marker-$$" > /etc/motd
+	SSHD_EXTRA_CONFIG="$SSHD_EXTRA_CONFIG
+PrintMotd yes" start_sshd || finish
+	out=$(printf 'exit 0\n' | sshc "$U" "$KEY" -tt 2>/dev/null | tr -d '\r')
+	out2=$(sshc "$U" "$KEY" -tt -- true 2>/dev/null | tr -d '\r')
+	if grep -q "sbx-motd-marker-$$" <<<"$out" && ! grep -q "sbx-motd-marker" <<<"$out2"; then
+		pass "PrintMotd: /etc/motd for interactive login shells only"
+	else
+		fail "PrintMotd: shell [$out] command [$out2]"
+	fi
+	SSHD_EXTRA_CONFIG="$SSHD_EXTRA_CONFIG
+PermitTTY no" start_sshd || finish
+	out=$(sshc "$U" "$KEY" -tt -- 'tty' 2>&1 | tr -d '\r')
+	if grep -q "PTY allocation request failed" <<<"$out" && log_has "pty refused for $U \(PermitTTY no\)"; then
+		pass "PermitTTY no refuses ptys"
+	else
+		fail "PermitTTY no: [$out]"
+	fi
+	if [ -e "$T/motd.orig" ]; then cp -a "$T/motd.orig" /etc/motd; else rm -f /etc/motd; fi
+	start_sshd || finish
 fi
 
 # ---- home and shell fallbacks ----
