@@ -447,6 +447,7 @@ int applet_sshd_main(int argc, char **argv)
 		log_share_level();
 		if (spawn_init(method) != 0)
 			log_warn("helper exec unavailable: sessions will fail");
+		conn_set_output_fd(1);
 		int r = run_one(0, &cfg);
 		return r == 3 ? 255 : 0;
 	}

@@ -33,6 +33,9 @@ static int startup_fd = -1;
 
 void conn_set_startup_fd(int fd) { startup_fd = fd; }
 
+static int output_fd = -1;
+void conn_set_output_fd(int fd) { output_fd = fd; }
+
 static void on_sigchld(int sig)
 {
 	(void)sig;
@@ -363,6 +366,8 @@ int conn_run(int sock, const struct sshd_config *cfg, const struct hostkey *hk)
 	if (cfg->tcp_keep_alive)
 		setsockopt(sock, SOL_SOCKET, SO_KEEPALIVE, &one, sizeof(one));
 	set_nonblock(sock, 1);
+	if (output_fd >= 0)
+		set_nonblock(output_fd, 1);
 
 	if (pipe2(c->sigchld_pipe, O_CLOEXEC | O_NONBLOCK) != 0) {
 		log_error("pipe: %s", strerror(errno));
@@ -381,6 +386,8 @@ int conn_run(int sock, const struct sshd_config *cfg, const struct hostkey *hk)
 		 c->local_port);
 
 	transport_init(&c->t, sock);
+	if (output_fd >= 0)
+		c->t.wfd = output_fd;
 	c->t.rekey_bytes = cfg->rekey_limit_bytes;
 	c->t.rekey_interval = cfg->rekey_limit_seconds > 0 ? (uint64_t)cfg->rekey_limit_seconds * 1000u : 3600u * 1000u;
 	struct kex_prefs prefs;
@@ -444,10 +451,15 @@ int conn_run(int sock, const struct sshd_config *cfg, const struct hostkey *hk)
 		pfds[n] = (struct pollfd){.fd = sock, .events = 0};
 		if (buf_avail(&c->t.in) < c->t.in.max)
 			pfds[n].events |= POLLIN;
-		if (buf_avail(&c->t.out) > 0)
+		if (buf_avail(&c->t.out) > 0 && c->t.wfd == sock)
 			pfds[n].events |= POLLOUT;
 		n++;
 		pfds[n++] = (struct pollfd){.fd = c->sigchld_pipe[0], .events = POLLIN};
+		/* inetd mode: output goes to a different fd */
+		if (c->t.wfd != sock) {
+			pfds[n] = (struct pollfd){.fd = c->t.wfd, .events = buf_avail(&c->t.out) > 0 ? POLLOUT : 0};
+			n++;
+		}
 		size_t ch_start = n;
 		size_t nch = c->authenticated ? channel_poll_prepare(c, pfds + n, refs + n, MAX_POLL - n - CONN_MAX_FD_WATCH) : 0;
 		n += nch;
@@ -470,6 +482,10 @@ int conn_run(int sock, const struct sshd_config *cfg, const struct hostkey *hk)
 		}
 		if (pfds[1].revents)
 			reap_children(c);
+		if (c->t.wfd != sock && (pfds[2].revents & (POLLERR | POLLHUP)) && !(pfds[2].revents & POLLOUT)) {
+			log_info("output closed by %s", c->client_addr);
+			break;
+		}
 		if (pfds[0].revents & (POLLIN | POLLHUP | POLLERR)) {
 			long rd = transport_read_fd(&c->t);
 			if (rd > 0) {
@@ -520,5 +536,7 @@ int conn_run(int sock, const struct sshd_config *cfg, const struct hostkey *hk)
 	kex_free(&c->kex);
 	transport_free(&c->t);
 	close(sock);
+	if (output_fd >= 0 && output_fd != sock)
+		close(output_fd);
 	return c->exit_code;
 }

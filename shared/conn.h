@@ -84,6 +84,9 @@ int conn_run(int sock, const struct sshd_config *cfg, const struct hostkey *hk);
  * connection closes it once the user is authenticated (MaxStartups counts
  * connections whose pipe is still open). */
 void conn_set_startup_fd(int fd);
+/* inetd mode (-i): input is the socket/stdin passed to conn_run, output
+ * goes to this fd (stdout). */
+void conn_set_output_fd(int fd);
 
 /* Sends a packet (payload begins with the message type). 0 or -1. */
 int conn_send(struct conn *c, const struct buf *payload);

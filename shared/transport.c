@@ -25,6 +25,7 @@ void transport_init(struct transport *t, int fd)
 {
 	memset(t, 0, sizeof(*t));
 	t->fd = fd;
+	t->wfd = fd;
 	buf_init(&t->in, IN_MAX);
 	buf_init(&t->out, BUF_MAX_SIZE);
 	buf_init(&t->pkt, TRANSPORT_MAX_PACKET + 256);
@@ -93,7 +94,7 @@ long transport_read_fd(struct transport *t)
 int transport_flush(struct transport *t)
 {
 	while (buf_avail(&t->out) > 0) {
-		ssize_t n = write(t->fd, buf_rptr(&t->out), buf_avail(&t->out));
+		ssize_t n = write(t->wfd, buf_rptr(&t->out), buf_avail(&t->out));
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
@@ -117,7 +118,7 @@ void transport_flush_blocking(struct transport *t, int timeout_ms)
 		uint64_t now = monotonic_ms();
 		if (now >= end)
 			return;
-		struct pollfd pfd = {.fd = t->fd, .events = POLLOUT};
+		struct pollfd pfd = {.fd = t->wfd, .events = POLLOUT};
 		if (poll(&pfd, 1, (int)(end - now)) < 0 && errno != EINTR)
 			return;
 	}

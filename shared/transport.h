@@ -99,7 +99,8 @@ struct transport_keys {
 };
 
 struct transport {
-	int fd;
+	int fd;  /* read side (the socket) */
+	int wfd; /* write side: the same socket, or stdout in inetd mode */
 	struct buf in;  /* raw bytes from the socket */
 	struct buf out; /* protected bytes to the socket */
 	struct transport_dir rx, tx;
