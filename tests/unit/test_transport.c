@@ -1,0 +1,295 @@
+/* Unit tests for shared/transport.c: version lines, packet framing in the
+ * clear and under every cipher, hostile framing, the kex queue. */
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "cipher.h"
+#include "crypto.h"
+#include "t.h"
+#include "transport.h"
+#include "util.h"
+
+/* Moves the sender's output into the receiver's input (no sockets). */
+static void pump(struct transport *from, struct transport *to)
+{
+	buf_put(&to->in, buf_rptr(&from->out), buf_avail(&from->out));
+	buf_reset(&from->out);
+}
+
+static int send_bytes(struct transport *t, const void *p, size_t n)
+{
+	struct buf b;
+	buf_view(&b, p, n);
+	return transport_send(t, &b);
+}
+
+static void feed(struct transport *t, const char *s) { buf_put(&t->in, s, strlen(s)); }
+
+TEST(version_ok)
+{
+	struct transport t;
+	transport_init(&t, -1);
+	feed(&t, "SSH-2.0-OpenSSH_9.2p1 Debian\r\n");
+	CHECK_EQ_INT(transport_read_version(&t), 1);
+	CHECK_STR(t.peer_version, "SSH-2.0-OpenSSH_9.2p1 Debian");
+	transport_free(&t);
+
+	transport_init(&t, -1);
+	feed(&t, "SSH-2.0-");
+	CHECK_EQ_INT(transport_read_version(&t), 0); /* incomplete */
+	feed(&t, "x\n");                              /* LF only is accepted */
+	CHECK_EQ_INT(transport_read_version(&t), 1);
+	CHECK_STR(t.peer_version, "SSH-2.0-x");
+	transport_free(&t);
+}
+
+TEST(version_bad)
+{
+	const char *bad[] = {"GET / HTTP/1.0\r\n", "SSH-1.5-old\r\n", "SSH-2.0-\x01\x02\r\n"};
+	for (size_t i = 0; i < ARRAY_LEN(bad); i++) {
+		struct transport t;
+		transport_init(&t, -1);
+		feed(&t, bad[i]);
+		CHECK(transport_read_version(&t) < 0);
+		transport_free(&t);
+	}
+	struct transport t;
+	transport_init(&t, -1);
+	char longline[400];
+	memset(longline, 'A', sizeof(longline));
+	memcpy(longline, "SSH-2.0-", 8);
+	buf_put(&t.in, longline, sizeof(longline)); /* no newline within 255 bytes */
+	CHECK(transport_read_version(&t) < 0);
+	transport_free(&t);
+}
+
+TEST(clear_roundtrip_and_padding)
+{
+	struct transport a, b;
+	transport_init(&a, -1);
+	transport_init(&b, -1);
+	for (size_t len = 1; len < 300; len += 7) {
+		uint8_t msg[300];
+		memset(msg, (int)len, sizeof(msg));
+		msg[0] = SSH_MSG_IGNORE;
+		CHECK_EQ_INT(send_bytes(&a, msg, len), 0);
+		/* framing as RFC 4253 s6 wants it */
+		uint32_t plen;
+		uint8_t pad;
+		CHECK_EQ_INT(buf_peek_u32(&a.out, 0, &plen), 0);
+		CHECK_EQ_INT(buf_peek_u8(&a.out, 4, &pad), 0);
+		CHECK((plen + 4) % 8 == 0);
+		CHECK(pad >= 4 && pad < 4 + 8);
+		CHECK_EQ_INT(plen, 1 + len + pad);
+		pump(&a, &b);
+		struct buf p;
+		uint8_t type;
+		int reason;
+		CHECK_EQ_INT(transport_next_packet(&b, &p, &type, &reason), 1);
+		CHECK_EQ_INT(type, SSH_MSG_IGNORE);
+		CHECK_EQ_INT(buf_avail(&p), len);
+		CHECK(memcmp(buf_rptr(&p), msg, len) == 0);
+	}
+	CHECK_EQ_INT(a.tx.seq, b.rx.seq);
+	transport_free(&a);
+	transport_free(&b);
+}
+
+static int frame_result(const uint8_t *bytes, size_t n)
+{
+	struct transport t;
+	transport_init(&t, -1);
+	buf_put(&t.in, bytes, n);
+	struct buf p;
+	uint8_t type;
+	int reason;
+	int r = transport_next_packet(&t, &p, &type, &reason);
+	transport_free(&t);
+	return r;
+}
+
+TEST(hostile_framing)
+{
+	/* padding 2 (< 4) */
+	uint8_t a[] = {0, 0, 0, 12, 2, 20, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10};
+	CHECK(frame_result(a, sizeof(a)) < 0);
+	/* padding longer than the packet */
+	uint8_t b[] = {0, 0, 0, 12, 200, 20, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10};
+	CHECK(frame_result(b, sizeof(b)) < 0);
+	/* huge length: refused before any allocation */
+	uint8_t c[] = {0x7f, 0xff, 0xff, 0xf0, 4, 20};
+	CHECK(frame_result(c, sizeof(c)) < 0);
+	/* zero length */
+	uint8_t d[] = {0, 0, 0, 0, 0, 0, 0, 0};
+	CHECK(frame_result(d, sizeof(d)) < 0);
+	/* not block aligned */
+	uint8_t e[] = {0, 0, 0, 13, 4, 20, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11};
+	CHECK(frame_result(e, sizeof(e)) < 0);
+	/* truncated: needs more, not an error */
+	uint8_t f[] = {0, 0, 0, 12, 4, 20};
+	CHECK_EQ_INT(frame_result(f, sizeof(f)), 0);
+	/* payload-less packet (padding only) */
+	uint8_t g[] = {0, 0, 0, 12, 11, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11};
+	CHECK(frame_result(g, sizeof(g)) < 0);
+}
+
+static void set_keys(struct transport *a, struct transport *b, const char *cname, const char *mname)
+{
+	const struct cipher_info *ci = cipher_by_name(cname);
+	const struct mac_info *mi = mname ? mac_by_name(mname) : NULL;
+	uint8_t key[64], iv[32], mkey[64];
+	crypto_random(key, sizeof(key));
+	crypto_random(iv, sizeof(iv));
+	crypto_random(mkey, sizeof(mkey));
+	struct transport_keys tk = {0};
+	tk.aad = ci->aead || (mi && mi->etm);
+	tk.block = ci->block_len < 8 ? 8 : ci->block_len;
+	tk.ctx = cipher_ctx_new(ci, key, iv, ci->aead ? NULL : mi, mkey);
+	transport_set_next_keys(a, 1, &tk);
+	tk.ctx = cipher_ctx_new(ci, key, iv, ci->aead ? NULL : mi, mkey);
+	transport_set_next_keys(b, 0, &tk);
+	CHECK_EQ_INT(transport_activate_tx(a, 1), 0);
+	CHECK_EQ_INT(transport_activate_rx(b, 1), 0);
+}
+
+TEST(cipher_roundtrips)
+{
+	const char *combos[][2] = {
+		{"chacha20-poly1305@openssh.com", NULL}, {"aes128-gcm@openssh.com", NULL},
+		{"aes256-gcm@openssh.com", NULL},        {"aes128-ctr", "hmac-sha2-256"},
+		{"aes256-ctr", "hmac-sha2-512-etm@openssh.com"}, {"aes128-ctr", "hmac-sha2-256-etm@openssh.com"},
+		{"aes256-ctr", "hmac-sha2-512"},
+	};
+	for (size_t i = 0; i < ARRAY_LEN(combos); i++) {
+		struct transport a, b;
+		transport_init(&a, -1);
+		transport_init(&b, -1);
+		a.tx.seq = b.rx.seq = 0xfffffffeu; /* sequence numbers wrap */
+		set_keys(&a, &b, combos[i][0], combos[i][1]);
+		for (size_t len = 1; len < 2000; len += 333) {
+			uint8_t msg[2000];
+			crypto_random(msg, len);
+			msg[0] = SSH_MSG_CHANNEL_DATA;
+			CHECK_EQ_INT(send_bytes(&a, msg, len), 0);
+			/* deliver in two pieces: partial input must wait */
+			size_t all = buf_avail(&a.out), half = all / 2;
+			buf_put(&b.in, buf_rptr(&a.out), half);
+			struct buf p;
+			uint8_t type;
+			int reason;
+			CHECK_EQ_INT(transport_next_packet(&b, &p, &type, &reason), 0);
+			buf_put(&b.in, buf_rptr(&a.out) + half, all - half);
+			buf_reset(&a.out);
+			int r = transport_next_packet(&b, &p, &type, &reason);
+			CHECK_EQ_INT(r, 1);
+			if (r == 1) {
+				CHECK_EQ_INT(buf_avail(&p), len);
+				CHECK(memcmp(buf_rptr(&p), msg, len) == 0);
+			}
+		}
+		/* one flipped bit -> MAC error */
+		uint8_t msg[40] = {SSH_MSG_IGNORE};
+		CHECK_EQ_INT(send_bytes(&a, msg, sizeof(msg)), 0);
+		uint8_t *last = a.out.data + a.out.len - 1;
+		*last ^= 1;
+		pump(&a, &b);
+		struct buf p;
+		uint8_t type;
+		int reason;
+		CHECK(transport_next_packet(&b, &p, &type, &reason) < 0);
+		CHECK_EQ_INT(reason, SSH_DISCONNECT_MAC_ERROR);
+		transport_free(&a);
+		transport_free(&b);
+	}
+}
+
+TEST(kex_queue)
+{
+	struct transport a, b;
+	transport_init(&a, -1);
+	transport_init(&b, -1);
+	a.kex_active = 1;
+	uint8_t data[] = {SSH_MSG_CHANNEL_DATA, 1, 2, 3};
+	uint8_t ign[] = {SSH_MSG_IGNORE, 0, 0, 0, 0};
+	uint8_t kexmsg[] = {SSH_MSG_NEWKEYS};
+	CHECK_EQ_INT(send_bytes(&a, data, sizeof(data)), 0);
+	CHECK_EQ_INT(buf_avail(&a.out), 0); /* queued */
+	CHECK_EQ_INT(send_bytes(&a, ign, sizeof(ign)), 0);
+	CHECK_EQ_INT(send_bytes(&a, kexmsg, sizeof(kexmsg)), 0);
+	CHECK(buf_avail(&a.out) > 0); /* transport/kex messages pass */
+	CHECK_EQ_INT(transport_kex_finished(&a), 0);
+	pump(&a, &b);
+	uint8_t want[] = {SSH_MSG_IGNORE, SSH_MSG_NEWKEYS, SSH_MSG_CHANNEL_DATA};
+	for (size_t i = 0; i < 3; i++) {
+		struct buf p;
+		uint8_t type;
+		int reason;
+		CHECK_EQ_INT(transport_next_packet(&b, &p, &type, &reason), 1);
+		CHECK_EQ_INT(type, want[i]);
+	}
+	CHECK(!transport_can_send_bulk(&b) || b.kex_active == 0);
+	transport_free(&a);
+	transport_free(&b);
+}
+
+TEST(rekey_due)
+{
+	struct transport t;
+	transport_init(&t, -1);
+	t.rekey_bytes = 1000;
+	CHECK(!transport_rekey_due(&t));
+	t.tx.bytes = 1001;
+	CHECK(transport_rekey_due(&t));
+	t.kex_active = 1;
+	CHECK(!transport_rekey_due(&t)); /* not while one runs */
+	t.kex_active = 0;
+	t.tx.bytes = 0;
+	t.rekey_interval = 1;
+	t.keys_since_ms = monotonic_ms() - 10;
+	CHECK(transport_rekey_due(&t));
+	transport_free(&t);
+}
+
+TEST(socket_io)
+{
+	int sv[2];
+	CHECK_EQ_INT(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
+	struct transport a, b;
+	transport_init(&a, sv[0]);
+	transport_init(&b, sv[1]);
+	transport_send_version(&a);
+	CHECK_EQ_INT(transport_flush(&a), 0);
+	CHECK(transport_read_fd(&b) > 0);
+	CHECK_EQ_INT(transport_read_version(&b), 1);
+	CHECK_STR(b.peer_version, SSHBOX_VERSION_STRING);
+	transport_disconnect(&a, SSH_DISCONNECT_BY_APPLICATION, "bye");
+	CHECK(a.dead);
+	transport_flush_blocking(&a, 1000);
+	CHECK(transport_read_fd(&b) > 0);
+	struct buf p;
+	uint8_t type;
+	int reason;
+	CHECK_EQ_INT(transport_next_packet(&b, &p, &type, &reason), 1);
+	CHECK_EQ_INT(type, SSH_MSG_DISCONNECT);
+	close(sv[0]);
+	CHECK_EQ_INT(transport_read_fd(&b), 0); /* EOF */
+	close(sv[1]);
+	transport_free(&a);
+	transport_free(&b);
+}
+
+int main(void)
+{
+	crypto_init();
+	RUN(version_ok);
+	RUN(version_bad);
+	RUN(clear_roundtrip_and_padding);
+	RUN(hostile_framing);
+	RUN(cipher_roundtrips);
+	RUN(kex_queue);
+	RUN(rekey_due);
+	RUN(socket_io);
+	return t_done();
+}
