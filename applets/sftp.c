@@ -32,14 +32,18 @@ static int facility_ok(const char *f)
 int applet_sftp_main(int argc, char **argv)
 {
 	struct sftp_options opt = {.umask = -1};
-	int to_stderr = 0, level = LOG_ERROR, c;
+	int to_stderr = 0, level = LOG_ERROR, c, skipargs = 0;
 	prctl(PR_SET_NAME, "sshbox-sftp", 0, 0, 0);
 	optind = 1;
-	while ((c = getopt(argc, argv, "d:f:l:P:p:Q:u:cehR")) != -1) {
+	while (!skipargs && (c = getopt(argc, argv, "d:f:l:P:p:Q:u:cehR")) != -1) {
 		switch (c) {
 		case 'd': opt.start_dir = optarg; break;
 		case 'e': to_stderr = 1; break;
-		case 'c': break; /* ignored, as OpenSSH does */
+		case 'c':
+			/* Invoked as a login shell ("sftp-server -c command"):
+			 * ignore the rest, as OpenSSH's sftp-server does. */
+			skipargs = 1;
+			break;
 		case 'R': opt.readonly = 1; break;
 		case 'p': opt.allow = optarg; break;
 		case 'P': opt.deny = optarg; break;
@@ -82,7 +86,7 @@ int applet_sftp_main(int argc, char **argv)
 			return 1;
 		}
 	}
-	if (optind < argc) {
+	if (!skipargs && optind < argc) {
 		usage(stderr);
 		return 1;
 	}

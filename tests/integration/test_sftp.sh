@@ -179,6 +179,58 @@ else
 	fail "OpenSSH sshd did not start"; sed 's/^/  | /' "$T/ossh.log" | tail -10
 fi
 
+
+# ------------------------------------------------------------- chroot jails
+# JAIL under /run: every component root-owned and not group/world writable,
+# as ChrootDirectory demands. Outside it: $T/secret.txt.
+JAIL=$(mktemp -d /run/sshbox-sftpjail.XXXXXX)
+chmod 755 "$JAIL"
+trap 'rm -rf "$JAIL"; _cleanup' EXIT
+echo SECRET > "$T/secret.txt"
+UJ=sbjail$$
+make_user "$UJ" >/dev/null
+JKEY=$(make_key "$UJ" ed25519)
+install -d -o "$UJ" -m 755 "$JAIL/upload"
+
+# jail_suite LABEL PORT: the jailed user sees only the jail.
+jail_suite() {
+	local L=$1 P=$2
+	rm -f "$T"/leak* "$JAIL/upload/ok"
+	SFTP_CMD=(sftp -q "${SSHC_OPTS[@]}" -i "$JKEY" -P "$P")
+	SFTP_DEST=("$UJ@127.0.0.1")
+	cat > "$T/bj" <<EOF
+cd /upload
+put $T/small ok
+ls -la /
+-get /etc/passwd $T/leak1
+-get ../../../../../etc/passwd $T/leak2
+-get $T/secret.txt $T/leak3
+-ln -s / rootlink
+-get rootlink/etc/passwd $T/leak4
+-get /proc/self/environ $T/leak5
+EOF
+	if run_sftp "$T/bj"; then pass "$L chroot: session works"; else fail "$L chroot: session works"; show_out; fi
+	check "$L chroot: upload inside the jail" cmp -s "$T/small" "$JAIL/upload/ok"
+	check "$L chroot: / is the jail" eval "grep -Eq '/upload$' '$T/sftp.out' && ! grep -Eq '/(etc|usr|home)$' '$T/sftp.out'"
+	check "$L chroot: nothing outside is readable" eval "! ls '$T'/leak* >/dev/null 2>&1"
+	rm -f "$JAIL/upload/rootlink"
+}
+
+# OpenSSH: the jailed user's shell is sftp-server (its -c ignores the
+# command, as OpenSSH's does), present at the same path inside the jail.
+mkdir -p "$JAIL$T/bin"
+cp "$SFTPS" "$JAIL$T/bin/sftp-server"
+chmod 755 "$JAIL$T/bin/sftp-server"
+usermod -s "$SFTPS" "$UJ"
+JPORT=$(free_port)
+cat "$T/ossh_config" | sed "s/^Port .*/Port $JPORT/" > "$T/ossh_jail_config"
+printf 'Match User %s\n\tChrootDirectory %s\n' "$UJ" "$JAIL" >> "$T/ossh_jail_config"
+/usr/sbin/sshd -D -e -f "$T/ossh_jail_config" > "$T/ossh_jail.log" 2>&1 &
+_pids+=($!)
+for _ in $(seq 1 100); do (exec 3<>"/dev/tcp/127.0.0.1/$JPORT") 2>/dev/null && break; sleep 0.05; done
+jail_suite openssh-sshd "$JPORT"
+usermod -s /bin/sh "$UJ"
+
 # ---------------------------------------------------- 3. sshbox sshd sftp subsystem
 if "$SSHBOX" sshd -h 2>&1 | grep -q 'not implemented'; then
 	skip "sshbox sshd sftp subsystem: sshd applet not implemented yet"
@@ -193,6 +245,8 @@ else
 			printf 'put %s isftp.bin\nget isftp.bin %s\n' "$T/src.bin" "$T/isftp.back" > "$T/b1"
 			check "sshbox-sshd internal-sftp: put/get sha256" eval "run_sftp '$T/b1' && [ \"\$(sha '$H/isftp.bin')\" = '$SRC_SHA' ] && [ \"\$(sha '$T/isftp.back')\" = '$SRC_SHA' ]"
 		fi
+		SSHD_EXTRA_CONFIG=$(printf 'Subsystem sftp internal-sftp\nMatch User %s\n\tChrootDirectory %s\n\tForceCommand internal-sftp' "$UJ" "$JAIL")
+		start_sshd && jail_suite sshbox-sshd "$PORT"
 	fi
 fi
 finish
