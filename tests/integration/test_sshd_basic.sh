@@ -94,6 +94,21 @@ sshc_pw sbalice "wrong-$PW_sbalice" true 2>/dev/null; rc=$?
 check "bad password refused" [ "$rc" -eq 255 ]
 check "bad password logged" log_has "Failed (password|keyboard-interactive) for sbalice from 127\.0\.0\.1"
 
+# --- keyboard-interactive ---
+kbd() {
+	local ap="$T/kbd_askpass"
+	printf '#!/bin/sh\necho %q\n' "$1" > "$ap"; chmod 700 "$ap"
+	SSH_ASKPASS="$ap" SSH_ASKPASS_REQUIRE=force DISPLAY=:0 timeout 30 ssh -F /dev/null -o StrictHostKeyChecking=no \
+		-o UserKnownHostsFile=/dev/null -o LogLevel=ERROR -o PubkeyAuthentication=no \
+		-o PreferredAuthentications=keyboard-interactive -o NumberOfPasswordPrompts=1 -p "$PORT" sbalice@127.0.0.1 "$2" </dev/null
+}
+out=$(kbd "$PW_sbalice" "echo kbdok" 2>/dev/null)
+check "keyboard-interactive login" [ "$out" = kbdok ]
+check "keyboard-interactive accepted logged" log_has "Accepted keyboard-interactive for sbalice"
+kbd "bad$PW_sbalice" true 2>/dev/null; rc=$?
+check "keyboard-interactive bad password refused" [ $rc -eq 255 ]
+check "keyboard-interactive failure logged" log_has "Failed keyboard-interactive for sbalice"
+
 # --- paramiko ---
 if $PY -c 'import paramiko' 2>/dev/null; then
 	out=$($PY - "$PORT" "$KEY" <<'EOF' 2>&1
