@@ -34,6 +34,7 @@ struct handle {
 	int fd;       /* H_FILE */
 	int oflags;   /* open(2) flags, H_FILE */
 	DIR *dir;     /* H_DIR */
+	char *path;   /* for the log */
 	uint64_t nread, nwritten;
 };
 
@@ -439,14 +440,15 @@ static int tilde_expand(const char *in, char *out, size_t cap)
 
 /* ---------------------------------------------------------------- handles */
 
-static int handle_new(struct sftp_server *s, int type, int fd, int oflags, DIR *d)
+static int handle_new(struct sftp_server *s, int type, int fd, int oflags, DIR *d, const char *path)
 {
 	for (unsigned k = 0; k < SFTP_MAX_HANDLES; k++) {
 		unsigned i = (s->hint + k) % SFTP_MAX_HANDLES;
 		if (s->h[i].type == H_FREE) {
 			if (++s->gen == 0)
 				s->gen = 1;
-			s->h[i] = (struct handle){.type = type, .gen = s->gen, .fd = fd, .oflags = oflags, .dir = d};
+			s->h[i] = (struct handle){.type = type, .gen = s->gen, .fd = fd, .oflags = oflags, .dir = d,
+			                          .path = strdup(path)};
 			s->hint = (i + 1) % SFTP_MAX_HANDLES;
 			return (int)i;
 		}
@@ -466,6 +468,7 @@ static void handle_close(struct sftp_server *s, unsigned i, int *rc, int *err)
 		*rc = r;
 		*err = errno;
 	}
+	free(h->path);
 	memset(h, 0, sizeof(*h));
 }
 
@@ -535,11 +538,18 @@ static int h_open(struct sftp_server *s, uint32_t id, struct buf *in, struct buf
 		return send_status(s, out, id, SSH_FX_PERMISSION_DENIED);
 	}
 	mode_t mode = (a.flags & SSH_FILEXFER_ATTR_PERMISSIONS) ? (mode_t)(a.perm & 07777) : 0666;
-	log_debug("open \"%s\" flags 0x%x mode 0%o", path, pf, (unsigned)mode);
+	if (log_enabled(LOG_INFO)) {
+		char fs[64];
+		snprintf(fs, sizeof(fs), "%s%s%s%s%s%s", (pf & SSH_FXF_READ) ? ",READ" : "",
+		         (pf & SSH_FXF_WRITE) ? ",WRITE" : "", (pf & SSH_FXF_APPEND) ? ",APPEND" : "",
+		         (pf & SSH_FXF_CREAT) ? ",CREATE" : "", (pf & SSH_FXF_TRUNC) ? ",TRUNCATE" : "",
+		         (pf & SSH_FXF_EXCL) ? ",EXCL" : "");
+		log_info("open \"%s\" flags %s mode 0%o", path, fs[0] ? fs + 1 : "", (unsigned)mode);
+	}
 	int fd = open(path, fl | O_CLOEXEC | O_NOCTTY, mode);
 	if (fd < 0)
 		return send_errno(s, out, id, -1, errno);
-	int i = handle_new(s, H_FILE, fd, fl, NULL);
+	int i = handle_new(s, H_FILE, fd, fl, NULL, path);
 	if (i < 0) {
 		close(fd);
 		return send_status_msg(s, out, id, SSH_FX_FAILURE, "Too many open handles");
@@ -554,8 +564,11 @@ static int h_close(struct sftp_server *s, uint32_t id, struct buf *in, struct bu
 		return HERR_PARSE;
 	if (i < 0)
 		return bad_handle(s, out, id);
-	log_debug("close handle %d: read %llu written %llu", i, (unsigned long long)s->h[i].nread,
-	          (unsigned long long)s->h[i].nwritten);
+	if (s->h[i].type == H_FILE)
+		log_info("close \"%s\" bytes read %llu written %llu", s->h[i].path ? s->h[i].path : "?",
+		         (unsigned long long)s->h[i].nread, (unsigned long long)s->h[i].nwritten);
+	else
+		log_info("closedir \"%s\"", s->h[i].path ? s->h[i].path : "?");
 	handle_close(s, (unsigned)i, &rc, &e);
 	return send_errno(s, out, id, rc, e);
 }
@@ -670,6 +683,7 @@ static int h_setstat_common(struct sftp_server *s, uint32_t id, struct buf *in, 
 	GET_PATH(in, path);
 	if (get_attrs(in, &a))
 		return HERR_PARSE;
+	log_info("%ssetstat name \"%s\" flags 0x%x", nofollow ? "l" : "", path, a.flags);
 	if (nofollow && (a.flags & SSH_FILEXFER_ATTR_SIZE))
 		return send_status(s, out, id, SSH_FX_OP_UNSUPPORTED);
 	int rc = apply_attrs(-1, path, &a, nofollow);
@@ -704,7 +718,8 @@ static int h_opendir(struct sftp_server *s, uint32_t id, struct buf *in, struct 
 		close(fd);
 		return send_errno(s, out, id, -1, e);
 	}
-	int i = handle_new(s, H_DIR, -1, 0, d);
+	log_info("opendir \"%s\"", path);
+	int i = handle_new(s, H_DIR, -1, 0, d, path);
 	if (i < 0) {
 		closedir(d);
 		return send_status_msg(s, out, id, SSH_FX_FAILURE, "Too many open handles");
@@ -750,6 +765,7 @@ static int h_remove(struct sftp_server *s, uint32_t id, struct buf *in, struct b
 {
 	char path[PATH_MAX];
 	GET_PATH(in, path);
+	log_info("remove name \"%s\"", path);
 	int rc = unlink(path);
 	return send_errno(s, out, id, rc, errno);
 }
@@ -762,6 +778,7 @@ static int h_mkdir(struct sftp_server *s, uint32_t id, struct buf *in, struct bu
 	if (get_attrs(in, &a))
 		return HERR_PARSE;
 	mode_t mode = (a.flags & SSH_FILEXFER_ATTR_PERMISSIONS) ? (mode_t)(a.perm & 07777) : 0777;
+	log_info("mkdir name \"%s\" mode 0%o", path, (unsigned)mode);
 	int rc = mkdir(path, mode);
 	return send_errno(s, out, id, rc, errno);
 }
@@ -770,6 +787,7 @@ static int h_rmdir(struct sftp_server *s, uint32_t id, struct buf *in, struct bu
 {
 	char path[PATH_MAX];
 	GET_PATH(in, path);
+	log_info("rmdir name \"%s\"", path);
 	int rc = rmdir(path);
 	return send_errno(s, out, id, rc, errno);
 }
@@ -809,6 +827,7 @@ static int h_rename(struct sftp_server *s, uint32_t id, struct buf *in, struct b
 	char from[PATH_MAX], to[PATH_MAX];
 	GET_PATH(in, from);
 	GET_PATH(in, to);
+	log_info("rename old \"%s\" new \"%s\"", from, to);
 	/* v3 semantics: fail when the target exists. */
 	int rc = (int)sys_renameat2_noreplace(from, to);
 	if (rc == -1 && (errno == ENOSYS || errno == EINVAL || errno == EOPNOTSUPP)) {
@@ -828,6 +847,7 @@ static int h_posix_rename(struct sftp_server *s, uint32_t id, struct buf *in, st
 	char from[PATH_MAX], to[PATH_MAX];
 	GET_PATH(in, from);
 	GET_PATH(in, to);
+	log_info("posix-rename old \"%s\" new \"%s\"", from, to);
 	int rc = rename(from, to);
 	return send_errno(s, out, id, rc, errno);
 }
@@ -837,6 +857,7 @@ static int h_hardlink(struct sftp_server *s, uint32_t id, struct buf *in, struct
 	char from[PATH_MAX], to[PATH_MAX];
 	GET_PATH(in, from);
 	GET_PATH(in, to);
+	log_info("hardlink old \"%s\" new \"%s\"", from, to);
 	int rc = link(from, to);
 	return send_errno(s, out, id, rc, errno);
 }
@@ -858,6 +879,7 @@ static int h_symlink(struct sftp_server *s, uint32_t id, struct buf *in, struct 
 	char target[PATH_MAX], linkpath[PATH_MAX];
 	GET_PATH(in, target);
 	GET_PATH(in, linkpath);
+	log_info("symlink old \"%s\" new \"%s\"", target, linkpath);
 	int rc = symlink(target, linkpath);
 	return send_errno(s, out, id, rc, errno);
 }

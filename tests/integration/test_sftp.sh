@@ -107,6 +107,11 @@ check "-h prints usage" eval "'$SFTPS' -h | grep -q usage"
 SFTP_CMD=(sftp -q -D "$SFTPS -u 077 -d $D")
 printf 'put %s um\n' "$T/small" > "$T/b1"
 check "-u 077 umask applies" eval "run_sftp '$T/b1' && [ \"\$(stat -c %a '$D/um')\" = 600 ]"
+# -l INFO logs transfers as OpenSSH's sftp-server does
+SFTP_CMD=(sftp -q -D "$SFTPS -e -l INFO -d $D")
+printf 'put %s logged\n' "$T/small" > "$T/b1"
+run_sftp "$T/b1"
+check "-l INFO logs open/close with byte counts" eval "grep -q 'open \"$D/logged\" flags WRITE,CREATE,TRUNCATE' '$T/sftp.out' && grep -q 'close \"$D/logged\" bytes read 0 written 1000' '$T/sftp.out'"
 # Garbage on stdin: clean non-zero exit, no crash signal.
 head -c 300 /dev/urandom | { printf '\0\0\0\5\1\0\0\0\3'; cat; printf '\xff\xff\xff\xff'; } | "$SFTPS" >/dev/null 2>&1
 rc=$?
