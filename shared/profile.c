@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/syscall.h>
 #include <sys/time.h>
 #include <time.h>
 #include <ucontext.h>
@@ -19,15 +20,29 @@
 #include <zlib.h>
 #endif
 
-/* ---------------- sampling ---------------- */
+/* ---------------- sampling ----------------
+ * One profile at a time, of one process (the target). The state lives in
+ * a mapping that the listener makes MAP_SHARED before it forks (see
+ * profile_shared_init), so a connection process -- a fork of the listener
+ * with the same binary at the same addresses and the same handlers --
+ * records into the buffer the listener encodes. The target arms its own
+ * ITIMER_PROF when it gets PROFILE_CTL_SIGNAL and disarms it when the
+ * profile is over (active cleared, or past the deadline). */
 
-static struct profile_sample *samples;
-static uint32_t nsamples;     /* claimed slots (may exceed the max: dropped) */
-static int in_handler;        /* handlers currently writing */
-static int running;
-static uintptr_t stack_lo, stack_hi;
-static struct sigaction old_act;
+struct prof_state {
+	int active;          /* a profile is running */
+	int target;          /* its pid */
+	int in_handler;      /* handlers currently inside (all processes) */
+	uint32_t nsamples;   /* claimed slots (may exceed the max: dropped) */
+	int64_t deadline_ns; /* CLOCK_MONOTONIC: the target disarms itself after it */
+	struct profile_sample samples[PROFILE_MAX_SAMPLES];
+};
+
+static struct prof_state *ps;
+static int ps_shared;
+static uintptr_t stack_hi; /* top of the main thread's stack (same in forks) */
 static int64_t start_ns;
+static pid_t cur_target;
 
 static int64_t realtime_ns(void)
 {
@@ -36,16 +51,49 @@ static int64_t realtime_ns(void)
 	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
 }
 
+static int64_t mono_ns(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+int profile_ctl_signal(void) { return SIGRTMIN + 4; }
+
+static void set_timer(int on)
+{
+	struct itimerval it;
+	memset(&it, 0, sizeof(it));
+	if (on) {
+		it.it_interval.tv_usec = 1000000 / PROFILE_HZ;
+		it.it_value = it.it_interval;
+	}
+	setitimer(ITIMER_PROF, &it, NULL);
+}
+
+static int is_target(struct prof_state *p)
+{
+	return __atomic_load_n(&p->active, __ATOMIC_SEQ_CST) &&
+	       __atomic_load_n(&p->target, __ATOMIC_SEQ_CST) == (int)getpid() && mono_ns() < p->deadline_ns;
+}
+
+/* Only async-signal-safe work: syscalls, atomics, plain stores. */
 static void on_sigprof(int sig, siginfo_t *si, void *ctx)
 {
 	(void)sig;
 	(void)si;
-	if (!__atomic_load_n(&running, __ATOMIC_ACQUIRE))
+	struct prof_state *p = ps;
+	if (!p)
 		return;
-	__atomic_fetch_add(&in_handler, 1, __ATOMIC_ACQ_REL);
-	uint32_t i = __atomic_fetch_add(&nsamples, 1, __ATOMIC_ACQ_REL);
-	if (i < PROFILE_MAX_SAMPLES && samples) {
-		struct profile_sample *s = &samples[i];
+	int saved = errno;
+	__atomic_fetch_add(&p->in_handler, 1, __ATOMIC_SEQ_CST);
+	if (!is_target(p)) {
+		set_timer(0);
+		goto out;
+	}
+	uint32_t i = __atomic_fetch_add(&p->nsamples, 1, __ATOMIC_SEQ_CST);
+	if (i < PROFILE_MAX_SAMPLES) {
+		struct profile_sample *s = &p->samples[i];
 		uintptr_t pc = 0, fp = 0;
 		const ucontext_t *uc = ctx;
 #if defined(__x86_64__)
@@ -57,10 +105,17 @@ static void on_sigprof(int sig, siginfo_t *si, void *ctx)
 #else
 		(void)uc;
 #endif
+		/* Interrupted frames lie above this handler's frame on the same
+		 * stack and below the stack's top: only such frame pointers are
+		 * followed, so garbage in the frame-pointer register (code built
+		 * without frame pointers) ends the walk instead of faulting. */
+		uintptr_t lo = (uintptr_t)&i;
+		/* Only on the main thread, and not on an alternate signal stack. */
+		if ((pid_t)syscall(SYS_gettid) != getpid() || lo >= stack_hi || stack_hi - lo > (64u << 20))
+			fp = 0;
 		uint32_t d = 0;
 		s->pc[d++] = pc;
-		/* Frame record: [fp] = caller's fp, [fp + word] = return address. */
-		while (d < PROFILE_MAX_DEPTH && fp >= stack_lo && fp <= stack_hi - 2 * sizeof(uintptr_t) &&
+		while (d < PROFILE_MAX_DEPTH && fp > lo && stack_hi && fp <= stack_hi - 2 * sizeof(uintptr_t) &&
 		       (fp & (sizeof(uintptr_t) - 1)) == 0) {
 			const uintptr_t *frame = (const uintptr_t *)fp;
 			uintptr_t next = frame[0], ret = frame[1];
@@ -73,13 +128,28 @@ static void on_sigprof(int sig, siginfo_t *si, void *ctx)
 		}
 		s->depth = d;
 	}
-	__atomic_fetch_sub(&in_handler, 1, __ATOMIC_ACQ_REL);
+out:
+	__atomic_fetch_sub(&p->in_handler, 1, __ATOMIC_SEQ_CST);
+	errno = saved;
 }
 
-/* Bounds of the main thread's stack from /proc/self/maps. */
+/* Start/stop request from the listener. */
+static void on_ctl(int sig, siginfo_t *si, void *ctx)
+{
+	(void)sig;
+	(void)si;
+	(void)ctx;
+	int saved = errno;
+	if (ps && is_target(ps))
+		set_timer(1);
+	else
+		set_timer(0);
+	errno = saved;
+}
+
+/* Top of the main thread's stack from /proc/self/maps. */
 static void find_stack(void)
 {
-	stack_lo = stack_hi = 0;
 	int fd = open("/proc/self/maps", O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return;
@@ -102,87 +172,142 @@ static void find_stack(void)
 			*nl = 0;
 		if (strstr(line, "[stack]")) {
 			unsigned long lo, hi;
-			if (sscanf(line, "%lx-%lx", &lo, &hi) == 2) {
-				stack_lo = lo;
+			if (sscanf(line, "%lx-%lx", &lo, &hi) == 2)
 				stack_hi = hi;
-			}
 			break;
 		}
 		line = nl ? nl + 1 : NULL;
 	}
 }
 
-int profile_running(void) { return __atomic_load_n(&running, __ATOMIC_ACQUIRE); }
-
-int profile_start(void)
+static int install_handlers(void)
 {
-	if (__atomic_load_n(&running, __ATOMIC_ACQUIRE) || samples) {
-		errno = EBUSY;
-		return -1;
-	}
-	void *p = mmap(NULL, sizeof(struct profile_sample) * PROFILE_MAX_SAMPLES, PROT_READ | PROT_WRITE,
-		       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	if (p == MAP_FAILED)
-		return -1;
-	samples = p;
-	find_stack();
-	__atomic_store_n(&nsamples, 0, __ATOMIC_RELEASE);
 	struct sigaction sa;
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_sigaction = on_sigprof;
 	sa.sa_flags = SA_SIGINFO | SA_RESTART;
 	sigemptyset(&sa.sa_mask);
-	if (sigaction(SIGPROF, &sa, &old_act) != 0) {
-		munmap(samples, sizeof(struct profile_sample) * PROFILE_MAX_SAMPLES);
-		samples = NULL;
+	if (sigaction(SIGPROF, &sa, NULL) != 0)
+		return -1;
+	sa.sa_sigaction = on_ctl;
+	return sigaction(profile_ctl_signal(), &sa, NULL);
+}
+
+static int ensure_state(int shared)
+{
+	if (ps)
+		return 0;
+	void *m = mmap(NULL, sizeof(struct prof_state), PROT_READ | PROT_WRITE,
+		       (shared ? MAP_SHARED : MAP_PRIVATE) | MAP_ANONYMOUS, -1, 0);
+	if (m == MAP_FAILED)
+		return -1;
+	find_stack();
+	ps = m;
+	ps_shared = shared;
+	if (install_handlers() != 0) {
+		munmap(m, sizeof(struct prof_state));
+		ps = NULL;
 		return -1;
 	}
+	return 0;
+}
+
+int profile_shared_init(void)
+{
+	if (ps && !ps_shared && !__atomic_load_n(&ps->active, __ATOMIC_SEQ_CST)) {
+		munmap(ps, sizeof(struct prof_state));
+		ps = NULL;
+	}
+	return ensure_state(1);
+}
+
+int profile_running(void) { return ps && __atomic_load_n(&ps->active, __ATOMIC_SEQ_CST); }
+
+/* Does pid catch both signals (i.e. is it a fork that kept our handlers)?
+ * Never signal a process for which the default action would kill it. */
+static int catches_our_signals(pid_t pid)
+{
+	char path[64], text[4096];
+	snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return 0;
+	ssize_t n = read(fd, text, sizeof(text) - 1);
+	close(fd);
+	if (n <= 0)
+		return 0;
+	text[n] = 0;
+	const char *c = strstr(text, "\nSigCgt:");
+	if (!c)
+		return 0;
+	unsigned long long mask = strtoull(c + 8, NULL, 16);
+	int a = SIGPROF, b = profile_ctl_signal();
+	return (mask >> (a - 1) & 1) && (mask >> (b - 1) & 1);
+}
+
+int profile_start_pid(pid_t pid)
+{
+	int self = pid <= 0 || pid == getpid();
+	if (!self && !ps_shared) {
+		errno = EINVAL; /* needs profile_shared_init before the fork */
+		return -1;
+	}
+	if (ensure_state(0) != 0)
+		return -1;
+	if (__atomic_load_n(&ps->active, __ATOMIC_SEQ_CST)) {
+		errno = EBUSY;
+		return -1;
+	}
+	if (!self && !catches_our_signals(pid)) {
+		errno = ESRCH;
+		return -1;
+	}
+	cur_target = self ? getpid() : pid;
+	__atomic_store_n(&ps->nsamples, 0, __ATOMIC_SEQ_CST);
+	ps->deadline_ns = mono_ns() + (int64_t)(PROFILE_MAX_SECONDS + 5) * 1000000000;
+	__atomic_store_n(&ps->target, (int)cur_target, __ATOMIC_SEQ_CST);
 	start_ns = realtime_ns();
-	__atomic_store_n(&running, 1, __ATOMIC_RELEASE);
-	struct itimerval it;
-	memset(&it, 0, sizeof(it));
-	it.it_interval.tv_usec = 1000000 / PROFILE_HZ;
-	it.it_value = it.it_interval;
-	if (setitimer(ITIMER_PROF, &it, NULL) != 0) {
+	__atomic_store_n(&ps->active, 1, __ATOMIC_SEQ_CST);
+	if (self) {
+		set_timer(1);
+	} else if (kill(pid, profile_ctl_signal()) != 0) {
 		int e = errno;
-		__atomic_store_n(&running, 0, __ATOMIC_RELEASE);
-		sigaction(SIGPROF, &old_act, NULL);
-		munmap(samples, sizeof(struct profile_sample) * PROFILE_MAX_SAMPLES);
-		samples = NULL;
+		__atomic_store_n(&ps->active, 0, __ATOMIC_SEQ_CST);
 		errno = e;
 		return -1;
 	}
 	return 0;
 }
 
+int profile_start(void) { return profile_start_pid(0); }
+
 int profile_stop(struct buf *out)
 {
-	if (!samples)
+	if (!ps || !__atomic_load_n(&ps->active, __ATOMIC_SEQ_CST))
 		return BUF_ERR_FORMAT;
-	struct itimerval it;
-	memset(&it, 0, sizeof(it));
-	setitimer(ITIMER_PROF, &it, NULL);
-	__atomic_store_n(&running, 0, __ATOMIC_RELEASE);
-	/* Let a handler that is still writing (on another thread) finish. */
-	for (int i = 0; i < 1000 && __atomic_load_n(&in_handler, __ATOMIC_ACQUIRE); i++) {
+	__atomic_store_n(&ps->active, 0, __ATOMIC_SEQ_CST);
+	if (cur_target == getpid())
+		set_timer(0);
+	else
+		(void)kill(cur_target, profile_ctl_signal()); /* disarm (it would at its next tick anyway) */
+	/* Let a handler that is still writing finish. */
+	for (int i = 0; i < 1000 && __atomic_load_n(&ps->in_handler, __ATOMIC_SEQ_CST); i++) {
 		struct timespec ts = {0, 1000000};
 		nanosleep(&ts, NULL);
 	}
 	int64_t dur = realtime_ns() - start_ns;
-	uint32_t n = __atomic_load_n(&nsamples, __ATOMIC_ACQUIRE);
+	uint32_t n = __atomic_load_n(&ps->nsamples, __ATOMIC_SEQ_CST);
 	if (n > PROFILE_MAX_SAMPLES)
 		n = PROFILE_MAX_SAMPLES;
 	struct buf raw;
 	int r = buf_init(&raw, 32u << 20);
+	/* A connection process is a fork of this one (same binary at the same
+	 * addresses), so this process's maps and symbols describe it too. */
 	if (r == 0)
-		r = profile_encode(samples, n, NULL, 1000000000ull / PROFILE_HZ, start_ns, dur, &raw);
+		r = profile_encode(ps->samples, n, NULL, 1000000000ull / PROFILE_HZ, start_ns, dur, &raw);
 	if (r == 0)
 		r = gzip_compress(buf_rptr(&raw), buf_avail(&raw), out);
 	buf_free(&raw);
-	/* Keep the handler installed but inert: a late SIGPROF must never
-	 * fall back to the default action (which terminates the process). */
-	munmap(samples, sizeof(struct profile_sample) * PROFILE_MAX_SAMPLES);
-	samples = NULL;
 	return r;
 }
 

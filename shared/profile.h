@@ -13,13 +13,15 @@
  * addresses against the (unstripped) binary. With zero samples it is still
  * a valid profile.
  *
- * Threads that must not be sampled should block SIGPROF.
+ * Threads that must not be sampled should block SIGPROF. Stacks are walked
+ * on the main thread only.
  */
 #ifndef SSHBOX_PROFILE_H
 #define SSHBOX_PROFILE_H
 
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 struct buf;
 
@@ -33,9 +35,23 @@ struct profile_sample {
 	uintptr_t pc[PROFILE_MAX_DEPTH]; /* pc[0] = interrupted PC, then return addresses */
 };
 
-/* Starts sampling the process. -1 with errno EBUSY when a profile is
- * already running, or another error. */
+/* The sshd listener calls this once BEFORE it forks connection processes:
+ * the profiler state becomes MAP_SHARED and the SIGPROF and
+ * PROFILE_CTL_SIGNAL handlers are installed, so every forked connection
+ * process can be profiled too (profile_start_pid). 0 or -1. */
+int profile_shared_init(void);
+/* The real-time signal that tells a target to arm/disarm its timer. */
+int profile_ctl_signal(void);
+
+/* Starts sampling the calling process. -1 with errno EBUSY when a profile
+ * is already running, or another error. */
 int profile_start(void);
+/* Starts sampling pid, a fork of this process made after
+ * profile_shared_init (pid <= 0: this process). The target must catch
+ * both signals (checked in /proc/PID/status SigCgt; never signals a
+ * process that would die of it): else -1 with errno ESRCH. It stops
+ * itself PROFILE_MAX_SECONDS + 5 s after the start at the latest. */
+int profile_start_pid(pid_t pid);
 /* Stops sampling and appends the gzip-compressed pprof profile to out. */
 int profile_stop(struct buf *out);
 int profile_running(void);

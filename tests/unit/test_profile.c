@@ -1,6 +1,10 @@
 /* profile: pprof protobuf encoding (decoded here with a tiny protobuf
  * reader), gzip, and a real SIGPROF profile of a busy loop. */
+#include <errno.h>
+#include <signal.h>
 #include <stdlib.h>
+#include <sys/wait.h>
+#include <unistd.h>
 #include <string.h>
 #include <time.h>
 #include <zlib.h>
@@ -278,10 +282,58 @@ TEST(real_profile_gzip)
 	buf_free(&out);
 }
 
+TEST(profile_forked_child)
+{
+	/* A fork made after profile_shared_init is profiled from the parent. */
+	CHECK_EQ_INT(profile_shared_init(), 0);
+	pid_t kid = fork();
+	if (kid == 0) {
+		burn_cpu(30.0); /* killed below */
+		_exit(0);
+	}
+	usleep(100000);
+	CHECK_EQ_INT(profile_start_pid(kid), 0);
+	usleep(1500000); /* wall time; the machine may be busy, so few samples are enough */
+	struct buf out;
+	buf_init(&out, 0);
+	CHECK_EQ_INT(profile_stop(&out), 0);
+	kill(kid, SIGKILL);
+	waitpid(kid, NULL, 0);
+	uint8_t *raw = NULL;
+	size_t rawn = 0;
+	CHECK_EQ_INT(gunzip(buf_rptr(&out), buf_avail(&out), &raw, &rawn), 0);
+	struct decoded d;
+	CHECK_EQ_INT(decode(raw, rawn, &d), 0);
+	if (d.n_sample < 5)
+		fprintf(stderr, "  child profile: %d samples\n", d.n_sample);
+	CHECK(d.n_sample >= 5);
+	CHECK(raw && memmem(raw, rawn, "burn_cpu", 8) != NULL);
+	free(raw);
+	buf_free(&out);
+	/* The parent itself was idle: a profile of it right after is empty-ish
+	 * and the child's late ticks (if any) were not recorded into it. */
+
+	/* A process that does not catch our signals is never signalled. */
+	pid_t other = fork();
+	if (other == 0) {
+		execlp("sleep", "sleep", "5", (char *)NULL);
+		_exit(127);
+	}
+	usleep(200000);
+	errno = 0;
+	CHECK_EQ_INT(profile_start_pid(other), -1);
+	CHECK_EQ_INT(errno, ESRCH);
+	CHECK(!profile_running());
+	CHECK_EQ_INT(kill(other, 0), 0); /* still alive */
+	kill(other, SIGKILL);
+	waitpid(other, NULL, 0);
+}
+
 int main(void)
 {
 	RUN(encode_known_samples);
 	RUN(empty_profile_is_valid);
 	RUN(real_profile_gzip);
+	RUN(profile_forked_child);
 	return t_done();
 }
