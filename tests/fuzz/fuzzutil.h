@@ -69,4 +69,21 @@ __attribute__((unused)) static const uint8_t *fz_next_part(const uint8_t **p, co
 	return s;
 }
 
+/* Records of the stateful targets: [u8 kind][u16 length][bytes]; the last
+ * one may be short (it gets what is left). Returns 0 at the end. */
+__attribute__((unused)) static int fz_record(const uint8_t **p, const uint8_t *end, uint8_t *kind, const uint8_t **rec,
+					   size_t *n)
+{
+	if (end - *p < 3)
+		return 0;
+	*kind = (*p)[0];
+	size_t want = ((size_t)(*p)[1] << 8) | (*p)[2];
+	*p += 3;
+	size_t left = (size_t)(end - *p);
+	*n = want < left ? want : left;
+	*rec = *p;
+	*p += *n;
+	return 1;
+}
+
 #endif

@@ -1,0 +1,221 @@
+/* Connection protocol (RFC 4254) as the channel layer sees it after
+ * authentication: CHANNEL_OPEN (session and two fd-backed test types),
+ * OPEN_CONFIRMATION/FAILURE for channels we opened, WINDOW_ADJUST, DATA,
+ * EXTENDED_DATA, EOF, CLOSE, CHANNEL_REQUEST, GLOBAL_REQUEST, and the
+ * session channel's requests that start nothing: env (AcceptEnv),
+ * pty-req (a real pty with the client's terminal modes and size),
+ * window-change, break, signal, x11-req and unknown ones.
+ *
+ * Requests that would spawn the exec or networking child (shell, exec,
+ * subsystem, auth-agent-req@openssh.com) are dropped by the harness; no
+ * forwarding types are registered (they dial through the networking
+ * child).
+ *
+ * Test types: "fuzz-null" writes client data to /dev/null; "fuzz-pipe" to
+ * a pipe nobody reads (it fills up, so data stays buffered against the
+ * window) and reads from a pipe that is at EOF.
+ *
+ * Input: u8 flags (bit 0: not authenticated; bit 1: PermitTTY no; bit 2:
+ * no-pty key option), then records [u8 kind][u16 len][bytes]:
+ *   kind%4 == 0 or 3: an incoming packet (first byte = message type);
+ *   1: we open a "forwarded-tcpip" channel toward the client (bytes = its
+ *      type-specific data); 2: one round of the poll loop (timeout 0). */
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "authkeys.h"
+#include "buf.h"
+#include "channel.h"
+#include "conn.h"
+#include "fuzzutil.h"
+#include "passwd.h"
+#include "sshd_config.h"
+#include "transport.h"
+
+static struct sshd_config cfg_tty, cfg_notty;
+static struct user_info user;
+static struct conn conn;
+
+struct pipe_ctx {
+	int keep; /* read end of the fd_in pipe, closed when the channel goes */
+};
+
+static void pipe_free(struct conn *c, struct channel *ch)
+{
+	struct pipe_ctx *pc = ch->ctx;
+	if (pc) {
+		close(pc->keep);
+		free(pc);
+	}
+	ch->ctx = NULL;
+}
+
+static int test_request(struct conn *c, struct channel *ch, const char *type, int want_reply, struct buf *data)
+{
+	return strcmp(type, "fuzz-ok") == 0 ? 1 : strcmp(type, "fuzz-fatal") == 0 ? -1 : 0;
+}
+
+static const struct channel_ops null_ops = {.request = test_request};
+static const struct channel_ops pipe_ops = {.request = test_request, .free = pipe_free};
+
+static int open_null(struct conn *c, struct channel *ch, struct buf *data, uint32_t *reason, char *desc,
+		     size_t desclen)
+{
+	int fd = open("/dev/null", O_WRONLY | O_CLOEXEC);
+	if (fd < 0) {
+		*reason = SSH_OPEN_RESOURCE_SHORTAGE;
+		return -1;
+	}
+	ch->ops = &null_ops;
+	channel_set_fds(c, ch, fd, -1, -1);
+	return 0;
+}
+
+static int open_pipe(struct conn *c, struct channel *ch, struct buf *data, uint32_t *reason, char *desc,
+		     size_t desclen)
+{
+	int in[2], out[2];
+	if (pipe2(in, O_CLOEXEC) != 0)
+		return -1;
+	if (pipe2(out, O_CLOEXEC) != 0) {
+		close(in[0]);
+		close(in[1]);
+		return -1;
+	}
+	close(out[1]); /* fd_out is at EOF at once */
+	struct pipe_ctx *pc = malloc(sizeof(*pc));
+	if (!pc)
+		abort();
+	pc->keep = in[0];
+	ch->ctx = pc;
+	ch->ops = &pipe_ops;
+	channel_set_fds(c, ch, in[1], out[0], -1);
+	return 0;
+}
+
+static void out_result(struct conn *c, struct channel *ch, int ok, uint32_t reason, const char *desc) {}
+static const struct channel_ops out_ops = {.request = test_request, .open_result = out_result};
+
+static void load(struct sshd_config *cfg, const char *text)
+{
+	char err[256];
+	sshd_config_init(cfg);
+	if (sshd_config_load_string(cfg, "fuzz", text, err, sizeof(err)) < 0 ||
+	    sshd_config_finalize(cfg, err, sizeof(err)) < 0)
+		abort();
+}
+
+int LLVMFuzzerInitialize(int *argc, char ***argv)
+{
+	fz_init();
+	signal(SIGPIPE, SIG_IGN);
+	setenv("HOME", "/nonexistent-fuzz-home", 1);
+	load(&cfg_tty, "AcceptEnv LANG LC_* TERM FUZZ_?\nMaxSessions 4\n");
+	load(&cfg_notty, "PermitTTY no\nAcceptEnv *\n");
+	static char name[] = "fuzzuser", home[] = "/nonexistent-fuzz-home", shell[] = "/bin/sh", gecos[] = "";
+	user.name = name;
+	user.uid = getuid();
+	user.gid = getgid();
+	user.home = home;
+	user.shell = shell;
+	user.gecos = gecos;
+	session_register();
+	channel_register_type("fuzz-null", open_null);
+	channel_register_type("fuzz-pipe", open_pipe);
+	return 0;
+}
+
+/* Requests that would start a child process. */
+static int spawns(const uint8_t *rec, size_t n)
+{
+	struct buf b;
+	uint8_t type;
+	uint32_t id;
+	char rtype[64];
+	buf_view(&b, rec, n);
+	if (buf_get_u8(&b, &type) || type != SSH_MSG_CHANNEL_REQUEST || buf_get_u32(&b, &id) ||
+	    buf_get_cstring_into(&b, rtype, sizeof(rtype)))
+		return 0;
+	return strcmp(rtype, "shell") == 0 || strcmp(rtype, "exec") == 0 || strcmp(rtype, "subsystem") == 0 ||
+	       strcmp(rtype, "auth-agent-req@openssh.com") == 0;
+}
+
+static void run(const uint8_t *data, size_t size)
+{
+	if (size < 1)
+		return;
+	struct conn *c = &conn;
+	memset(c, 0, sizeof(*c));
+	c->sock = -1;
+	c->sigchld_pipe[0] = c->sigchld_pipe[1] = -1;
+	snprintf(c->client_addr, sizeof(c->client_addr), "192.0.2.7");
+	c->client_port = 50022;
+	snprintf(c->local_addr, sizeof(c->local_addr), "198.51.100.1");
+	c->local_port = 22;
+	for (int i = 0; i < CONN_MAX_FD_WATCH; i++)
+		c->fd_watch[i].fd = -1;
+	transport_init(&c->t, -1);
+	channel_table_init(&c->chans);
+	struct authkeys_opts ko;
+	authkeys_opts_init(&ko);
+	ko.no_pty = (data[0] >> 2) & 1;
+	c->authenticated = !(data[0] & 1);
+	c->user = &user;
+	c->cfg = c->base_cfg = (data[0] & 2) ? &cfg_notty : &cfg_tty;
+	c->key_opts = &ko;
+	c->auth_method = "publickey";
+	c->auth_key_fp = "SHA256:fuzz";
+
+	const uint8_t *p = data + 1, *end = data + size;
+	uint8_t kind;
+	const uint8_t *rec;
+	size_t n;
+	while (fz_record(&p, end, &kind, &rec, &n)) {
+		int r = 0;
+		switch (kind % 4) {
+		case 1: {
+			struct buf d;
+			buf_view(&d, rec, n);
+			(void)channel_open_outgoing(c, "forwarded-tcpip", &d, &out_ops, NULL);
+			break;
+		}
+		case 2: {
+			struct pollfd pfds[64];
+			struct channel_pollref refs[64];
+			size_t np = channel_poll_prepare(c, pfds, refs, 64);
+			if (poll(pfds, np, 0) >= 0)
+				r = channel_poll_service(c, pfds, refs, np);
+			channel_progress(c);
+			break;
+		}
+		default: {
+			if (n == 0 || spawns(rec, n))
+				break;
+			struct buf payload;
+			buf_view(&payload, rec, n);
+			r = channel_handle_packet(c, rec[0], &payload);
+			channel_progress(c);
+			break;
+		}
+		}
+		buf_reset(&c->t.out);
+		if (r < 0)
+			break;
+	}
+	channel_table_free(c);
+	transport_free(&c->t);
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	fz_mute();
+	run(data, size);
+	fz_unmute();
+	return 0;
+}
