@@ -3,7 +3,7 @@
  *   sshbox debug [-c sshd_config] [-S socket] get-log-level
  *   sshbox debug [-c sshd_config] [-S socket] set-log-level LEVEL
  *   sshbox debug [-c sshd_config] [-S socket] readyz | metrics | sessions
- *   sshbox debug [-c sshd_config] [-S socket] profile [-s SECONDS] [LIST]
+ *   sshbox debug [-c sshd_config] [-S socket] profile [-s SECONDS] [-p PID] [LIST]
  *
  * The socket is <DataDirectory>/debug.sock from the daemon's config.
  * `profile` writes a tar.gz to stdout with one file per item of LIST
@@ -39,8 +39,10 @@ static void usage(void)
 	      "  readyz                   readiness as JSON\n"
 	      "  metrics                  Prometheus text metrics\n"
 	      "  sessions                 live connections as JSON\n"
-	      "  profile [-s SECONDS] [LIST]\n"
+	      "  profile [-s SECONDS] [-p PID] [LIST]\n"
 	      "                           tar.gz to stdout, one file per item of LIST\n"
+	      "                           (-p: CPU profile of that connection process\n"
+	      "                           instead of the listener)\n"
 	      "                           (profile,heap,sessions,metrics,status,fds,cmdline;\n"
 	      "                           default heap,profile,sessions), e.g.\n"
 	      "                           sshbox debug profile | tar xzv\n",
@@ -276,10 +278,18 @@ static const struct item items[] = {
 
 static int cmd_profile(const char *sock, int argc, char **argv)
 {
-	long secs = 10;
+	long secs = 10, pid = 0;
 	const char *list = "heap,profile,sessions";
 	int i = 0;
 	for (; i < argc; i++) {
+		if (strcmp(argv[i], "-p") == 0 || strcmp(argv[i], "--pid") == 0) {
+			if (i + 1 >= argc || parse_long(argv[i + 1], 1, 1L << 30, &pid) != 0) {
+				fprintf(stderr, "debug: -p needs the pid of a connection process (see `sshbox debug sessions`)\n");
+				return 2;
+			}
+			i++;
+			continue;
+		}
 		if (strcmp(argv[i], "-s") == 0 || strcmp(argv[i], "--seconds") == 0) {
 			if (i + 1 >= argc || parse_long(argv[i + 1], 1, PROFILE_MAX_SECONDS, &secs) != 0) {
 				fprintf(stderr, "debug: -s needs a number of seconds from 1 to %d\n", PROFILE_MAX_SECONDS);
@@ -337,7 +347,10 @@ static int cmd_profile(const char *sock, int argc, char **argv)
 		char path[128];
 		int timeout = 30000;
 		if (strcmp(want[k]->name, "profile") == 0) {
-			snprintf(path, sizeof(path), "%s?seconds=%ld", want[k]->path, secs);
+			if (pid)
+				snprintf(path, sizeof(path), "%s?seconds=%ld&pid=%ld", want[k]->path, secs, pid);
+			else
+				snprintf(path, sizeof(path), "%s?seconds=%ld", want[k]->path, secs);
 			timeout += (int)secs * 1000;
 			fprintf(stderr, "debug: collecting a %ld s CPU profile...\n", secs);
 		} else {

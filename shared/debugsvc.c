@@ -312,6 +312,16 @@ static int ep_profile(const struct http_request *req, int client_fd, struct buf 
 		return respond_text(out, 400, "seconds must be a positive integer\n");
 	if (secs > PROFILE_MAX_SECONDS)
 		secs = PROFILE_MAX_SECONDS;
+	/* ?pid=N: a connection process (listed in /sessions) instead of the listener. */
+	long target = 0;
+	if (http_query_param(req->query, "pid", v, sizeof(v)) == 0) {
+		if (parse_long(v, 1, INT_MAX, &target) != 0)
+			return respond_text(out, 400, "pid must be a process id\n");
+		if (target == (long)getpid())
+			target = 0;
+		else if (!metrics_conn_known((pid_t)target))
+			return respond_text(out, 404, "no such connection process (see /sessions)\n");
+	}
 	pthread_mutex_lock(&prof_lock);
 	uint64_t now = monotonic_ms();
 	int busy = profile_busy || (have_last_profile && now - last_profile_end_ms < DEBUGSVC_PROFILE_INTERVAL_MS);
@@ -321,11 +331,12 @@ static int ep_profile(const struct http_request *req, int client_fd, struct buf 
 	if (busy)
 		return respond_text(out, 429, "a CPU profile is running or ran less than 2 s ago; retry later\n");
 	int status;
-	if (profile_start() != 0) {
+	if (profile_start_pid((pid_t)target) != 0) {
 		log_warn("debug service: cannot start CPU profile: %s", strerror(errno));
-		status = respond_text(out, 503, "cannot start the CPU profiler\n");
+		status = errno == ESRCH ? respond_text(out, 404, "that process cannot be profiled\n")
+					: respond_text(out, 503, "cannot start the CPU profiler\n");
 	} else {
-		log_info("debug service: CPU profile for %ld s", secs);
+		log_info("debug service: CPU profile of pid %d for %ld s", target ? (int)target : (int)getpid(), secs);
 		/* Sleep for the duration, but stop early if the client goes away. */
 		uint64_t deadline = monotonic_ms() + (uint64_t)secs * 1000;
 		for (;;) {
@@ -668,6 +679,9 @@ int debugsvc_start_opts(const struct debugsvc_opts *o)
 		return -1;
 	}
 	resolve_allow(o);
+	/* Before the listener forks connections, so that they can be profiled. */
+	if (profile_shared_init() != 0)
+		log_warn("debug service: connection processes cannot be profiled: %s", strerror(errno));
 	listen_fd = fd;
 	owner_pid = getpid();
 	__atomic_store_n(&stopping, 0, __ATOMIC_RELEASE);

@@ -11,7 +11,9 @@
  *
  * Listener integration (C):
  *     log_share_level(); metrics_init();          // before the first fork
- *     debugsvc_start(&cfg);                       // after config is final; never fatal
+ *     debugsvc_start(&cfg);                       // after config is final and after
+ *                                                 // daemonizing (it starts threads), before
+ *                                                 // forking connections; never fatal
  *     ... in each forked connection child: debugsvc_after_fork_child();
  *     ... at shutdown (listener only): debugsvc_stop();
  *
@@ -21,8 +23,9 @@
  * DebugAllowGroups (primary or supplementary group). Others get 403.
  *
  * Endpoints: GET/PUT /log-level, GET /readyz, GET /metrics, GET /sessions,
- * GET /debug/pprof/profile?seconds=N (N <= PROFILE_MAX_SECONDS, one at a
- * time, DEBUGSVC_PROFILE_INTERVAL_MS between profiles, else 429),
+ * GET /debug/pprof/profile?seconds=N[&pid=P] (N <= PROFILE_MAX_SECONDS, one
+ * at a time, DEBUGSVC_PROFILE_INTERVAL_MS between profiles, else 429; P a
+ * connection process listed in /sessions, default the listener),
  * GET /debug/pprof/heap, /debug/pprof/cmdline, /debug/status, /debug/fds.
  */
 #ifndef SSHBOX_DEBUGSVC_H

@@ -203,6 +203,8 @@ void metrics_conn_channels(int delta)
 		__atomic_fetch_add(&s->channels, delta, __ATOMIC_RELAXED);
 }
 
+int metrics_conn_known(pid_t pid) { return find_slot(pid) != NULL; }
+
 void metrics_conn_unregister(pid_t pid)
 {
 	struct conn_slot *s = find_slot(pid);

@@ -87,6 +87,8 @@ int metrics_conn_register(pid_t pid, const char *src_addr, int src_port);
 void metrics_conn_set_user(const char *user);
 void metrics_conn_channels(int delta);
 void metrics_conn_unregister(pid_t pid);
+/* 1 if pid holds a connection slot. */
+int metrics_conn_known(pid_t pid);
 
 /* Renderers for the debug service. 0 on success, negative buf error. */
 int metrics_render_prometheus(struct buf *out);

@@ -126,6 +126,35 @@ grep -q 'NOT a pprof heap profile' "$T/prof/heap.txt" 2>/dev/null && grep -q '^V
 	pass "heap.txt states what it is and has VmRSS" || fail "heap.txt content"
 wait $hold 2>/dev/null
 
+# ---------- CPU profile of a busy connection process (-p PID from /sessions)
+sleep 2.2 # profile rate limit interval
+sshc dbgusr "$KEY" 'head -c 3000000000 /dev/zero' >/dev/null 2>&1 &
+busy=$!
+cpid=""
+for i in $(seq 1 50); do
+	cpid=$(D sessions | "$PY" -c 'import json,sys
+for s in json.load(sys.stdin):
+    if s.get("user") == "dbgusr": print(s["pid"]); break' 2>/dev/null)
+	[ -n "$cpid" ] && break
+	sleep 0.1
+done
+if [ -n "$cpid" ]; then
+	D profile -s 2 -p "$cpid" profile >"$T/cprof.tgz" 2>"$T/cprof.err"; rc=$?
+	mkdir -p "$T/cprof" && tar xzf "$T/cprof.tgz" -C "$T/cprof" 2>/dev/null
+	n=0
+	[ -s "$T/cprof/profile.pb.gz" ] && n=$(gunzip -c "$T/cprof/profile.pb.gz" | protoc --decode_raw 2>/dev/null | grep -c '^2 {')
+	[ $rc -eq 0 ] && [ "$n" -gt 0 ] && pass "CPU profile of connection process $cpid: $n samples" ||
+		{ fail "connection profile: rc=$rc samples=$n"; sed 's/^/  | /' "$T/cprof.err"; }
+	if command -v go >/dev/null && [ -s "$T/cprof/profile.pb.gz" ]; then
+		HOME=$T GOPATH=$T/go go tool pprof -top "$T/cprof/profile.pb.gz" 2>&1 | head -16 | sed 's/^/  pprof| /'
+	fi
+	kill -0 "$cpid" 2>/dev/null && pass "profiled connection process still alive" || fail "profiled connection died"
+else
+	fail "no connection pid in /sessions"
+fi
+kill $busy 2>/dev/null; wait $busy 2>/dev/null
+c=$(ucurl '/debug/pprof/profile?seconds=1&pid=1'); [ "$c" = 404 ] || [ "$c" = 429 ] && pass "profile of a pid that is not a connection -> $c" || fail "profile pid=1 -> $c"
+
 # ---------- curl --unix-socket for every endpoint
 sleep 2.2 # profile rate limit interval
 for p in /log-level /readyz /metrics /sessions /debug/pprof/heap /debug/pprof/cmdline /debug/status /debug/fds \
