@@ -11,7 +11,10 @@ sshbox_setup
 
 mkdir -p "$T/bin"
 SFTPS="$T/bin/sftp-server"
-cp "$SSHBOX" "$SFTPS" # a private copy: immune to concurrent rebuilds
+# Private copies: immune to a concurrent rebuild of build/out.
+cp "$SSHBOX" "$T/bin/sshbox"
+SSHBOX=$T/bin/sshbox
+cp "$SSHBOX" "$SFTPS"
 head -c 64M /dev/urandom > "$T/src.bin"
 chmod 644 "$T/src.bin"
 sha() { sha256sum "$1" 2>/dev/null | cut -d' ' -f1; }
