@@ -1039,7 +1039,9 @@ static int h_users_groups(struct sftp_server *s, uint32_t id, struct buf *in, st
 			r = buf_put_buf(&s->r, &s->r2);
 	}
 	s->r2.off = s->r2.len = 0;
-	return r ? -1 : finish(s, out);
+	if (r) /* too many names for one reply */
+		return send_status_msg(s, out, id, SSH_FX_FAILURE, "Reply too long");
+	return finish(s, out);
 }
 
 static const struct request requests[] = {

@@ -41,7 +41,8 @@ cp "$W/id.pub" "$H/.ssh/authorized_keys"
 chown -R "$U:" "$H/.ssh"; chmod 700 "$H/.ssh"; chmod 600 "$H/.ssh/authorized_keys"
 ssh-keygen -q -t ed25519 -N '' -f "$W/hostkey"
 mkdir -p "$W/bin" "$W/data" /run/sshd
-ln -s "$SSHBOX" "$W/bin/sftp-server"
+cp "$SSHBOX" "$W/bin/sshbox"; SSHBOX=$W/bin/sshbox # private copy: immune to rebuilds
+cp "$SSHBOX" "$W/bin/sftp-server"
 chown "$U" "$W/data"
 
 P_OSSH=$(free_port)

@@ -718,6 +718,19 @@ TEST(setstat_and_extensions)
 	      buf_get_cstring_into(&names, n2, sizeof(n2)) == 0);
 	CHECK_STR(n1, "root");
 	CHECK_STR(n2, "");
+	/* 60000 ids: names do not fit one reply -> FAILURE, session goes on */
+	req_ext("users-groups-by-id@openssh.com");
+	{
+		struct buf ids;
+		buf_init(&ids, 0);
+		for (int i = 0; i < 60000; i++)
+			buf_put_u32(&ids, 0);
+		buf_put_buf(&REQ, &ids);
+		buf_put_string(&REQ, "", 0);
+		buf_free(&ids);
+	}
+	CHECK_EQ_INT(send_req(), 0);
+	CHECK_EQ_INT(status_code(NULL, 0), SSH_FX_FAILURE);
 	/* users-groups-by-id with a ragged id list */
 	req_ext("users-groups-by-id@openssh.com");
 	buf_put_string(&REQ, "abc", 3);
