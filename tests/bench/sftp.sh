@@ -24,7 +24,7 @@ cleanup() {
 	sleep 0.3
 	pkill -KILL -u "$U" 2>/dev/null
 	userdel -r "$U" >/dev/null 2>&1
-	rm -rf "$W"
+	rm -rf "$W" "${WB:-}"
 }
 trap cleanup EXIT
 free_port() { python3 -c 'import socket;s=socket.socket();s.bind(("127.0.0.1",0));print(s.getsockname()[1])'; }
@@ -41,8 +41,10 @@ cp "$W/id.pub" "$H/.ssh/authorized_keys"
 chown -R "$U:" "$H/.ssh"; chmod 700 "$H/.ssh"; chmod 600 "$H/.ssh/authorized_keys"
 ssh-keygen -q -t ed25519 -N '' -f "$W/hostkey"
 mkdir -p "$W/bin" "$W/data" /run/sshd
-cp "$SSHBOX" "$W/bin/sshbox"; SSHBOX=$W/bin/sshbox # private copy: immune to rebuilds
-cp "$SSHBOX" "$W/bin/sftp-server"
+# private binary copies (immune to rebuilds), outside /dev/shm (may be noexec)
+WB=$(mktemp -d /tmp/sshbox-sftpbench-bin.XXXXXX); chmod 755 "$WB"
+cp "$SSHBOX" "$WB/sshbox"; SSHBOX=$WB/sshbox
+cp "$SSHBOX" "$WB/sftp-server"
 chown "$U" "$W/data"
 
 P_OSSH=$(free_port)
@@ -55,7 +57,7 @@ UsePAM no
 PasswordAuthentication no
 KbdInteractiveAuthentication no
 Subsystem sftp /usr/lib/openssh/sftp-server
-Subsystem sshbox-sftp $W/bin/sftp-server
+Subsystem sshbox-sftp $WB/sftp-server
 EOF
 /usr/sbin/sshd -D -e -f "$W/sshd_config" 2>"$W/ossh.log" & PIDS+=($!)
 wait_port "$P_OSSH" || { echo "sftp bench: OpenSSH sshd did not start"; cat "$W/ossh.log"; exit 1; }
@@ -64,7 +66,7 @@ P_SB=
 if ! "$SSHBOX" sshd -h 2>&1 | grep -q 'not implemented'; then
 	P_SB=$(free_port); mkdir -p "$W/sbdata"
 	"$SSHBOX" sshd -D -e -p "$P_SB" -h "$W/hostkey" -o ListenAddress=127.0.0.1 -o DataDirectory="$W/sbdata" \
-		-o LogLevel=ERROR -o "Subsystem=sftp $W/bin/sftp-server" 2>"$W/sb.log" & PIDS+=($!)
+		-o LogLevel=ERROR -o "Subsystem=sftp $WB/sftp-server" 2>"$W/sb.log" & PIDS+=($!)
 	wait_port "$P_SB" || P_SB=
 fi
 
