@@ -7,8 +7,8 @@
  * cipher_seal) whose bytes are appended to the server's input, so the
  * fuzzer reaches the payload and framing checks behind the MAC. Raw records
  * add arbitrary bytes (bad lengths, bad MACs); tampered records flip one
- * bit of a sealed packet, after which no packet may ever be accepted again
- * (a MAC/AEAD forgery would abort).
+ * bit of a sealed packet, after which no packet that ends past the start of
+ * the tampered one may be accepted (a MAC/AEAD forgery would abort).
  *
  * Input: u8 config (bits 0-2 cipher/MAC suite, bit 3 zlib, bit 4 version
  * line first), then records [u8 kind][u16 len][bytes]:
@@ -86,7 +86,10 @@ static void run(const uint8_t *data, size_t size)
 	install(&srv, 0, suite, zlib);
 	install(&cli, 1, suite, zlib);
 	int version = (cfg >> 4) & 1; /* a version line must come first */
-	int tainted = 0, dead = 0;
+	int dead = 0;
+	/* stream offsets: bytes appended to srv.in so far, start of the first
+	 * tampered packet (SIZE_MAX: none) */
+	size_t appended = 0, tampered_at = SIZE_MAX;
 	const uint8_t *p = data + 1, *end = data + size;
 	uint8_t kind;
 	const uint8_t *rec;
@@ -96,6 +99,7 @@ static void run(const uint8_t *data, size_t size)
 		case 0:
 			if (buf_put(&srv.in, rec, n) != BUF_OK)
 				dead = 1;
+			appended += n;
 			break;
 		case 1:
 		case 2: {
@@ -108,17 +112,19 @@ static void run(const uint8_t *data, size_t size)
 			uint8_t *sealed = cli.out.data + cli.out.off;
 			if (skip) {
 				sealed[rec[0] % len] ^= (uint8_t)(1u << (rec[1] & 7));
-				if (srv.rx.ctx)
-					tainted = 1;
+				if (srv.rx.ctx && tampered_at == SIZE_MAX)
+					tampered_at = appended;
 			}
 			if (buf_put(&srv.in, sealed, len) != BUF_OK)
 				dead = 1;
+			appended += len;
 			buf_reset(&cli.out);
 			break;
 		}
 		default:
 			if (buf_put(&srv.in, rec, n) != BUF_OK)
 				dead = 1;
+			appended += n;
 			if (version && transport_read_version(&srv) != 0)
 				version = 0;
 			break;
@@ -136,8 +142,8 @@ static void run(const uint8_t *data, size_t size)
 			}
 			if (r == 0)
 				break;
-			if (tainted)
-				abort(); /* a tampered stream produced a packet */
+			if (appended - buf_avail(&srv.in) > tampered_at)
+				abort(); /* a tampered packet was accepted */
 			if (buf_avail(&payload) < 1 || buf_rptr(&payload)[0] != type)
 				abort();
 		}
