@@ -121,6 +121,20 @@ check "penalty logged" log_has "drop connection .* penalty"
 [ "$rc" -eq 255 ] || grep -i "penal\|drop\|Failed\|Accepted" "$SSHD_LOG" | tail -12
 stop_sshd
 
+# ---- ClientAliveInterval: a client that stops answering is dropped ----
+SSHD_EXTRA_CONFIG="ClientAliveInterval 1
+ClientAliveCountMax 2" start_sshd || finish
+out=$(sshc sbpol1 "$K1" 'sleep 3; echo alive-ok')
+check "ClientAlive: responsive client keeps its session" [ "$out" = alive-ok ]
+ssh "${SSHC_OPTS[@]}" -i "$K1" -p "$PORT" sbpol1@127.0.0.1 'sleep 30' >/dev/null 2>&1 &
+CPID=$!
+sleep 2
+kill -STOP $CPID 2>/dev/null
+for i in $(seq 1 80); do grep -q "Timeout, client not responding" "$SSHD_LOG" && break; sleep 0.1; done
+check "ClientAlive: unresponsive client disconnected" grep -q "Timeout, client not responding" "$SSHD_LOG"
+kill -CONT $CPID 2>/dev/null; kill $CPID 2>/dev/null; wait $CPID 2>/dev/null
+stop_sshd
+
 # ---- inetd mode ----
 cat > "$T/inetd.conf" <<EOC
 DataDirectory $T/data
