@@ -154,9 +154,9 @@ install-deps:
 
 # Everything: unit tests (musl), unit tests (ASan+UBSan, glibc), system
 # flavour build, integration tests with real clients. One closing line.
-test: install-deps all unit unit-asan
+test: install-deps all unit unit-asan fuzz-build
 	$(MAKE) FLAVOR=system all
-	OUT=$(OUT) SYSOUT=build/out-system tests/run.sh $(UNIT_BINS) $(ASAN_BINS) \
+	OUT=$(OUT) SYSOUT=build/out-system tests/run.sh $(UNIT_BINS) $(ASAN_BINS) tests/fuzz/ci.sh \
 	  $(sort $(wildcard tests/integration/test_*.sh tests/integration/test_*.py))
 
 integration: all
