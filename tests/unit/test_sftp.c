@@ -474,7 +474,7 @@ TEST(realpath_canonical)
 	CHECK_STR(r, dir);
 	mkdir("rp", 0755);
 	mkdir("rp/sub", 0755);
-	symlink("rp/sub", "rplink");
+	CHECK(symlink("rp/sub", "rplink") == 0);
 	snprintf(want, sizeof(want), "%s/rp/sub", dir);
 	realpath_of("rplink", r, sizeof(r));
 	CHECK_STR(r, want);
@@ -488,8 +488,8 @@ TEST(realpath_canonical)
 	CHECK_EQ_INT(status_code(NULL, 0), SSH_FX_NO_SUCH_FILE);
 	realpath_of("/../..", r, sizeof(r));
 	CHECK_STR(r, "/");
-	symlink("loop2", "loop1");
-	symlink("loop1", "loop2");
+	CHECK(symlink("loop2", "loop1") == 0);
+	CHECK(symlink("loop1", "loop2") == 0);
 	path_req(SSH_FXP_REALPATH, "loop1/x");
 	send_req();
 	CHECK_EQ_INT(status_code(NULL, 0), SSH_FX_NO_SUCH_FILE); /* ELOOP */
