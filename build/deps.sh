@@ -17,6 +17,18 @@ PKGS=(zlib libsodium bearssl libxcrypt audit)
 CACHE=${SSHBOX_CACHE:-$HOME/.cache/sshbox}
 JOBS=${JOBS:-$(nproc)}
 mkdir -p "$CACHE"
+# Fast path: the prefix resolved last time, valid while Debian's package
+# lists (what the version key is computed from) have not changed since.
+if [ -f "$CACHE/current" ] && [ "$CACHE/current" -nt /var/lib/apt/lists ]; then
+  prev=$(cat "$CACHE/current")
+  if [ -f "$prev/.complete" ] && command -v musl-gcc >/dev/null; then
+    echo "$prev"
+    exit 0
+  fi
+fi
+# The Makefile calls this script while parsing, before any make target could
+# install packages: make sure the toolchain (musl-tools, autotools) is there.
+"$(dirname "$0")/apt-packages.sh" >&2
 
 ensure_deb_src() {
   if ! grep -rqs '^Types: deb-src' /etc/apt/sources.list.d/ /etc/apt/sources.list 2>/dev/null; then
@@ -48,6 +60,7 @@ key+="musl-${musl_v}"
 hash=$(printf '%s' "$key" | sha256sum | cut -c1-16)
 PREFIX="$CACHE/deps-$hash"
 if [ -f "$PREFIX/.complete" ]; then
+  echo "$PREFIX" > "$CACHE/current"
   echo "$PREFIX"
   exit 0
 fi
@@ -136,4 +149,5 @@ for p in "${PKGS[@]}"; do
   echo "deps: $p done in $(( $(date +%s) - t0 ))s" >&2
 done
 touch "$PREFIX/.complete"
+echo "$PREFIX" > "$CACHE/current"
 echo "$PREFIX"
