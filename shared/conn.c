@@ -527,10 +527,13 @@ int conn_run(int sock, const struct sshd_config *cfg, const struct hostkey *hk)
 	transport_flush_blocking(&c->t, 1000);
 	channel_table_free(c);
 	fwd_connection_end(c);
-	if (c->authenticated)
+	if (c->authenticated) {
 		log_info("Disconnected user %s %s port %d", c->auth.user, c->client_addr, c->client_port);
-	else if (!c->exit_code)
-		c->exit_code = 1;
+	} else if (c->exit_code == 0 || c->exit_code == 1) {
+		/* for per-source penalties: 1 = authentication was tried and
+		 * failed, 2 = gone (or timed out) without trying */
+		c->exit_code = c->auth.failures > 0 ? 1 : 2;
+	}
 	metrics_conn_unregister(getpid());
 	auth_free(&c->auth);
 	kex_free(&c->kex);

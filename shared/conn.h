@@ -76,8 +76,9 @@ struct conn {
 };
 
 /* Runs one connection to the end; returns the process exit status the
- * listener uses for penalties: 0 normal, 1 authentication failed / never
- * authenticated, 2 protocol error, 3 internal error. */
+ * listener uses for penalties: 0 normal, 1 authentication was tried and
+ * failed, 2 protocol error or never tried to authenticate, 3 internal
+ * error. */
 int conn_run(int sock, const struct sshd_config *cfg, const struct hostkey *hk);
 
 /* The listener gives each connection the write end of a pipe; the
