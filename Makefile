@@ -35,7 +35,7 @@ ifeq ($(FLAVOR),static)
   DEPFLAGS := -isystem $(DEPS)/include -isystem $(DEPS)/kinc
   LDFLAGS := -static-pie -L$(DEPS)/lib -Wl,-z,relro,-z,now,-z,noexecstack -Wl,--gc-sections
   LIBS := -lsodium -lbearssl -lz -lcrypt -laudit
-  OPT := -O2
+  OPT := -O2 -fno-omit-frame-pointer
 else ifeq ($(FLAVOR),system)
   OUT := build/out-system
   CC ?= gcc
@@ -43,7 +43,7 @@ else ifeq ($(FLAVOR),system)
   DEPFLAGS :=
   LDFLAGS := -pie -Wl,-z,relro,-z,now,-z,noexecstack -Wl,--gc-sections
   LIBS := -lsodium -lbearssl -lz -lcrypt -laudit -lpam -lselinux -lutil
-  OPT := -O2
+  OPT := -O2 -fno-omit-frame-pointer
 else
   $(error FLAVOR must be static or system)
 endif
