@@ -26,7 +26,8 @@ ifeq ($(FLAVOR),static)
   CC := gcc -specs=$(MUSL_SPECS)
   CONFIG := config/static.config
   # Builds (once) or finds the cached static dependency prefix.
-  ifeq ($(filter clean format fuzz fuzz-build unit-asan,$(MAKECMDGOALS)),)
+  # (skipped only when every goal is one that needs no static deps)
+  ifneq ($(if $(MAKECMDGOALS),$(filter-out clean format fuzz fuzz-build unit-asan,$(MAKECMDGOALS)),all),)
     DEPS := $(shell build/deps.sh)
     ifeq ($(DEPS),)
       $(error build/deps.sh failed; see its messages above)
