@@ -644,9 +644,6 @@ int applet_exec_main(int argc, char **argv)
 			return EXIT_SETUP;
 		}
 	}
-	char pfx[32];
-	snprintf(pfx, sizeof(pfx), "exec[%ld]", (long)getpid());
-	log_set_prefix(pfx);
 	if (fcntl(FD_SPEC, F_GETFD) < 0 || fcntl(FD_UERR, F_GETFD) < 0) {
 		fprintf(stderr, "exec: internal applet: needs the session spec on fd 3 and fds 4, 5\n");
 		return EXIT_SETUP;

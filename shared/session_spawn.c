@@ -5,6 +5,7 @@
 #include <signal.h>
 #include <stdint.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "log.h"
@@ -59,7 +60,10 @@ int session_spawn(const struct session_spec *spec, int pty_master, int pty_slave
 	int ctl[2] = {-1, -1}, in[2] = {-1, -1}, out[2] = {-1, -1}, err[2] = {-1, -1};
 	if (pipe2(ctl, O_CLOEXEC) != 0)
 		goto fail;
-	int logfd = fcntl(2, F_GETFD) >= 0 ? 2 : -1;
+	/* The child logs to our stderr, unless that is missing or a socket
+	 * (sshd -i: it may be the client connection itself). */
+	struct stat st;
+	int logfd = fstat(2, &st) == 0 && !S_ISSOCK(st.st_mode) ? 2 : -1;
 	struct spawn_fd fds[6];
 	size_t n = 0;
 	if (spec->pty) {
