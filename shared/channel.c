@@ -753,9 +753,18 @@ int channel_poll_service(struct conn *c, struct pollfd *pfds, struct channel_pol
 			if (pfds[i].fd == ch->fd_in)
 				r = write_to_child(c, ch);
 		} else {
-			int fd = refs[i].role == 1 ? ch->fd_out : ch->fd_err;
-			if (pfds[i].fd == fd)
+			/* a few reads per wakeup while the window and the socket
+			 * backlog allow: fewer poll() rounds for bulk output */
+			for (int k = 0; k < 8 && r == 0; k++) {
+				int fd = refs[i].role == 1 ? ch->fd_out : ch->fd_err;
+				if (pfds[i].fd != fd || fd < 0 || !transport_can_send_bulk(&c->t) || ch->remote_window == 0 ||
+				    ch->eof_sent || ch->close_sent)
+					break;
+				uint32_t w = ch->remote_window;
 				r = read_from_child(c, ch, refs[i].role);
+				if (ch->remote_window == w) /* nothing read (EAGAIN or EOF) */
+					break;
+			}
 		}
 		if (r < 0)
 			return -1;
