@@ -600,8 +600,14 @@ int applet_sshd_main(int argc, char **argv)
 			struct sockaddr_storage ss;
 			socklen_t sl = sizeof(ss);
 			int s = accept4(pfds[i].fd, (struct sockaddr *)&ss, &sl, SOCK_CLOEXEC);
-			if (s < 0)
+			if (s < 0) {
+				if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM) {
+					/* out of descriptors/memory: do not spin on a readable socket */
+					log_warn("accept: %s", strerror(errno));
+					usleep(100000);
+				}
 				continue;
+			}
 			char addr[64];
 			int port;
 			sockaddr_str(&ss, addr, sizeof(addr), &port);
