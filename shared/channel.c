@@ -795,11 +795,13 @@ void channel_progress(struct conn *c)
 				ch->eof_sent = 1;
 			}
 		}
-		if (!ch->close_sent && (ch->close_rcvd || (!ch->hold_close && ch->fds_attached && ch->eof_sent))) {
+		if (!ch->close_sent && (ch->close_rcvd || (!ch->hold_close && ch->fds_attached && ch->eof_sent &&
+							   (!ch->close_after_input || ch->in_closed)))) {
 			send_simple(c, SSH_MSG_CHANNEL_CLOSE, ch->remote_id);
 			ch->close_sent = 1;
 		}
-		if (ch->close_sent && ch->close_rcvd) {
+		/* data the client sent before its CLOSE is written out first */
+		if (ch->close_sent && ch->close_rcvd && (ch->fd_in < 0 || buf_avail(&ch->to_child) == 0)) {
 			log_debug("channel %u: closed", ch->id);
 			free_channel(c, ch);
 		}

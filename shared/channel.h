@@ -84,6 +84,10 @@ struct channel {
 
 	int fd_in, fd_out, fd_err; /* -1 when absent */
 	int hold_close;            /* set by the owner: do not send CLOSE yet */
+	/* set by the owner (fwd.c sockets): EOF goes out when the output ends,
+	 * but our CLOSE waits until the client's EOF was written through
+	 * (half-close both ways; the client's CLOSE still ends it at once) */
+	int close_after_input;
 
 	/* --- private to channel.c / conn.c --- */
 	int used;

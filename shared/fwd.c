@@ -278,14 +278,8 @@ static int ctx_fd(struct channel *ch) { return ch->ctx ? (int)((intptr_t)ch->ctx
  * client's CLOSE ends it regardless. */
 static void sock_attach(struct conn *c, struct channel *ch, int fd)
 {
-	ch->hold_close = 1;
+	ch->close_after_input = 1;
 	channel_set_fds(c, ch, fd, fd, -1);
-}
-
-static void sock_input_eof(struct conn *c, struct channel *ch)
-{
-	(void)c;
-	ch->hold_close = 0; /* the channel layer sends CLOSE once our EOF is out */
 }
 
 static void sock_open_result(struct conn *c, struct channel *ch, int ok, uint32_t reason, const char *desc)
@@ -313,7 +307,6 @@ static void sock_free(struct conn *c, struct channel *ch)
 }
 
 static const struct channel_ops sock_ops = {
-	.input_eof = sock_input_eof,
 	.open_result = sock_open_result,
 	.free = sock_free,
 };

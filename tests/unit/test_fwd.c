@@ -413,13 +413,9 @@ TEST(handler_direct_tcpip)
 	CHECK_EQ_INT(open_direct("direct-tcpip", &b, &reason, desc, &ch), 0);
 	CHECK_EQ_INT(s_set_calls, 1);
 	CHECK(s_set_in >= 0 && s_set_in == s_set_out && s_set_err == -1);
-	/* CLOSE waits for the client's EOF (half-close both ways) */
-	CHECK_EQ_INT(ch.hold_close, 1);
-	CHECK(ch.ops && ch.ops->input_eof);
-	if (ch.ops && ch.ops->input_eof) {
-		ch.ops->input_eof(&conn, &ch);
-		CHECK_EQ_INT(ch.hold_close, 0);
-	}
+	/* EOF may go out, CLOSE waits for the client's EOF (half-close both ways) */
+	CHECK_EQ_INT(ch.close_after_input, 1);
+	CHECK_EQ_INT(ch.hold_close, 0);
 	int a = accept(l, NULL, NULL);
 	CHECK(a >= 0);
 	if (a >= 0 && s_set_in >= 0) {
@@ -522,7 +518,7 @@ static int forwarded_one(int client_fd, const char *want_type)
 	/* the client confirms: the socket becomes the channel's fds */
 	s_set_calls = 0;
 	s_out_ch.ops->open_result(&conn, &s_out_ch, 1, 0, NULL);
-	if (s_set_calls != 1 || s_set_in < 0 || !s_out_ch.hold_close)
+	if (s_set_calls != 1 || s_set_in < 0 || !s_out_ch.close_after_input || s_out_ch.hold_close)
 		return 0;
 	int ok = pipe_ok(client_fd, s_set_in) && pipe_ok(s_set_in, client_fd);
 	if (s_out_ch.ops->free)
