@@ -191,9 +191,10 @@ fi
 # ------------------------------------------------------------- chroot jails
 # JAIL under /run: every component root-owned and not group/world writable,
 # as ChrootDirectory demands. Outside it: $T/secret.txt.
+JAIL=
+trap '[ -n "$JAIL" ] && rm -rf "$JAIL"; _cleanup' EXIT
 JAIL=$(mktemp -d /run/sshbox-sftpjail.XXXXXX)
 chmod 755 "$JAIL"
-trap 'rm -rf "$JAIL"; _cleanup' EXIT
 echo SECRET > "$T/secret.txt"
 UJ=sbjail$$
 make_user "$UJ" >/dev/null
