@@ -110,6 +110,14 @@ check "-h prints usage" eval "'$SFTPS' -h | grep -q usage"
 SFTP_CMD=(sftp -q -D "$SFTPS -u 077 -d $D")
 printf 'put %s um\n' "$T/small" > "$T/b1"
 check "-u 077 umask applies" eval "run_sftp '$T/b1' && [ \"\$(stat -c %a '$D/um')\" = 600 ]"
+# Differential: raw requests to both servers, same replies and status codes
+if [ -x /usr/lib/openssh/sftp-server ]; then
+	mkdir -p "$T/diff"
+	timeout 60 python3 "$LIB_DIR/sftp_diff.py" "$SFTPS" /usr/lib/openssh/sftp-server "$T/diff" ||
+		fail "sftp_diff.py exit status"
+else
+	skip "differential test: /usr/lib/openssh/sftp-server missing"
+fi
 # -l INFO logs transfers as OpenSSH's sftp-server does
 SFTP_CMD=(sftp -q -D "$SFTPS -e -l INFO -d $D")
 printf 'put %s logged\n' "$T/small" > "$T/b1"
