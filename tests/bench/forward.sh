@@ -31,6 +31,8 @@ free_port() { python3 -c 'import socket;s=socket.socket();s.bind(("127.0.0.1",0)
 wait_port() { for _ in $(seq 200); do (exec 3<>/dev/tcp/127.0.0.1/"$1") 2>/dev/null && return 0; sleep 0.05; done; return 1; }
 
 id "$USER_NAME" >/dev/null 2>&1 || useradd -m -s /bin/sh "$USER_NAME"
+# a locked account ("!" in shadow) is refused by both daemons: give it a password
+echo "$USER_NAME:pw-$RANDOM$RANDOM$RANDOM" | chpasswd
 H=$(getent passwd "$USER_NAME" | cut -d: -f6)
 mkdir -p "$H/.ssh"
 ssh-keygen -q -t ed25519 -N '' -f "$W/id"
@@ -97,8 +99,8 @@ SSH=(ssh -F /dev/null -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/nul
 run_one() { # SERVERPORT -> MiB/s
 	local lp; lp=$(free_port)
 	"${SSH[@]}" -N -L "127.0.0.1:$lp:127.0.0.1:$P_SINK" -p "$1" 127.0.0.1 </dev/null >/dev/null 2>&1 & local sp=$!
-	wait_port "$lp" || { kill $sp 2>/dev/null; echo n/a; return; }
-	python3 "$W/source.py" "$lp" "$MB" || true
+	wait_port "$lp" || { kill $sp 2>/dev/null; echo "forward bench: ssh -L to port $1 did not come up" >&2; echo n/a; return; }
+	python3 "$W/source.py" "$lp" "$MB" || { echo "forward bench: transfer failed (port $1)" >&2; true; }
 	kill $sp 2>/dev/null; wait $sp 2>/dev/null
 }
 median() { python3 -c 'import sys,statistics;v=[float(x) for x in sys.stdin.read().split() if x!="n/a"];print("%.1f"%statistics.median(v) if v else "n/a")'; }
