@@ -101,6 +101,22 @@ def main():
         open(sys.argv[2] + ".tmp", "w").write(str(s.getsockname()[1]))
         os.rename(sys.argv[2] + ".tmp", sys.argv[2])
         serve(s, echo)
+    elif cmd == "source-tcp":      # PORTFILE: sends zeros to every client until it goes away
+        s = socket.socket()
+        s.bind(("127.0.0.1", 0)); s.listen(16)
+        open(sys.argv[2] + ".tmp", "w").write(str(s.getsockname()[1]))
+        os.rename(sys.argv[2] + ".tmp", sys.argv[2])
+        def pour(c):
+            z = bytes(1 << 20)
+            try:
+                while True: c.sendall(z)
+            except OSError: pass
+            c.close()
+        serve(s, pour)
+    elif cmd == "stall":           # PORT SECONDS: connects, reads nothing for a while
+        c = tcp(sys.argv[2])()
+        time.sleep(float(sys.argv[3]))
+        c.close()
     elif cmd in ("echo-unix", "cred-unix"):   # PATH
         s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
         s.bind(sys.argv[2]); os.chmod(sys.argv[2], 0o666); s.listen(256)
@@ -222,6 +238,26 @@ if fwd_bg L "tcp:$LP" -L "127.0.0.1:$LP:127.0.0.1:$ECHO"; then
 	stop_bg "$BG"
 else
 	fail "ssh -L: forward did not come up"
+fi
+
+# ---- flow control: a reader that does not read does not make sshd buffer ----
+"$PY3" "$T/fwdtool.py" source-tcp "$T/source.port" >/dev/null 2>&1 & _pids+=($!)
+for _ in $(seq 100); do [ -s "$T/source.port" ] && break; sleep 0.05; done
+SRC=$(cat "$T/source.port" 2>/dev/null)
+LP=$(free_port)
+if [ -n "$SRC" ] && fwd_bg S "tcp:$LP" -L "127.0.0.1:$LP:127.0.0.1:$SRC"; then
+	tool stall "$LP" 6 & stp=$!
+	sleep 2
+	connpids=$(pgrep -P "$SSHD_PID" | tr '\n' ' ')
+	rss() { local t=0 p r; for p in $connpids; do r=$(awk '/^VmRSS/{print $2}' "/proc/$p/status" 2>/dev/null); t=$((t + ${r:-0})); done; echo $t; }
+	r1=$(rss); sleep 3; r2=$(rss)
+	wait "$stp"
+	if [ -n "$connpids" ] && [ "$r2" -lt $((r1 + 4096)) ] && [ "$r2" -lt 65536 ]; then
+		pass "flow control: stalled reader, connection RSS bounded (${r1} -> ${r2} KiB)"
+	else fail "flow control: connection RSS ${r1} -> ${r2} KiB with a stalled reader (pids: $connpids)"; fi
+	stop_bg "$BG"
+else
+	fail "flow control: setup"
 fi
 
 # ---- ssh -D (dynamic forwarding: SOCKS on the client, direct-tcpip by name) ----
