@@ -25,7 +25,9 @@
 #define SFTP_MAX_PACKET (256u * 1024u)          /* as OpenSSH's SFTP_MAX_MSG_LENGTH */
 #define SFTP_MAX_READ (SFTP_MAX_PACKET - 1024u)  /* limits@openssh.com read/write length */
 #define SFTP_MAX_HANDLES 512
-#define SFTP_OUT_HIGH (1024u * 1024u)         /* output batch before a flush */
+#ifndef SFTP_OUT_HIGH
+#define SFTP_OUT_HIGH (256u * 1024u)          /* output batch before a flush */
+#endif
 
 /* Packet types. */
 enum {
