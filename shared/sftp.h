@@ -7,7 +7,7 @@
  * over two fds; the sftp applet (also `sftp-server`, and internal-sftp in
  * the exec applet after chroot + privilege drop) calls it.
  *
- * Bounds: packets up to SFTP_MAX_PACKET bytes (larger: the connection
+ * Bounds: packets up to SFTP_MAX_PACKET + 1 KiB slack (larger: the connection
  * ends), reads up to SFTP_MAX_READ, SFTP_MAX_HANDLES open handles, paths up
  * to PATH_MAX. Handles are opaque 8-byte strings (slot + generation); a
  * stale or forged handle gets SSH_FX_FAILURE. Malformed packets get
@@ -86,7 +86,7 @@ int sftp_start_dir(const struct sftp_options *opt);
  * an incomplete tail stays in in. Stops early and returns 1 when out holds
  * more than SFTP_OUT_HIGH bytes (flush out, then call again). Returns 0
  * when no complete packet is left, or -1 when the connection must end (a
- * packet length over SFTP_MAX_PACKET, a request before INIT, a packet too
+ * packet length over SFTP_MAX_PACKET + 1024, a request before INIT, a packet too
  * short to carry a request id, or a response that cannot be built). */
 int sftp_process_input(struct sftp_server *s, struct buf *in, struct buf *out);
 
