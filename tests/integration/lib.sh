@@ -157,6 +157,10 @@ start_sshd() {
 	: >> "$SSHD_LOG"
 	"$SSHBOX" sshd -D -e -f "$SSHD_CONFIG" -p "$PORT" "$@" >>"$SSHD_LOG" 2>&1 &
 	SSHD_PID=$!
+	# Not a job of the test shell: a test that waits for its own background
+	# jobs (`wait`, `jobs -p`) must not wait for the daemon. Bash still
+	# reaps it, so kill -0 tells when it has exited.
+	disown "$SSHD_PID" 2>/dev/null
 	_pids+=("$SSHD_PID")
 	local i
 	for i in $(seq 1 100); do
