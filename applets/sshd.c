@@ -452,6 +452,12 @@ int applet_sshd_main(int argc, char **argv)
 		return r == 3 ? 255 : 0;
 	}
 
+	/* A SIGHUP re-exec is already detached: keep the pid (and the
+	 * connection processes, which stay its children). */
+	if (getenv("SSHBOX_SSHD_REEXEC")) {
+		unsetenv("SSHBOX_SSHD_REEXEC");
+		o.no_detach = 1;
+	}
 	if (!o.no_detach) {
 		pid_t p = fork();
 		if (p < 0) {
@@ -553,6 +559,7 @@ int applet_sshd_main(int argc, char **argv)
 				close_listeners(lfd, &nl);
 				if (cfg.debug_service)
 					debugsvc_stop();
+				setenv("SSHBOX_SSHD_REEXEC", "1", 1);
 				execv("/proc/self/exe", argv); /* argv[0] is "sshd": the dispatcher picks the applet */
 				log_error("re-exec failed: %s", strerror(errno));
 				return 255;
