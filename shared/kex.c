@@ -474,14 +474,14 @@ int kex_filter(struct kex *k, uint8_t type, struct buf *payload, int *reason)
 	*reason = SSH_DISCONNECT_PROTOCOL_ERROR;
 	int is_kex = type >= 20 && type <= 49;
 	if (!k->done_first && !is_kex) {
-		if (k->strict || type > SSH_MSG_DEBUG || !k->got_kexinit) {
-			/* Before the client's KEXINIT we cannot know whether it is
-			 * strict; OpenSSH clients send KEXINIT first. Transport
-			 * generic messages are still allowed for non-strict peers. */
-			if (k->strict || type > SSH_MSG_DEBUG) {
-				log_info("kex: unexpected message type %u during initial key exchange", type);
-				return -1;
-			}
+		/* Initial kex: strict peers may send nothing but kex messages;
+		 * others only the generic transport messages (1-4). Before the
+		 * client's KEXINIT we cannot know whether it is strict; a strict
+		 * client's KEXINIT must then have been its first packet, which
+		 * handle_kexinit checks. */
+		if (k->strict || type > SSH_MSG_DEBUG) {
+			log_info("kex: unexpected message type %u during initial key exchange", type);
+			return -1;
 		}
 		return 0;
 	}
