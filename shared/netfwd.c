@@ -734,8 +734,10 @@ int netfwd_serve(int ctl)
 	}
 	/* Parent death: the credential change cleared any earlier setting. */
 	prctl(PR_SET_PDEATHSIG, SIGTERM);
-	if (hello.home[0] == '\0' || chdir(hello.home) < 0)
-		(void)chdir("/");
+	/* Relative unix-socket paths resolve against home, as in OpenSSH;
+	 * "/" always exists, so a failure there only leaves the cwd as is. */
+	if ((hello.home[0] == '\0' || chdir(hello.home) < 0) && chdir("/") < 0)
+		log_debug("networking: chdir /: %s", strerror(errno));
 	log_debug("networking: serving uid %u", (unsigned)hello.uid);
 
 	while (!got_term) {
