@@ -114,7 +114,7 @@ check "MaxStartups drop logged" log_has "drop connection .* startups"
 exec 5<&- 6<&-
 sleep 0.5
 BADK=$(make_unauthorized_key pen ed25519)
-for i in 1 2 3 4 5; do sshc sbpol1 "$BADK" true >/dev/null 2>&1; sleep 0.2; done
+for i in 1 2 3 4 5 6 7 8; do sshc sbpol1 "$BADK" true >/dev/null 2>&1; sleep 0.1; done
 sshc sbpol1 "$K1" true 2>/dev/null; rc=$?
 check "penalty: source refused after repeated auth failures" [ $rc -eq 255 ]
 check "penalty logged" log_has "drop connection .* penalty"
@@ -122,8 +122,17 @@ check "penalty logged" log_has "drop connection .* penalty"
 stop_sshd
 
 # ---- ClientAliveInterval: a client that stops answering is dropped ----
+V6=""
+[ -e /proc/net/if_inet6 ] && grep -q "^00000000000000000000000000000001" /proc/net/if_inet6 && V6="ListenAddress ::1"
 SSHD_EXTRA_CONFIG="ClientAliveInterval 1
-ClientAliveCountMax 2" start_sshd || finish
+ClientAliveCountMax 2
+$V6" start_sshd || finish
+if [ -n "$V6" ]; then
+	out=$(timeout 20 ssh "${SSHC_OPTS[@]}" -i "$K1" -p "$PORT" "sbpol1@::1" echo v6-ok 2>/dev/null)
+	check "IPv6 listen address (::1)" [ "$out" = v6-ok ]
+else
+	skip "IPv6 listen address (no ::1 here)"
+fi
 out=$(sshc sbpol1 "$K1" 'sleep 3; echo alive-ok')
 check "ClientAlive: responsive client keeps its session" [ "$out" = alive-ok ]
 ssh "${SSHC_OPTS[@]}" -i "$K1" -p "$PORT" sbpol1@127.0.0.1 'sleep 30' >/dev/null 2>&1 &
