@@ -71,8 +71,26 @@ if [ "$out" = "0 1 2 3 " ]; then pass "no daemon fd leaks into the session"; els
 # ---- exit status, data ----
 sshc "$U" "$KEY" 'exit 7'; rc=$?
 check "exit status 7 reaches the client" [ "$rc" -eq 7 ]
-sshc "$U" "$KEY" 'kill -TERM $$'; rc=$?
-check "exit-signal TERM reaches the client (ssh exits 255)" [ "$rc" -eq 255 ]
+out=$(sshc "$U" "$KEY" -v -- 'kill -TERM $$' 2>&1); rc=$?
+if [ "$rc" -eq 255 ] && grep -q "rtype exit-signal" <<<"$out"; then
+	pass "exit-signal TERM reaches the client (ssh exits 255)"
+else
+	fail "exit-signal: rc $rc $(grep -i exit <<<"$out" | head -3)"
+fi
+
+# several sessions multiplexed over one connection (ControlMaster)
+CM="$T/cm.sock"
+timeout 60 ssh "${SSHC_OPTS[@]}" -i "$KEY" -p "$PORT" -o ControlMaster=yes -o ControlPath="$CM" -N -f "$U@127.0.0.1" >/dev/null 2>&1 </dev/null
+muxpids=()
+for i in 1 2 3 4 5; do
+	timeout 30 ssh "${SSHC_OPTS[@]}" -o ControlPath="$CM" -p "$PORT" "$U@127.0.0.1" "sleep 0.5; echo s$i; exit $i" > "$T/mux$i" 2>&1 &
+	muxpids+=($!)
+done
+wait_ok=1
+for j in "${muxpids[@]}"; do wait "$j" 2>/dev/null; done
+for i in 1 2 3 4 5; do [ "$(cat "$T/mux$i")" = "s$i" ] || wait_ok=0; done
+check "5 concurrent sessions on one connection (ControlMaster)" [ "$wait_ok" = 1 ]
+ssh -o ControlPath="$CM" -O exit "$U@127.0.0.1" >/dev/null 2>&1
 
 n=$(sshc "$U" "$KEY" 'seq 1 100000' | wc -l)
 check "seq 1 100000 gives every line" [ "$n" = 100000 ]
