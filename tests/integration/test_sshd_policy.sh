@@ -114,7 +114,10 @@ check "MaxStartups drop logged" log_has "drop connection .* startups"
 exec 5<&- 6<&-
 sleep 0.5
 BADK=$(make_unauthorized_key pen ed25519)
-for i in 1 2 3 4 5 6 7 8; do sshc sbpol1 "$BADK" true >/dev/null 2>&1; sleep 0.1; done
+for i in 1 2 3 4 5 6 7 8; do
+	sshc sbpol1 "$BADK" true >/dev/null 2>&1
+	for j in 1 2 3 4 5; do grep -q "refusing it for" "$SSHD_LOG" && break 2; sleep 0.05; done
+done
 sshc sbpol1 "$K1" true 2>/dev/null; rc=$?
 check "penalty: source refused after repeated auth failures" [ $rc -eq 255 ]
 check "penalty logged" log_has "drop connection .* penalty"
