@@ -26,7 +26,7 @@
 #define SFTP_MAX_READ (SFTP_MAX_PACKET - 1024u)  /* limits@openssh.com read/write length */
 #define SFTP_MAX_HANDLES 512
 #ifndef SFTP_OUT_HIGH
-#define SFTP_OUT_HIGH (256u * 1024u)          /* output batch before a flush */
+#define SFTP_OUT_HIGH (64u * 1024u)           /* output batch before a flush (a pipe buffer) */
 #endif
 
 /* Packet types. */
