@@ -85,8 +85,11 @@ static int buf_grow(struct buf *b, size_t n)
 {
 	if (b->readonly)
 		return BUF_ERR_LIMIT;
-	if (n > b->max || b->len > b->max - n)
+	/* The limit is on live bytes: consumed ones are reclaimed by compacting. */
+	if (n > b->max || buf_avail(b) > b->max - n)
 		return BUF_ERR_LIMIT;
+	if (b->len > b->max - n)
+		buf_compact(b);
 	size_t need = b->len + n;
 	if (need <= b->cap)
 		return BUF_OK;

@@ -168,6 +168,27 @@ TEST(growth_keeps_content_and_consume_compacts)
 	buf_free(&b);
 }
 
+TEST(limit_counts_live_bytes_not_consumed_ones)
+{
+	struct buf b;
+	buf_init(&b, 16);
+	for (int round = 0; round < 10; round++) {
+		CHECK_EQ_INT(buf_put_u64(&b, 1), 0);
+		CHECK_EQ_INT(buf_put_u32(&b, 2), 0);
+		CHECK_EQ_INT(buf_consume(&b, 8), 0);
+		/* 4 live bytes: 12 more must fit although len has grown before. */
+		CHECK_EQ_INT(buf_put_u64(&b, 3), 0);
+		CHECK_EQ_INT(buf_put_u32(&b, 4), 0);
+		CHECK_EQ_INT(buf_put_u8(&b, 5), BUF_ERR_LIMIT);
+		CHECK_EQ_INT(buf_avail(&b), 16);
+		uint32_t v;
+		CHECK_EQ_INT(buf_get_u32(&b, &v), 0);
+		CHECK_EQ_INT(v, 2);
+		CHECK_EQ_INT(buf_consume(&b, 12), 0);
+	}
+	buf_free(&b);
+}
+
 int main(void)
 {
 	RUN(put_get_roundtrip);
@@ -181,5 +202,6 @@ int main(void)
 	RUN(mpint_rejects_negative_and_padding);
 	RUN(nested_string_buf);
 	RUN(growth_keeps_content_and_consume_compacts);
+	RUN(limit_counts_live_bytes_not_consumed_ones);
 	return t_done();
 }
