@@ -195,9 +195,11 @@ if [ "$(id -u)" = 0 ] && unshare --pid --fork true 2>/dev/null; then
 		fail "memfd_noexec=2: rc=$rc $out $(cat "$T/st.err")"
 	fi
 	# Every candidate dir noexec and memfd refused: /proc/self/exe.
-	out=$(unshare --mount --propagation private sh -c '
+	# The binary is run through fd 9, opened before the mounts: the checkout
+	# itself may live under one of the directories hidden here (e.g. /tmp).
+	out=$(unshare --mount --propagation private bash -c '
 		for d in /dev/shm /tmp /var/tmp /run; do mount -t tmpfs -o noexec,size=4m tmpfs "$d" || exit 99; done
-		unset TMPDIR; exec "$0" --spawn-selftest --deny-memfd' "$SSHBOX" 2>"$T/st.err"); rc=$?
+		unset TMPDIR; exec -a sshbox /proc/self/fd/9 --spawn-selftest --deny-memfd' 9<"$SSHBOX" 2>"$T/st.err"); rc=$?
 	if [ "$rc" = 99 ]; then
 		skip "noexec mounts (mount failed)"
 	elif [ "$rc" = 0 ] && [ "$(field method "$out")" = procself ] && grep -q "noexec" "$T/st.err" \
