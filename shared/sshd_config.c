@@ -1225,6 +1225,26 @@ static int add_subsystem(struct pctx *p, struct sshd_config *c, char **argv, int
 	return 0;
 }
 
+static int add_default_sftp_subsystem(struct sshd_config *c)
+{
+	struct subsystem *ns = calloc(1, sizeof(*ns));
+	if (!ns)
+		return -1;
+	ns->name = strdup("sftp");
+	ns->command = strdup("internal-sftp");
+	ns->internal_sftp = 1;
+	if (!ns->name || !ns->command) {
+		free(ns->name);
+		free(ns->command);
+		free(ns);
+		return -1;
+	}
+	free(c->subsystems);
+	c->subsystems = ns;
+	c->n_subsystems = 1;
+	return 0;
+}
+
 static int parse_listen(struct pctx *p, struct sshd_config *c, const char *v)
 {
 	/* stored raw in a temporary form "host\0port" in listen[] with port 0
@@ -2093,6 +2113,11 @@ int sshd_config_finalize(struct sshd_config *c, char *err, size_t errlen)
 	int root = geteuid() == 0;
 	if (c->n_ports == 0)
 		c->ports[c->n_ports++] = 22;
+	/* sshbox, unlike OpenSSH's built-in default, serves sftp (and so scp and
+	 * most IDEs) with no config at all: a config without any Subsystem line
+	 * gets "Subsystem sftp internal-sftp". */
+	if (c->n_subsystems == 0 && add_default_sftp_subsystem(c) < 0)
+		return perr_plain(err, errlen, "out of memory");
 	if (c->address_family == -1)
 		c->address_family = SSHD_AF_ANY;
 

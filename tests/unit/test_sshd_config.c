@@ -91,6 +91,21 @@ TEST(defaults)
 	sshd_config_free(&c);
 }
 
+TEST(sftp_subsystem_by_default_only_without_subsystem_lines)
+{
+	struct sshd_config c;
+	CHECK_EQ_INT(load(&c, ""), 0);
+	CHECK_EQ_INT(c.n_subsystems, 1);
+	CHECK_STR(c.subsystems[0].name, "sftp");
+	CHECK_STR(c.subsystems[0].command, "internal-sftp");
+	CHECK_EQ_INT(c.subsystems[0].internal_sftp, 1);
+	sshd_config_free(&c);
+	CHECK_EQ_INT(load(&c, "Subsystem backup /usr/bin/backup-server\n"), 0);
+	CHECK_EQ_INT(c.n_subsystems, 1);
+	CHECK_STR(c.subsystems[0].name, "backup");
+	sshd_config_free(&c);
+}
+
 TEST(datadir_nonroot_xdg)
 {
 	if (geteuid() == 0) {
@@ -688,6 +703,7 @@ int main(void)
 {
 	log_init("test", LOG_ERROR, LOG_TO_STDERR);
 	RUN(defaults);
+	RUN(sftp_subsystem_by_default_only_without_subsystem_lines);
 	RUN(datadir_nonroot_xdg);
 	RUN(syntax_and_first_wins);
 	RUN(errors_with_line_numbers);
