@@ -125,24 +125,6 @@ static void penalty_add(const char *addr, int secs, const char *why)
 		log_info("penalty: %s for %s: refusing it for %lds", why, addr, (long)(slot->until - now));
 }
 
-static void sockaddr_str(const struct sockaddr_storage *ss, char *out, size_t cap, int *port)
-{
-	out[0] = 0;
-	*port = 0;
-	if (ss->ss_family == AF_INET) {
-		const struct sockaddr_in *s = (const struct sockaddr_in *)ss;
-		inet_ntop(AF_INET, &s->sin_addr, out, (socklen_t)cap);
-		*port = ntohs(s->sin_port);
-	} else if (ss->ss_family == AF_INET6) {
-		const struct sockaddr_in6 *s = (const struct sockaddr_in6 *)ss;
-		if (IN6_IS_ADDR_V4MAPPED(&s->sin6_addr))
-			inet_ntop(AF_INET, &s->sin6_addr.s6_addr[12], out, (socklen_t)cap);
-		else
-			inet_ntop(AF_INET6, &s->sin6_addr, out, (socklen_t)cap);
-		*port = ntohs(s->sin6_port);
-	}
-}
-
 static int listen_on(const struct sshd_config *cfg, int *fds, int max)
 {
 	int n = 0;
@@ -172,7 +154,7 @@ static int listen_on(const struct sshd_config *cfg, int *fds, int max)
 				setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one));
 			char a[64];
 			int p;
-			sockaddr_str((const struct sockaddr_storage *)ai->ai_addr, a, sizeof(a), &p);
+			sockaddr_to_str((const struct sockaddr_storage *)ai->ai_addr, a, sizeof(a), &p);
 			if (bind(fd, ai->ai_addr, ai->ai_addrlen) != 0 || listen(fd, 128) != 0) {
 				log_error("Bind to port %d on %s failed: %s.", la->port, a, strerror(errno));
 				close(fd);
@@ -617,7 +599,7 @@ int applet_sshd_main(int argc, char **argv)
 			}
 			char addr[64];
 			int port;
-			sockaddr_str(&ss, addr, sizeof(addr), &port);
+			sockaddr_to_str(&ss, addr, sizeof(addr), &port);
 			conn_no++;
 			metrics_inc(M_CONN_ACCEPTED);
 			if (cfg.per_source_penalties && penalty_active(addr, time(NULL))) {

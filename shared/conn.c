@@ -111,26 +111,6 @@ static void reap_children(struct conn *c)
 	}
 }
 
-static void addr_of(const struct sockaddr_storage *ss, char *out, size_t cap, int *port)
-{
-	out[0] = 0;
-	*port = 0;
-	if (ss->ss_family == AF_INET) {
-		const struct sockaddr_in *s = (const struct sockaddr_in *)ss;
-		inet_ntop(AF_INET, &s->sin_addr, out, (socklen_t)cap);
-		*port = ntohs(s->sin_port);
-	} else if (ss->ss_family == AF_INET6) {
-		const struct sockaddr_in6 *s = (const struct sockaddr_in6 *)ss;
-		if (IN6_IS_ADDR_V4MAPPED(&s->sin6_addr))
-			inet_ntop(AF_INET, &s->sin6_addr.s6_addr[12], out, (socklen_t)cap);
-		else
-			inet_ntop(AF_INET6, &s->sin6_addr, out, (socklen_t)cap);
-		*port = ntohs(s->sin6_port);
-	} else {
-		snprintf(out, cap, "UNKNOWN");
-	}
-}
-
 static void metrics_kex_cb(const char *name) { metrics_kex(name); }
 static void metrics_auth_cb(const char *m, int ok) { metrics_auth(m, ok); }
 
@@ -351,12 +331,12 @@ int conn_run(int sock, const struct sshd_config *cfg, const struct hostkey *hk)
 	struct sockaddr_storage ss;
 	socklen_t sl = sizeof(ss);
 	if (getpeername(sock, (struct sockaddr *)&ss, &sl) == 0)
-		addr_of(&ss, c->client_addr, sizeof(c->client_addr), &c->client_port);
+		sockaddr_to_str(&ss, c->client_addr, sizeof(c->client_addr), &c->client_port);
 	else
 		snprintf(c->client_addr, sizeof(c->client_addr), "UNKNOWN");
 	sl = sizeof(ss);
 	if (getsockname(sock, (struct sockaddr *)&ss, &sl) == 0)
-		addr_of(&ss, c->local_addr, sizeof(c->local_addr), &c->local_port);
+		sockaddr_to_str(&ss, c->local_addr, sizeof(c->local_addr), &c->local_port);
 	metrics_conn_register(getpid(), c->client_addr, c->client_port);
 	kex_done_hook = metrics_kex_cb;
 	auth_result_hook = metrics_auth_cb;

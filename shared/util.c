@@ -1,8 +1,10 @@
 #include "util.h"
 
+#include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -127,4 +129,24 @@ int parse_long(const char *s, long min, long max, long *out)
 		return -1;
 	*out = v;
 	return 0;
+}
+
+void sockaddr_to_str(const struct sockaddr_storage *ss, char *out, size_t cap, int *port)
+{
+	out[0] = 0;
+	*port = 0;
+	if (ss->ss_family == AF_INET) {
+		const struct sockaddr_in *s = (const struct sockaddr_in *)ss;
+		inet_ntop(AF_INET, &s->sin_addr, out, (socklen_t)cap);
+		*port = ntohs(s->sin_port);
+	} else if (ss->ss_family == AF_INET6) {
+		const struct sockaddr_in6 *s = (const struct sockaddr_in6 *)ss;
+		if (IN6_IS_ADDR_V4MAPPED(&s->sin6_addr))
+			inet_ntop(AF_INET, &s->sin6_addr.s6_addr[12], out, (socklen_t)cap);
+		else
+			inet_ntop(AF_INET6, &s->sin6_addr, out, (socklen_t)cap);
+		*port = ntohs(s->sin6_port);
+	} else {
+		snprintf(out, cap, "UNKNOWN");
+	}
 }

@@ -32,6 +32,12 @@ int set_cloexec(int fd, int on);
 /* Milliseconds from CLOCK_MONOTONIC. */
 uint64_t monotonic_ms(void);
 
+struct sockaddr_storage;
+/* Numeric address and port of an AF_INET/AF_INET6 socket address; v4-mapped
+ * IPv6 addresses print as IPv4 (as OpenSSH logs them); other families give
+ * "UNKNOWN" and port 0. */
+void sockaddr_to_str(const struct sockaddr_storage *ss, char *out, size_t cap, int *port);
+
 /* Strict decimal parse into [min,max]; 0 on success. */
 int parse_long(const char *s, long min, long max, long *out);
 
