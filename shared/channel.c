@@ -1,5 +1,6 @@
 /* channel: RFC 4254 channels. See channel.h. */
 #include "channel.h"
+#include "metrics.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -90,6 +91,7 @@ static struct channel *alloc_channel(struct conn *c)
 			ch->local_window = CHANNEL_WINDOW;
 			buf_init(&ch->to_child, CHANNEL_WINDOW + 1024);
 			buf_init(&ch->pending_exit, 4096);
+			metrics_conn_channels(+1);
 			return ch;
 		}
 	}
@@ -111,6 +113,8 @@ static void close_fd(int *fd) {
 
 static void free_channel(struct conn *c, struct channel *ch)
 {
+	if (ch->used)
+		metrics_conn_channels(-1);
 	if (ch->ops && ch->ops->free)
 		ch->ops->free(c, ch);
 	int in = ch->fd_in, out = ch->fd_out, err = ch->fd_err;

@@ -210,6 +210,11 @@ void metrics_conn_unregister(pid_t pid)
 	struct conn_slot *s = find_slot(pid);
 	if (!s)
 		return;
+	/* A connection killed abruptly never closed its channels: take what it
+	 * still counted off the global gauge so it does not drift upwards. */
+	int left = __atomic_exchange_n(&s->channels, 0, __ATOMIC_ACQ_REL);
+	if (left > 0)
+		metrics_gauge_add(M_CHANNELS_ACTIVE, -left);
 	int want = (int)pid;
 	__atomic_compare_exchange_n(&s->pid, &want, 0, 0, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE);
 }

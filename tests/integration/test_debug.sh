@@ -99,8 +99,12 @@ grep -q '^sshbox_kex_total{algorithm="' <<<"$m" && pass "metrics: kex by algorit
 sshc dbgusr "$KEY" 'sleep 4' >/dev/null 2>&1 &
 hold=$!
 s=""
-for i in $(seq 1 40); do s=$(D sessions); [[ "$s" == *'"user":"dbgusr"'* ]] && break; sleep 0.1; done
+for i in $(seq 1 40); do s=$(D sessions); [[ "$s" == *'"user":"dbgusr"'* && "$s" == *'"channels":1'* ]] && break; sleep 0.1; done
 [[ "$s" == *'"user":"dbgusr"'* && "$s" == *'"source":"127.0.0.1:'* ]] && pass "sessions lists the live connection" || fail "sessions: '$s'"
+[[ "$s" == *'"channels":1'* ]] && pass "sessions counts the live connection's channel" || fail "sessions channels: '$s'"
+m=$(D metrics)
+sa=$(awk '/^sshbox_sessions_active / {print $2}' <<<"$m"); st=$(awk '/^sshbox_sessions_total / {print $2}' <<<"$m")
+[ "${sa:-0}" -ge 1 ] && [ "${st:-0}" -ge 3 ] && pass "metrics: sessions active $sa, total $st" || fail "metrics sessions: active '$sa' total '$st'"
 
 # ---------- profile tarball
 D profile -s 2 profile,heap >"$T/prof.tgz" 2>"$T/prof.err"; rc=$?
