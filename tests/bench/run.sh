@@ -36,6 +36,8 @@ free_port() { python3 -c 'import socket;s=socket.socket();s.bind(("127.0.0.1",0)
 wait_port() { for _ in $(seq 100); do (exec 3<>/dev/tcp/127.0.0.1/"$1") 2>/dev/null && return 0; sleep 0.1; done; return 1; }
 
 id "$USER_NAME" >/dev/null 2>&1 || useradd -m -s /bin/sh "$USER_NAME"
+# A useradd account is locked ("!"): OpenSSH and sshbox refuse it even for keys.
+echo "$USER_NAME:pw-$RANDOM$RANDOM$RANDOM" | chpasswd
 H=$(getent passwd "$USER_NAME" | cut -d: -f6)
 mkdir -p "$H/.ssh"; ssh-keygen -q -t ed25519 -N '' -f "$W/id" ; cp "$W/id.pub" "$H/.ssh/authorized_keys"
 chown -R "$USER_NAME:" "$H/.ssh"; chmod 700 "$H/.ssh"; chmod 600 "$H/.ssh/authorized_keys"
@@ -139,7 +141,7 @@ done
 row "RSS idle listener KiB" "${RSS_L[sshbox]}" "${RSS_L[openssh]}" "${RSS_L[dropbear]}" "$(ratio "${RSS_L[sshbox]}" "${RSS_L[openssh]}")" "$(ratio "${RSS_L[sshbox]}" "${RSS_L[dropbear]}")"
 row "RSS one connection (all procs) KiB" "${RSS_C[sshbox]}" "${RSS_C[openssh]}" "${RSS_C[dropbear]}" "$(ratio "${RSS_C[sshbox]}" "${RSS_C[openssh]}")" "$(ratio "${RSS_C[sshbox]}" "${RSS_C[dropbear]}")"
 "${SSH[@]}" -p "$P_SB" 127.0.0.1 'sleep 4' >/dev/null 2>&1 & cp=$!; sleep 2
-ep=$(pgrep -f sshbox-exec | head -n1); [ -z "$ep" ] && ep=$(pgrep -x exec | head -n1)
+ep=$(pgrep -x sshbox-exec | head -n1) # PR_SET_NAME of the exec applet
 row "RSS exec helper process KiB" "$(awk '/VmRSS/ {print $2}' /proc/"${ep:-0}"/status 2>/dev/null || echo n/a)" "" "" "" ""
 wait $cp
 
