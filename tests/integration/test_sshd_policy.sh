@@ -114,9 +114,12 @@ check "MaxStartups drop logged" log_has "drop connection .* startups"
 exec 5<&- 6<&-
 sleep 0.5
 BADK=$(make_unauthorized_key pen ed25519)
+# Only lines from here on count: the log file also holds the earlier
+# daemons' lines, which track penalties with enforcement off.
+from=$(($(wc -l < "$SSHD_LOG") + 1))
 for i in 1 2 3 4 5 6 7 8; do
 	sshc sbpol1 "$BADK" true >/dev/null 2>&1
-	for j in 1 2 3 4 5; do grep -q "refusing it for" "$SSHD_LOG" && break 2; sleep 0.05; done
+	for j in 1 2 3 4 5; do tail -n +"$from" "$SSHD_LOG" | grep -q "refusing it for" && break 2; sleep 0.05; done
 done
 sshc sbpol1 "$K1" true 2>/dev/null; rc=$?
 check "penalty: source refused after repeated auth failures" [ $rc -eq 255 ]
