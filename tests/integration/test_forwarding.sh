@@ -220,7 +220,12 @@ fwd_bg() {
 	case "$spec" in
 	tcp:*) tool wait-tcp "${spec#tcp:}" ;;
 	unix:*) tool wait-unix "${spec#unix:}" ;;
-	esac || { kill "$BG" 2>/dev/null; sed 's/^/  | /' "$T/$name.err"; return 1; }
+	esac || {
+		kill "$BG" 2>/dev/null
+		sed 's/^/  | /' "$T/$name.err"
+		echo "  | daemon log (last lines):"; grep -v TRACE "$SSHD_LOG" | tail -n 25 | sed 's/^/  | /'
+		return 1
+	}
 }
 stop_bg() { kill "$1" 2>/dev/null; wait "$1" 2>/dev/null; }
 
