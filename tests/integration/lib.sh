@@ -71,9 +71,14 @@ require_root() {
 
 # free_port: prints a currently unused 127.0.0.1 TCP port in a high range.
 free_port() {
-	local p i
+	local p i lo
+	# Below the kernel's ephemeral range: a port from that range can be taken
+	# as the source port of any outgoing connection between this check and
+	# the moment the test binds it.
+	lo=$(awk '{print $1}' /proc/sys/net/ipv4/ip_local_port_range 2>/dev/null)
+	[ "${lo:-0}" -gt 12000 ] || lo=32768
 	for i in $(seq 1 200); do
-		p=$((20000 + (RANDOM * 32768 + RANDOM) % 40000))
+		p=$((10000 + (RANDOM * 32768 + RANDOM) % (lo - 10000)))
 		if ! (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then
 			# also make sure nobody listens on it on any address
 			if ! ss -ltnH "sport = :$p" 2>/dev/null | grep -q .; then
