@@ -35,7 +35,7 @@ ifeq ($(FLAVOR),static)
   endif
   DEPFLAGS := -isystem $(DEPS)/include -isystem $(DEPS)/kinc
   LDFLAGS := -static-pie -L$(DEPS)/lib -Wl,-z,relro,-z,now,-z,noexecstack -Wl,--gc-sections
-  LIBS := -lsodium -lbearssl -lz -lcrypt -laudit
+  LIBS := -lsodium -lbearssl -lnettle -lz -lcrypt -laudit
   OPT := -O2 -fno-omit-frame-pointer
 else ifeq ($(FLAVOR),system)
   OUT := build/out-system
@@ -43,7 +43,7 @@ else ifeq ($(FLAVOR),system)
   CONFIG := config/system.config
   DEPFLAGS :=
   LDFLAGS := -pie -Wl,-z,relro,-z,now,-z,noexecstack -Wl,--gc-sections
-  LIBS := -lsodium -lbearssl -lz -lcrypt -laudit -lpam -lselinux -lutil
+  LIBS := -lsodium -lbearssl -lnettle -lz -lcrypt -laudit -lpam -lselinux -lutil
   OPT := -O2 -fno-omit-frame-pointer
 else
   $(error FLAVOR must be static or system)
@@ -112,7 +112,7 @@ unit: $(UNIT_BINS)
 ASAN_OUT := build/out-asan
 ASAN_CFLAGS := $(WARN) -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined \
   -fno-sanitize-recover=all $(DEFS) -Ishared -I$(ASAN_OUT)/gen -Itests/unit
-ASAN_LIBS := -lsodium -lbearssl -lz -lcrypt -laudit -lutil
+ASAN_LIBS := -lsodium -lbearssl -lnettle -lz -lcrypt -laudit -lutil
 ASAN_LIB_OBJS := $(patsubst shared/%.c,$(ASAN_OUT)/obj/%.o,$(LIB_SRCS))
 ASAN_BINS := $(patsubst tests/unit/%.c,$(ASAN_OUT)/tests/%,$(UNIT_SRCS))
 

@@ -5,11 +5,13 @@
  * aes{128,256}-gcm@openssh.com: BearSSL GCM (RFC 5647), AES-NI CTR and
  *   PCLMUL GHASH when the CPU has them, constant-time ct64/ctmul64 otherwise.
  * aes{128,256}-ctr: BearSSL ctrcbc "ctr" (full 128-bit big-endian counter,
- *   as SSH needs), with libsodium HMAC-SHA2-256/512 (plain or EtM).
+ *   as SSH needs), with nettle HMAC-SHA2-256/512 (plain or EtM; SHA-NI when the CPU
+ *   has it, nettle picks at run time).
  */
 #include "cipher.h"
 
 #include <bearssl.h>
+#include <nettle/hmac.h>
 #include <sodium.h>
 #include <stdlib.h>
 #include <string.h>
@@ -66,9 +68,9 @@ struct cipher_ctx {
 	br_aes_gen_ctrcbc_keys ctr_keys;
 	const br_block_ctrcbc_class *ctr_vt;
 	uint8_t ctr[16];
-	/* HMAC: state after keying, copied for every packet */
-	crypto_auth_hmacsha256_state h256;
-	crypto_auth_hmacsha512_state h512;
+	/* HMAC (nettle): keyed once; a digest resets it to the keyed state */
+	struct hmac_sha256_ctx h256;
+	struct hmac_sha512_ctx h512;
 	/* CTR + non-EtM: first block decrypted by cipher_decrypt_length */
 	uint8_t first_plain[16];
 	int have_first;
@@ -123,9 +125,9 @@ struct cipher_ctx *cipher_ctx_new(const struct cipher_info *c, const uint8_t *ke
 		x->trailer = mac->mac_len;
 		x->mmode = mac->mac_len == 32 ? MAC_SHA256 : MAC_SHA512;
 		if (x->mmode == MAC_SHA256)
-			crypto_auth_hmacsha256_init(&x->h256, mac_key, mac->key_len);
+			hmac_sha256_set_key(&x->h256, mac->key_len, mac_key);
 		else
-			crypto_auth_hmacsha512_init(&x->h512, mac_key, mac->key_len);
+			hmac_sha512_set_key(&x->h512, mac->key_len, mac_key);
 	}
 	if (c->key_len == 64) {
 		x->mode = M_CHACHA;
@@ -200,17 +202,13 @@ static void mac_compute(struct cipher_ctx *ctx, uint32_t seqnr, const uint8_t *p
 	uint8_t sq[4];
 	store_be32(sq, seqnr);
 	if (ctx->mmode == MAC_SHA256) {
-		crypto_auth_hmacsha256_state st = ctx->h256;
-		crypto_auth_hmacsha256_update(&st, sq, 4);
-		crypto_auth_hmacsha256_update(&st, p, n);
-		crypto_auth_hmacsha256_final(&st, out);
-		secure_zero(&st, sizeof(st));
+		hmac_sha256_update(&ctx->h256, 4, sq);
+		hmac_sha256_update(&ctx->h256, n, p);
+		hmac_sha256_digest(&ctx->h256, SHA256_DIGEST_SIZE, out);
 	} else {
-		crypto_auth_hmacsha512_state st = ctx->h512;
-		crypto_auth_hmacsha512_update(&st, sq, 4);
-		crypto_auth_hmacsha512_update(&st, p, n);
-		crypto_auth_hmacsha512_final(&st, out);
-		secure_zero(&st, sizeof(st));
+		hmac_sha512_update(&ctx->h512, 4, sq);
+		hmac_sha512_update(&ctx->h512, n, p);
+		hmac_sha512_digest(&ctx->h512, SHA512_DIGEST_SIZE, out);
 	}
 }
 
