@@ -325,6 +325,48 @@ struct channel *channel_open_outgoing(struct conn *c, const char *type, const st
 
 /* ---- incoming messages ---- */
 
+static int send_open_failure(struct conn *c, uint32_t sender, const char *type, uint32_t reason, const char *desc)
+{
+	log_debug("channel open %s refused: %s", type, desc);
+	struct buf b;
+	buf_init(&b, 512);
+	int r = buf_put_u8(&b, SSH_MSG_CHANNEL_OPEN_FAILURE);
+	r = r ? r : buf_put_u32(&b, sender);
+	r = r ? r : buf_put_u32(&b, reason);
+	r = r ? r : buf_put_cstring(&b, desc);
+	r = r ? r : buf_put_cstring(&b, "");
+	r = r ? r : conn_send(c, &b);
+	buf_free(&b);
+	return r;
+}
+
+int channel_open_confirm(struct conn *c, struct channel *ch)
+{
+	ch->open_pending = 0;
+	ch->confirmed = 1;
+	struct buf b;
+	buf_init(&b, 64);
+	int r = buf_put_u8(&b, SSH_MSG_CHANNEL_OPEN_CONFIRMATION);
+	r = r ? r : buf_put_u32(&b, ch->remote_id);
+	r = r ? r : buf_put_u32(&b, ch->id);
+	r = r ? r : buf_put_u32(&b, ch->local_window);
+	r = r ? r : buf_put_u32(&b, CHANNEL_MAX_PACKET);
+	r = r ? r : conn_send(c, &b);
+	buf_free(&b);
+	log_debug("channel %u: open %s confirmed (remote %u, window %u, max packet %u)", ch->id, ch->type,
+		  ch->remote_id, ch->remote_window, ch->remote_maxpacket);
+	return r;
+}
+
+int channel_open_fail(struct conn *c, struct channel *ch, uint32_t reason, const char *desc)
+{
+	uint32_t sender = ch->remote_id;
+	char type[sizeof(ch->type)];
+	snprintf(type, sizeof(type), "%s", ch->type);
+	free_channel(c, ch);
+	return send_open_failure(c, sender, type, reason, desc && desc[0] ? desc : "open failed");
+}
+
 static int handle_open(struct conn *c, struct buf *p)
 {
 	char type[64];
@@ -361,36 +403,19 @@ static int handle_open(struct conn *c, struct buf *p)
 		ch->remote_window = window;
 		ch->remote_maxpacket = maxpkt > CHANNEL_MAX_PACKET ? CHANNEL_MAX_PACKET : maxpkt;
 		desc[0] = 0;
-		if (fn(c, ch, p, &reason, desc, sizeof(desc)) == 0) {
-			ch->confirmed = 1;
-			struct buf b;
-			buf_init(&b, 64);
-			int r = buf_put_u8(&b, SSH_MSG_CHANNEL_OPEN_CONFIRMATION);
-			r = r ? r : buf_put_u32(&b, sender);
-			r = r ? r : buf_put_u32(&b, ch->id);
-			r = r ? r : buf_put_u32(&b, ch->local_window);
-			r = r ? r : buf_put_u32(&b, CHANNEL_MAX_PACKET);
-			r = r ? r : conn_send(c, &b);
-			buf_free(&b);
-			log_debug("channel %u: open %s confirmed (remote %u, window %u, max packet %u)", ch->id, type,
-				  sender, window, maxpkt);
-			return r;
+		int rc = fn(c, ch, p, &reason, desc, sizeof(desc));
+		if (rc == 0)
+			return channel_open_confirm(c, ch);
+		if (rc == CHANNEL_OPEN_PENDING) {
+			ch->open_pending = 1;
+			log_debug("channel %u: open %s pending", ch->id, type);
+			return 0;
 		}
 		if (!desc[0])
 			snprintf(desc, sizeof(desc), "open failed");
 		free_channel(c, ch);
 	}
-	log_debug("channel open %s refused: %s", type, desc);
-	struct buf b;
-	buf_init(&b, 512);
-	int r = buf_put_u8(&b, SSH_MSG_CHANNEL_OPEN_FAILURE);
-	r = r ? r : buf_put_u32(&b, sender);
-	r = r ? r : buf_put_u32(&b, reason);
-	r = r ? r : buf_put_cstring(&b, desc);
-	r = r ? r : buf_put_cstring(&b, "");
-	r = r ? r : conn_send(c, &b);
-	buf_free(&b);
-	return r;
+	return send_open_failure(c, sender, type, reason, desc);
 }
 
 static int handle_global(struct conn *c, struct buf *p)
@@ -507,6 +532,11 @@ static int handle_channel_msg(struct conn *c, uint8_t type, struct buf *p)
 	struct channel *ch = lookup(c, id);
 	if (!ch) {
 		log_info("message %u for unknown channel %u", type, id);
+		return -1;
+	}
+	if (ch->open_pending) {
+		/* the client has not been told this channel number yet */
+		log_info("message %u for channel %u whose open is still pending", type, id);
 		return -1;
 	}
 	switch (type) {

@@ -103,14 +103,20 @@ struct channel {
 	int output_eof_called, input_eof_called;
 	int err_to_out;           /* (unused) */
 	int fds_attached;         /* channel_set_fds was called */
+	int open_pending;         /* incoming open awaiting its handler's answer */
 	struct buf pending_exit;  /* exit-status/-signal held until output is drained */
 };
 
 /* Channel-open handler for one channel type. Called with the channel
  * allocated (ch->type, ch->remote_id, windows set) and data positioned
  * after the standard open fields (type-specific data). Return 0 to confirm
- * (set ch->ops / ch->ctx; fds may be attached now or later), or < 0 to
- * refuse: set *reason (SSH_OPEN_*) and write a message into desc. */
+ * (set ch->ops / ch->ctx; fds may be attached now or later), < 0 to
+ * refuse: set *reason (SSH_OPEN_*) and write a message into desc, or
+ * CHANNEL_OPEN_PENDING when the answer comes later (a dial in progress):
+ * set ch->ops (its free() releases what the pending open holds) and call
+ * channel_open_confirm or channel_open_fail once the outcome is known. The
+ * connection loop runs meanwhile; nothing else touches the channel. */
+#define CHANNEL_OPEN_PENDING 1
 typedef int (*channel_open_fn)(struct conn *c, struct channel *ch, struct buf *data, uint32_t *reason, char *desc,
 			       size_t desclen);
 
@@ -119,6 +125,11 @@ typedef int (*channel_open_fn)(struct conn *c, struct channel *ch, struct buf *d
  * the allocated port of tcpip-forward), 0 for failure, < 0 to drop the
  * connection. */
 typedef int (*global_request_fn)(struct conn *c, const char *name, struct buf *data, struct buf *reply);
+
+/* Answer a CHANNEL_OPEN_PENDING open. confirm: 0 or -1 (send failed).
+ * fail: sends OPEN_FAILURE and frees the channel (ops->free runs). */
+int channel_open_confirm(struct conn *c, struct channel *ch);
+int channel_open_fail(struct conn *c, struct channel *ch, uint32_t reason, const char *desc);
 
 /* Registration (before connections run; the table is per process).
  * Later registrations of the same name replace earlier ones. 0 or -1. */

@@ -26,7 +26,7 @@ struct sshd_config;
 struct hostkey;
 
 #define CONN_MAX_CHILD_WATCH 64
-#define CONN_MAX_FD_WATCH 64
+#define CONN_MAX_FD_WATCH 128
 
 typedef void (*conn_child_fn)(struct conn *c, pid_t pid, int status, void *arg);
 typedef void (*conn_fd_fn)(struct conn *c, int fd, short revents, void *arg);

@@ -24,6 +24,9 @@
 
 #define FWD_MAX_LISTENERS 16
 #define FWD_DIAL_TIMEOUT_MS 10000u
+/* Dials in progress per connection; beyond that a dial runs synchronously
+ * (the connection waits for it, as a burst of local dials costs little). */
+#define FWD_MAX_PENDING_DIALS 64
 #define FWD_STREAMLOCAL_MASK 0177u /* OpenSSH StreamLocalBindMask default */
 
 enum { L_TCP = 1, L_UNIX = 2, L_AGENT = 3 };
@@ -38,11 +41,23 @@ struct listener {
 	int nfds;
 };
 
+/* A direct-tcpip / direct-streamlocal open whose dial is in progress in the
+ * networking child: the channel's answer waits for the reply socket, so a
+ * slow or unreachable target never stalls the connection's other channels.
+ * The child's dial worker bounds the wait (FWD_DIAL_TIMEOUT_MS). */
+struct pending_dial {
+	int used;
+	int rsock;
+	struct channel *ch;
+	char target[NETFWD_MAX_ADDR + 16]; /* "host port N" or a socket path, for logs */
+};
+
 static struct {
 	struct netfwd nf;
 	int nf_init;
 	int restarts;
 	struct listener l[FWD_MAX_LISTENERS];
+	struct pending_dial dials[FWD_MAX_PENDING_DIALS];
 	char agent_path[NETFWD_MAX_PATH + 1];
 	int agent_idx; /* -1 none */
 } st = {.agent_idx = -1};
@@ -313,13 +328,110 @@ static const struct channel_ops sock_ops = {
 
 /* ---- direct-tcpip / direct-streamlocal ---------------------------------------------- */
 
+static void pending_release(struct conn *c, struct pending_dial *pd)
+{
+	if (pd->rsock >= 0) {
+		conn_unwatch_fd(c, pd->rsock);
+		close(pd->rsock);
+	}
+	memset(pd, 0, sizeof(*pd));
+	pd->rsock = -1;
+}
+
+/* ops->free of a channel whose dial is pending (the connection ends). */
+static void pending_free(struct conn *c, struct channel *ch)
+{
+	struct pending_dial *pd = ch->ctx;
+	ch->ctx = NULL;
+	if (pd)
+		pending_release(c, pd);
+}
+
+static const struct channel_ops pending_ops = {
+	.free = pending_free,
+};
+
+static void on_dial_reply(struct conn *c, int rsock, short revents, void *arg)
+{
+	(void)revents;
+	struct pending_dial *pd = arg;
+	struct channel *ch = pd->ch;
+	char err[NETFWD_MAX_ERR + 1] = "";
+	int fd = -1;
+	char target[sizeof(pd->target)];
+	int ok = netfwd_dial_finish(rsock, &fd, err, sizeof(err)) == 0;
+	snprintf(target, sizeof(target), "%s", pd->target);
+	ch->ops = NULL;
+	ch->ctx = NULL;
+	pending_release(c, pd);
+	if (!ok) {
+		log_info("%s for %s to %s failed: %s", ch->type, uname_of(c), target, err);
+		if (channel_open_fail(c, ch, SSH_OPEN_CONNECT_FAILED, err) < 0)
+			log_debug("open failure not sent");
+		return;
+	}
+	ch->ops = &sock_ops;
+	sock_attach(c, ch, fd);
+	if (channel_open_confirm(c, ch) < 0)
+		log_debug("open confirmation not sent");
+}
+
+/* Synchronous dial (no slot for another pending one): 0 or -1 as an open handler. */
+static int dial_now(struct conn *c, struct channel *ch, struct netfwd *nf, int net, const char *addr,
+		    unsigned port, const char *target, uint32_t *reason, char *desc, size_t desclen)
+{
+	char err[NETFWD_MAX_ERR + 1] = "";
+	int fd = -1;
+	if (netfwd_dial(nf, net, addr, port, FWD_DIAL_TIMEOUT_MS, &fd, err, sizeof(err)) < 0) {
+		*reason = SSH_OPEN_CONNECT_FAILED;
+		snprintf(desc, desclen, "%s", err);
+		log_info("%s for %s to %s failed: %s", ch->type, uname_of(c), target, err);
+		return -1;
+	}
+	ch->ops = &sock_ops;
+	ch->ctx = NULL;
+	sock_attach(c, ch, fd);
+	return 0;
+}
+
+/* Starts the dial; the channel is answered from on_dial_reply. */
+static int dial_begin(struct conn *c, struct channel *ch, struct netfwd *nf, int net, const char *addr,
+		      unsigned port, const char *target, uint32_t *reason, char *desc, size_t desclen)
+{
+	struct pending_dial *pd = NULL;
+	for (size_t i = 0; i < ARRAY_LEN(st.dials) && !pd; i++)
+		if (!st.dials[i].used)
+			pd = &st.dials[i];
+	char err[NETFWD_MAX_ERR + 1] = "";
+	if (!pd)
+		return dial_now(c, ch, nf, net, addr, port, target, reason, desc, desclen);
+	int rs = netfwd_dial_start(nf, net, addr, port, FWD_DIAL_TIMEOUT_MS, err, sizeof(err));
+	if (rs < 0) {
+		*reason = SSH_OPEN_CONNECT_FAILED;
+		snprintf(desc, desclen, "%s", err);
+		log_info("%s for %s to %s failed: %s", ch->type, uname_of(c), target, err);
+		return -1;
+	}
+	memset(pd, 0, sizeof(*pd));
+	pd->used = 1;
+	pd->rsock = rs;
+	pd->ch = ch;
+	snprintf(pd->target, sizeof(pd->target), "%s", target);
+	if (conn_watch_fd(c, rs, POLLIN, on_dial_reply, pd) < 0) {
+		pending_release(c, pd);
+		return dial_now(c, ch, nf, net, addr, port, target, reason, desc, desclen);
+	}
+	ch->ops = &pending_ops;
+	ch->ctx = pd;
+	return CHANNEL_OPEN_PENDING;
+}
+
 static int open_direct_tcpip(struct conn *c, struct channel *ch, struct buf *data, uint32_t *reason, char *desc,
 			     size_t desclen)
 {
-	char host[NETFWD_MAX_ADDR + 1], orig[NETFWD_MAX_ADDR + 1], err[NETFWD_MAX_ERR + 1];
+	char host[NETFWD_MAX_ADDR + 1], orig[NETFWD_MAX_ADDR + 1];
 	uint32_t port, oport;
 	const char *why = NULL;
-	int fd = -1;
 
 	if (buf_get_cstring_into(data, host, sizeof(host)) || buf_get_u32(data, &port) ||
 	    buf_get_cstring_into(data, orig, sizeof(orig)) || buf_get_u32(data, &oport)) {
@@ -343,29 +455,21 @@ static int open_direct_tcpip(struct conn *c, struct channel *ch, struct buf *dat
 			  (unsigned)port);
 		return -1;
 	}
-	if (netfwd_dial(nf, NETFWD_NET_TCP, host, port, FWD_DIAL_TIMEOUT_MS, &fd, err, sizeof(err)) < 0) {
-		*reason = SSH_OPEN_CONNECT_FAILED;
-		snprintf(desc, desclen, "%s", err);
-		log_info("direct-tcpip for %s to %s port %u failed: %s", uname_of(c), host, (unsigned)port, err);
-		return -1;
-	}
-	log_debug("direct-tcpip for %s from %s port %u to %s port %u: channel %u", uname_of(c), orig,
-		  (unsigned)oport, host, (unsigned)port, (unsigned)ch->id);
-	ch->ops = &sock_ops;
-	ch->ctx = NULL;
-	sock_attach(c, ch, fd);
-	return 0;
+	char target[NETFWD_MAX_ADDR + 16];
+	snprintf(target, sizeof(target), "%s port %u", host, (unsigned)port);
+	log_debug("direct-tcpip for %s from %s port %u to %s: channel %u", uname_of(c), orig, (unsigned)oport, target,
+		  (unsigned)ch->id);
+	return dial_begin(c, ch, nf, NETFWD_NET_TCP, host, port, target, reason, desc, desclen);
 }
 
 static int open_direct_streamlocal(struct conn *c, struct channel *ch, struct buf *data, uint32_t *reason,
 				   char *desc, size_t desclen)
 {
-	char path[NETFWD_MAX_PATH + 1], err[NETFWD_MAX_ERR + 1];
+	char path[NETFWD_MAX_PATH + 1];
 	const uint8_t *res;
 	size_t rlen;
 	uint32_t r2;
 	const char *why = NULL;
-	int fd = -1;
 
 	if (buf_get_cstring_into(data, path, sizeof(path)) || path[0] == '\0') {
 		*reason = SSH_OPEN_CONNECT_FAILED;
@@ -387,17 +491,8 @@ static int open_direct_streamlocal(struct conn *c, struct channel *ch, struct bu
 		snprintf(desc, desclen, "networking unavailable");
 		return -1;
 	}
-	if (netfwd_dial(nf, NETFWD_NET_UNIX, path, 0, FWD_DIAL_TIMEOUT_MS, &fd, err, sizeof(err)) < 0) {
-		*reason = SSH_OPEN_CONNECT_FAILED;
-		snprintf(desc, desclen, "%s", err);
-		log_info("direct-streamlocal for %s to %s failed: %s", uname_of(c), path, err);
-		return -1;
-	}
 	log_debug("direct-streamlocal for %s to %s: channel %u", uname_of(c), path, (unsigned)ch->id);
-	ch->ops = &sock_ops;
-	ch->ctx = NULL;
-	sock_attach(c, ch, fd);
-	return 0;
+	return dial_begin(c, ch, nf, NETFWD_NET_UNIX, path, 0, path, reason, desc, desclen);
 }
 
 /* ---- listeners ----------------------------------------------------------------------- */
@@ -666,6 +761,12 @@ const char *fwd_agent_path(void) { return st.agent_idx >= 0 ? st.agent_path : NU
 
 void fwd_connection_end(struct conn *c)
 {
+	for (size_t i = 0; i < ARRAY_LEN(st.dials); i++)
+		if (st.dials[i].used) {
+			if (st.dials[i].ch && st.dials[i].ch->ctx == &st.dials[i])
+				st.dials[i].ch->ctx = NULL;
+			pending_release(c, &st.dials[i]);
+		}
 	for (size_t i = 0; i < ARRAY_LEN(st.l); i++)
 		if (st.l[i].used) {
 			for (int j = 0; j < st.l[i].nfds; j++) {

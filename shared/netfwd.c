@@ -967,6 +967,36 @@ int netfwd_dial(struct netfwd *nf, int net, const char *addr, unsigned port, uns
 	return 0;
 }
 
+int netfwd_dial_start(struct netfwd *nf, int net, const char *addr, unsigned port, unsigned timeout_ms, char *err,
+		      size_t errlen)
+{
+	struct netfwd_req r;
+	if (!addr_fits(addr) || timeout_ms > NETFWD_MAX_TIMEOUT_MS) {
+		snprintf(err, errlen, "invalid address");
+		return -1;
+	}
+	fill_req(&r, NETFWD_OP_DIAL, net, addr, port, timeout_ms);
+	if (!valid_req(&r)) {
+		snprintf(err, errlen, "invalid address");
+		return -1;
+	}
+	int rs = netfwd_send_req(nf, &r);
+	if (rs < 0)
+		snprintf(err, errlen, "networking child: request failed");
+	return rs;
+}
+
+int netfwd_dial_finish(int rsock, int *fd_out, char *err, size_t errlen)
+{
+	struct netfwd_reply rep;
+	*fd_out = -1;
+	if (netfwd_recv_reply(rsock, &rep, fd_out, 1) < 0) {
+		snprintf(err, errlen, "%s", rep.err[0] ? rep.err : "dial failed");
+		return -1;
+	}
+	return 0;
+}
+
 int netfwd_listen(struct netfwd *nf, int net, const char *addr, unsigned port, unsigned flags, unsigned mask,
 		  int *fds, int *nfds, unsigned *bound_port, char *err, size_t errlen)
 {

@@ -153,6 +153,12 @@ int netfwd_request(struct netfwd *nf, const struct netfwd_req *req, struct netfw
  * err gets a human-readable reason on failure. */
 int netfwd_dial(struct netfwd *nf, int net, const char *addr, unsigned port, unsigned timeout_ms,
 		int *fd_out, char *err, size_t errlen);
+/* Asynchronous dial: _start sends the request and returns the reply socket
+ * (poll it for POLLIN; -1 with err set on failure); _finish reads the
+ * outcome (0 with *fd_out, or -1 with err). The caller closes rsock. */
+int netfwd_dial_start(struct netfwd *nf, int net, const char *addr, unsigned port, unsigned timeout_ms,
+		      char *err, size_t errlen);
+int netfwd_dial_finish(int rsock, int *fd_out, char *err, size_t errlen);
 int netfwd_listen(struct netfwd *nf, int net, const char *addr, unsigned port, unsigned flags,
 		  unsigned mask, int *fds, int *nfds, unsigned *bound_port, char *err, size_t errlen);
 int netfwd_listen_agent(struct netfwd *nf, int *fd_out, char *path_out, size_t pathlen, char *err,

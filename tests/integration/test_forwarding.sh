@@ -175,6 +175,26 @@ def main():
             if not d: break
             out += d
         sys.exit(0 if out == b"via-socks\n" else 3)
+    elif cmd == "blackhole-tcp":   # PORTFILE: a listener whose accept queue is full, so
+        # the kernel drops further SYNs and a connect to it hangs (an unreachable host)
+        l = socket.socket(); l.bind(("127.0.0.1", 0)); l.listen(0)
+        port = l.getsockname()[1]
+        fill = []
+        for _ in range(4):
+            s = socket.socket(); s.setblocking(False)
+            try: s.connect(("127.0.0.1", port))
+            except BlockingIOError: pass
+            fill.append(s)
+        time.sleep(0.3)
+        with open(sys.argv[2] + ".tmp", "w") as f: f.write(str(port))
+        os.rename(sys.argv[2] + ".tmp", sys.argv[2])
+        time.sleep(900)
+    elif cmd == "hold-tcp":        # PORT SECONDS: connects, waits for EOF (or SECONDS)
+        s = tcp(sys.argv[2])()
+        s.settimeout(float(sys.argv[3]))
+        try:
+            while s.recv(4096): pass
+        except OSError: pass
     elif cmd == "wait-tcp":        # PORT: waits until something listens
         for _ in range(200):
             try:
@@ -243,6 +263,32 @@ if fwd_bg L "tcp:$LP" -L "127.0.0.1:$LP:127.0.0.1:$ECHO"; then
 	stop_bg "$BG"
 else
 	fail "ssh -L: forward did not come up"
+fi
+
+# ---- a dial that hangs does not stall the connection's other channels ----------
+"$PY3" "$T/fwdtool.py" blackhole-tcp "$T/bh.port" >/dev/null 2>&1 & _pids+=($!)
+for _ in $(seq 100); do [ -s "$T/bh.port" ] && break; sleep 0.05; done
+BH=$(cat "$T/bh.port" 2>/dev/null)
+LP=$(free_port); LP2=$(free_port)
+if [ -n "$BH" ] && fwd_bg H "tcp:$LP2" -L "127.0.0.1:$LP:127.0.0.1:$BH" -L "127.0.0.1:$LP2:127.0.0.1:$ECHO"; then
+	tool hold-tcp "$LP" 30 & holdp=$!
+	sleep 0.5 # the direct-tcpip to the black hole is now in progress (up to its 10 s timeout)
+	t0=$(date +%s%N)
+	if tool xfer-tcp "$LP2" 100000; then
+		ms=$(( ($(date +%s%N) - t0) / 1000000 ))
+		if [ "$ms" -lt 4000 ]; then pass "pending dial: another forward answered meanwhile (${ms} ms)"
+		else fail "pending dial: another forward took ${ms} ms (blocked behind the dial?)"; fi
+	else
+		fail "pending dial: the other forward failed"
+	fi
+	# the hung dial ends with an open failure after its timeout: the client closes
+	wait "$holdp"
+	sleep 0.3
+	log_has "direct-tcpip for $U to 127.0.0.1 port $BH failed" && pass "pending dial: timeout logged as a failed dial" \
+		|| fail "pending dial: no failure logged for the black-hole dial"
+	stop_bg "$BG"
+else
+	fail "pending dial: setup failed"
 fi
 
 # ---- flow control: a reader that does not read does not make sshd buffer ----

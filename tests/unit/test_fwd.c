@@ -102,6 +102,31 @@ struct channel *channel_open_outgoing(struct conn *c, const char *type, const st
 	return &s_out_ch;
 }
 
+static int s_confirmed, s_failed;
+static uint32_t s_fail_reason;
+static char s_fail_desc[256];
+static int s_last_watch = -1;
+
+int channel_open_confirm(struct conn *c, struct channel *ch)
+{
+	(void)c;
+	ch->confirmed = 1;
+	s_confirmed++;
+	return 0;
+}
+
+int channel_open_fail(struct conn *c, struct channel *ch, uint32_t reason, const char *desc)
+{
+	s_failed++;
+	s_fail_reason = reason;
+	snprintf(s_fail_desc, sizeof(s_fail_desc), "%s", desc ? desc : "");
+	if (ch->ops && ch->ops->free) /* as free_channel does */
+		ch->ops->free(c, ch);
+	ch->ops = NULL;
+	ch->ctx = NULL;
+	return 0;
+}
+
 int conn_watch_child(struct conn *c, pid_t pid, conn_child_fn fn, void *arg)
 {
 	(void)c;
@@ -121,6 +146,7 @@ int conn_watch_fd(struct conn *c, int fd, short events, conn_fd_fn fn, void *arg
 			s_watch[i].fn = fn;
 			s_watch[i].arg = arg;
 			s_watch[i].used = 1;
+			s_last_watch = (int)i;
 			return 0;
 		}
 	return -1;
@@ -385,7 +411,26 @@ static int open_direct(const char *type, struct buf *req, uint32_t *reason, char
 	ch->fd_in = ch->fd_out = ch->fd_err = -1;
 	*reason = 0;
 	desc[0] = '\0';
-	return fn(&conn, ch, req, reason, desc, 256);
+	s_confirmed = s_failed = 0;
+	int r = fn(&conn, ch, req, reason, desc, 256);
+	if (r != CHANNEL_OPEN_PENDING)
+		return r;
+	/* the dial runs in the networking child: wait for its reply the way
+	 * the connection loop does, then report the channel's answer */
+	if (s_last_watch < 0 || !s_watch[s_last_watch].used)
+		return -98;
+	struct pollfd pfd = {.fd = s_watch[s_last_watch].fd, .events = POLLIN};
+	if (poll(&pfd, 1, 15000) != 1)
+		return -97;
+	s_watch[s_last_watch].fn(&conn, pfd.fd, pfd.revents, s_watch[s_last_watch].arg);
+	if (s_confirmed == 1 && s_failed == 0)
+		return 0;
+	if (s_failed == 1 && s_confirmed == 0) {
+		*reason = s_fail_reason;
+		snprintf(desc, 256, "%s", s_fail_desc);
+		return -1;
+	}
+	return -96;
 }
 
 static void direct_req(struct buf *b, const char *host, uint32_t port)
@@ -426,6 +471,49 @@ TEST(handler_direct_tcpip)
 		close(a);
 	if (ch.ops && ch.ops->free)
 		ch.ops->free(&conn, &ch);
+	if (s_set_in >= 0)
+		close(s_set_in);
+	close(l);
+
+	/* a dial in progress is released when the connection ends first */
+	l = tcp_listener(&port);
+	int before = n_watched();
+	direct_req(&b, "127.0.0.1", port);
+	channel_open_fn fn = find_type("direct-tcpip");
+	memset(&ch, 0, sizeof(ch));
+	ch.fd_in = ch.fd_out = ch.fd_err = -1;
+	CHECK_EQ_INT(fn(&conn, &ch, &b, &reason, desc, sizeof(desc)), CHANNEL_OPEN_PENDING);
+	CHECK_EQ_INT(n_watched(), before + 1);
+	CHECK(ch.ops && ch.ops->free && ch.ctx);
+	if (ch.ops && ch.ops->free)
+		ch.ops->free(&conn, &ch);
+	CHECK_EQ_INT(n_watched(), before);
+	CHECK(ch.ctx == NULL);
+	a = accept(l, NULL, NULL); /* the child's dial itself went through */
+	if (a >= 0)
+		close(a);
+	close(l);
+
+	/* no slot to watch another pending dial: the dial runs synchronously */
+	l = tcp_listener(&port);
+	int filled[ARRAY_LEN(s_watch)], nfilled = 0;
+	for (size_t i = 0; i < ARRAY_LEN(s_watch); i++)
+		if (!s_watch[i].used) {
+			s_watch[i].used = 1;
+			s_watch[i].fd = -1000 - (int)i;
+			filled[nfilled++] = (int)i;
+		}
+	direct_req(&b, "127.0.0.1", port);
+	s_set_calls = 0;
+	memset(&ch, 0, sizeof(ch));
+	ch.fd_in = ch.fd_out = ch.fd_err = -1;
+	CHECK_EQ_INT(fn(&conn, &ch, &b, &reason, desc, sizeof(desc)), 0);
+	CHECK_EQ_INT(s_set_calls, 1);
+	for (int i = 0; i < nfilled; i++)
+		s_watch[filled[i]].used = 0;
+	a = accept(l, NULL, NULL);
+	if (a >= 0)
+		close(a);
 	if (s_set_in >= 0)
 		close(s_set_in);
 	close(l);
