@@ -246,25 +246,8 @@ static int valid_port_str(const char *s, int allow_star, int allow_zero)
 /* permitopen="host:port" (host may be [v6]); permitlisten="[host:]port". */
 static int valid_permit(const char *s, int listen)
 {
-	const char *port;
-	if (*s == '[') {
-		const char *rb = strchr(s, ']');
-		if (!rb || rb[1] != ':' || rb == s + 1)
-			return 0;
-		port = rb + 2;
-	} else {
-		const char *colon = strrchr(s, ':');
-		if (!colon) {
-			if (!listen)
-				return 0;
-			port = s;
-		} else {
-			if (colon == s)
-				return 0;
-			port = colon + 1;
-		}
-	}
-	return valid_port_str(port, 1, listen);
+	const char *port = hostport_port_text(s, listen);
+	return port && valid_port_str(port, 1, listen);
 }
 
 static int env_allowed(const struct sshd_config *cfg, const char *name)

@@ -1,6 +1,9 @@
 /* buf: bounds-checked byte buffer. See buf.h. */
 #include "buf.h"
 
+#include <stdarg.h>
+#include <stdio.h>
+
 #include <stdlib.h>
 #include <string.h>
 
@@ -355,4 +358,22 @@ const char *buf_strerror(int err)
 	case BUF_ERR_FORMAT: return "malformed field";
 	default: return "unknown buffer error";
 	}
+}
+
+int buf_putf(struct buf *b, const char *fmt, ...)
+{
+	va_list ap, again;
+	va_start(ap, fmt);
+	va_copy(again, ap);
+	int n = vsnprintf(NULL, 0, fmt, ap);
+	va_end(ap);
+	int r = BUF_ERR_FORMAT;
+	uint8_t *p;
+	/* room for vsnprintf's NUL, dropped afterwards */
+	if (n >= 0 && (r = buf_reserve(b, (size_t)n + 1, &p)) == BUF_OK) {
+		vsnprintf((char *)p, (size_t)n + 1, fmt, again);
+		r = buf_consume_end(b, 1);
+	}
+	va_end(again);
+	return r;
 }

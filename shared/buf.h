@@ -55,6 +55,9 @@ int buf_put_u64(struct buf *b, uint64_t v);
 int buf_put_string(struct buf *b, const void *p, size_t n); /* u32 len + bytes */
 int buf_put_cstring(struct buf *b, const char *s);          /* as string */
 int buf_put_buf(struct buf *b, const struct buf *src);      /* readable part as string */
+/* printf-style text appended without a NUL (diagnostics, HTTP/JSON bodies;
+ * never wire fields). BUF_ERR_FORMAT if formatting fails. */
+int buf_putf(struct buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* SSH mpint from an unsigned big-endian magnitude (strips leading zeros,
  * adds a 0x00 when the top bit is set). */
 int buf_put_mpint_unsigned(struct buf *b, const uint8_t *be, size_t n);

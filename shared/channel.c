@@ -20,53 +20,53 @@
 #define MAX_GLOBALS 16
 #define READ_CHUNK (32u * 1024u)
 
-static struct {
-	char name[64];
-	channel_open_fn fn;
-} types[MAX_TYPES];
-static struct {
-	char name[64];
-	global_request_fn fn;
-} globals[MAX_GLOBALS];
+/* Handler registries: names[i][0] == 0 marks a free slot. */
+#define REG_NAME_MAX 64
+static char type_names[MAX_TYPES][REG_NAME_MAX];
+static channel_open_fn type_fns[MAX_TYPES];
+static char global_names[MAX_GLOBALS][REG_NAME_MAX];
+static global_request_fn global_fns[MAX_GLOBALS];
+
+/* Slot of name in a registry, or -1. */
+static int registry_find(char (*names)[REG_NAME_MAX], size_t n, const char *name)
+{
+	for (size_t i = 0; i < n; i++)
+		if (names[i][0] && strcmp(names[i], name) == 0)
+			return (int)i;
+	return -1;
+}
+
+/* Slot for registering name: its own (a later registration replaces an
+ * earlier one) or the first free one, now named; -1 if full or too long. */
+static int registry_slot(char (*names)[REG_NAME_MAX], size_t n, const char *name)
+{
+	if (!name[0] || strlen(name) >= REG_NAME_MAX)
+		return -1;
+	int i = registry_find(names, n, name);
+	for (size_t k = 0; i < 0 && k < n; k++)
+		if (!names[k][0]) {
+			snprintf(names[k], REG_NAME_MAX, "%s", name);
+			i = (int)k;
+		}
+	return i;
+}
 
 int channel_register_type(const char *type, channel_open_fn fn)
 {
-	if (strlen(type) >= sizeof(types[0].name))
+	int i = registry_slot(type_names, MAX_TYPES, type);
+	if (i < 0)
 		return -1;
-	for (size_t i = 0; i < MAX_TYPES; i++) {
-		if (types[i].fn && strcmp(types[i].name, type) == 0) {
-			types[i].fn = fn;
-			return 0;
-		}
-	}
-	for (size_t i = 0; i < MAX_TYPES; i++) {
-		if (!types[i].fn) {
-			snprintf(types[i].name, sizeof(types[i].name), "%s", type);
-			types[i].fn = fn;
-			return 0;
-		}
-	}
-	return -1;
+	type_fns[i] = fn;
+	return 0;
 }
 
 int channel_register_global(const char *name, global_request_fn fn)
 {
-	if (strlen(name) >= sizeof(globals[0].name))
+	int i = registry_slot(global_names, MAX_GLOBALS, name);
+	if (i < 0)
 		return -1;
-	for (size_t i = 0; i < MAX_GLOBALS; i++) {
-		if (globals[i].fn && strcmp(globals[i].name, name) == 0) {
-			globals[i].fn = fn;
-			return 0;
-		}
-	}
-	for (size_t i = 0; i < MAX_GLOBALS; i++) {
-		if (!globals[i].fn) {
-			snprintf(globals[i].name, sizeof(globals[i].name), "%s", name);
-			globals[i].fn = fn;
-			return 0;
-		}
-	}
-	return -1;
+	global_fns[i] = fn;
+	return 0;
 }
 
 void channel_table_init(struct channel_table *tab)
@@ -376,10 +376,8 @@ static int handle_open(struct conn *c, struct buf *p)
 		return -1;
 	uint32_t reason = SSH_OPEN_UNKNOWN_CHANNEL_TYPE;
 	char desc[256] = "unknown channel type";
-	channel_open_fn fn = NULL;
-	for (size_t i = 0; i < MAX_TYPES; i++)
-		if (types[i].fn && strcmp(types[i].name, type) == 0)
-			fn = types[i].fn;
+	int slot = registry_find(type_names, MAX_TYPES, type);
+	channel_open_fn fn = slot >= 0 ? type_fns[slot] : NULL;
 	struct channel *ch = NULL;
 	if (!c->authenticated) {
 		reason = SSH_OPEN_ADMINISTRATIVELY_PROHIBITED;
@@ -432,12 +430,9 @@ static int handle_global(struct conn *c, struct buf *p)
 		c->chans.no_more_sessions = 1;
 		ok = 1;
 	} else if (c->authenticated) {
-		for (size_t i = 0; i < MAX_GLOBALS; i++) {
-			if (globals[i].fn && strcmp(globals[i].name, name) == 0) {
-				ok = globals[i].fn(c, name, p, &reply);
-				break;
-			}
-		}
+		int slot = registry_find(global_names, MAX_GLOBALS, name);
+		if (slot >= 0 && global_fns[slot])
+			ok = global_fns[slot](c, name, p, &reply);
 	}
 	log_debug("global request %s: %s", name, ok > 0 ? "success" : "failure");
 	if (ok < 0) {

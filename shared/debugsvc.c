@@ -61,20 +61,8 @@ static int peer_in_allowed_group(pid_t pid, gid_t gid)
 		return 0;
 	char path[64], text[4096];
 	snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
+	if (read_text_file(path, text, sizeof(text)) < 0)
 		return 0;
-	size_t len = 0;
-	for (;;) {
-		ssize_t r = read(fd, text + len, sizeof(text) - 1 - len);
-		if (r <= 0)
-			break;
-		len += (size_t)r;
-		if (len == sizeof(text) - 1)
-			break;
-	}
-	close(fd);
-	text[len] = 0;
 	char *g = strstr(text, "\nGroups:");
 	if (!g)
 		return 0;
@@ -157,21 +145,6 @@ static int read_file_into(const char *path, struct buf *out)
 	return 0;
 }
 
-static int putf(struct buf *out, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static int putf(struct buf *out, const char *fmt, ...)
-{
-	char tmp[1024];
-	va_list ap;
-	va_start(ap, fmt);
-	int n = vsnprintf(tmp, sizeof(tmp), fmt, ap);
-	va_end(ap);
-	if (n < 0)
-		return BUF_ERR_FORMAT;
-	if ((size_t)n >= sizeof(tmp))
-		n = (int)sizeof(tmp) - 1;
-	return buf_put(out, tmp, (size_t)n);
-}
-
 static int respond(struct buf *out, int status, const char *ctype, const struct buf *body)
 {
 	http_put_response(out, status, ctype, NULL, body ? buf_rptr(body) : NULL, body ? buf_avail(body) : 0);
@@ -221,7 +194,7 @@ static int ep_heap(struct buf *out)
 {
 	struct buf b;
 	buf_init(&b, 4u << 20);
-	putf(&b, "# sshbox heap/memory statistics of the listener process (pid %d).\n"
+	buf_putf(&b, "# sshbox heap/memory statistics of the listener process (pid %d).\n"
 		 "# This is NOT a pprof heap profile: sshbox does not sample allocations.\n"
 		 "# It reports the C allocator's counters where the C library provides them\n"
 		 "# (glibc mallinfo2; musl has none), and the kernel's view of memory from\n"
@@ -229,13 +202,13 @@ static int ep_heap(struct buf *out)
 	     (int)getpid());
 #if defined(__GLIBC__) && defined(__GLIBC_MINOR__) && (__GLIBC__ > 2 || __GLIBC_MINOR__ >= 33)
 	struct mallinfo2 mi = mallinfo2();
-	putf(&b, "[allocator: glibc mallinfo2]\narena %zu\nordblks %zu\nhblks %zu\nhblkhd %zu\nuordblks %zu\n"
+	buf_putf(&b, "[allocator: glibc mallinfo2]\narena %zu\nordblks %zu\nhblks %zu\nhblkhd %zu\nuordblks %zu\n"
 		 "fordblks %zu\nkeepcost %zu\n\n",
 	     mi.arena, mi.ordblks, mi.hblks, mi.hblkhd, mi.uordblks, mi.fordblks, mi.keepcost);
 #else
-	putf(&b, "[allocator]\nno allocator statistics available in this C library\n\n");
+	buf_putf(&b, "[allocator]\nno allocator statistics available in this C library\n\n");
 #endif
-	putf(&b, "[/proc/self/status]\n");
+	buf_putf(&b, "[/proc/self/status]\n");
 	struct buf st;
 	buf_init(&st, MAX_PROC_FILE);
 	read_file_into("/proc/self/status", &st);
@@ -251,9 +224,9 @@ static int ep_heap(struct buf *out)
 		i += len + 1;
 	}
 	buf_free(&st);
-	putf(&b, "\n[/proc/self/smaps_rollup]\n");
+	buf_putf(&b, "\n[/proc/self/smaps_rollup]\n");
 	if (read_file_into("/proc/self/smaps_rollup", &b) != 0)
-		putf(&b, "unavailable\n");
+		buf_putf(&b, "unavailable\n");
 	int r = respond(out, 200, "text/plain; charset=utf-8", &b);
 	buf_free(&b);
 	return r;
@@ -276,7 +249,7 @@ static int ep_fds(struct buf *out)
 {
 	struct buf b;
 	buf_init(&b, 1u << 20);
-	putf(&b, "# open file descriptors of the listener process (pid %d)\n", (int)getpid());
+	buf_putf(&b, "# open file descriptors of the listener process (pid %d)\n", (int)getpid());
 	DIR *d = opendir("/proc/self/fd");
 	if (!d) {
 		buf_free(&b);
@@ -295,7 +268,7 @@ static int ep_fds(struct buf *out)
 			n = 0;
 		target[n] = 0;
 		const char *note = fd == dfd ? " (this listing)" : "";
-		putf(&b, "%ld -> %s%s\n", fd, target, note);
+		buf_putf(&b, "%ld -> %s%s\n", fd, target, note);
 		count++;
 	}
 	closedir(d);

@@ -221,30 +221,15 @@ void metrics_conn_unregister(pid_t pid)
 
 /* ---- rendering ---- */
 
-static int putf(struct buf *out, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static int putf(struct buf *out, const char *fmt, ...)
-{
-	char tmp[512];
-	va_list ap;
-	va_start(ap, fmt);
-	int n = vsnprintf(tmp, sizeof(tmp), fmt, ap);
-	va_end(ap);
-	if (n < 0)
-		return BUF_ERR_FORMAT;
-	if ((size_t)n >= sizeof(tmp))
-		n = (int)sizeof(tmp) - 1;
-	return buf_put(out, tmp, (size_t)n);
-}
-
 int json_put_string(struct buf *out, const char *s)
 {
 	int r = buf_put_u8(out, '"');
 	for (size_t i = 0; r == 0 && s && s[i]; i++) {
 		unsigned char c = (unsigned char)s[i];
 		if (c == '"' || c == '\\')
-			r = putf(out, "\\%c", c);
+			r = buf_putf(out, "\\%c", c);
 		else if (c < 0x20 || c >= 0x7f)
-			r = putf(out, "\\u%04x", c);
+			r = buf_putf(out, "\\u%04x", c);
 		else
 			r = buf_put_u8(out, c);
 	}
@@ -281,32 +266,32 @@ int metrics_render_prometheus(struct buf *out)
 	for (size_t i = 0; r == 0 && i < sizeof(simple) / sizeof(simple[0]); i++) {
 		const struct desc *d = &simple[i];
 		uint64_t v = is_gauge(d->m) ? gauge_get(d->m) : metrics_get(d->m);
-		r = putf(out, "# HELP %s %s\n# TYPE %s %s\n%s %" PRIu64 "\n", d->name, d->help, d->name, d->type,
+		r = buf_putf(out, "# HELP %s %s\n# TYPE %s %s\n%s %" PRIu64 "\n", d->name, d->help, d->name, d->type,
 			 d->name, v);
 	}
 	if (r)
 		return r;
-	r = putf(out, "# HELP sshbox_auth_total User authentication attempts by method and result.\n"
+	r = buf_putf(out, "# HELP sshbox_auth_total User authentication attempts by method and result.\n"
 		      "# TYPE sshbox_auth_total counter\n");
 	for (int k = 0; r == 0 && k < 5; k++) {
-		r = putf(out, "sshbox_auth_total{method=\"%s\",result=\"success\"} %" PRIu64 "\n", auth_methods[k],
+		r = buf_putf(out, "sshbox_auth_total{method=\"%s\",result=\"success\"} %" PRIu64 "\n", auth_methods[k],
 			 metrics_get((enum metric)(M_AUTH_OK_PUBLICKEY + k)));
 		if (r == 0)
-			r = putf(out, "sshbox_auth_total{method=\"%s\",result=\"failure\"} %" PRIu64 "\n",
+			r = buf_putf(out, "sshbox_auth_total{method=\"%s\",result=\"failure\"} %" PRIu64 "\n",
 				 auth_methods[k], metrics_get((enum metric)(M_AUTH_FAIL_PUBLICKEY + k)));
 	}
 	if (r == 0)
-		r = putf(out, "# HELP sshbox_kex_total Completed key exchanges by algorithm.\n"
+		r = buf_putf(out, "# HELP sshbox_kex_total Completed key exchanges by algorithm.\n"
 			      "# TYPE sshbox_kex_total counter\n");
 	for (int i = 0; r == 0 && mp && i < METRICS_MAX_KEX; i++) {
 		struct kex_slot *k = &mp->kex[i];
 		if (__atomic_load_n(&k->state, __ATOMIC_ACQUIRE) != 2)
 			continue;
-		r = putf(out, "sshbox_kex_total{algorithm=\"%.*s\"} %" PRIu64 "\n", METRICS_NAME_MAX - 1, k->name,
+		r = buf_putf(out, "sshbox_kex_total{algorithm=\"%.*s\"} %" PRIu64 "\n", METRICS_NAME_MAX - 1, k->name,
 			 __atomic_load_n(&k->count, __ATOMIC_RELAXED));
 	}
 	if (r == 0 && mp && mp->kex_other)
-		r = putf(out, "sshbox_kex_total{algorithm=\"other\"} %" PRIu64 "\n",
+		r = buf_putf(out, "sshbox_kex_total{algorithm=\"other\"} %" PRIu64 "\n",
 			 __atomic_load_n(&mp->kex_other, __ATOMIC_RELAXED));
 	if (r == 0) {
 		char method[32] = "unknown";
@@ -322,13 +307,13 @@ int metrics_render_prometheus(struct buf *out)
 			if (!method[0])
 				strcpy(method, "unknown");
 		}
-		r = putf(out, "# HELP sshbox_helper_exec_method How the embedded helper is executed (value 1).\n"
+		r = buf_putf(out, "# HELP sshbox_helper_exec_method How the embedded helper is executed (value 1).\n"
 			      "# TYPE sshbox_helper_exec_method gauge\n"
 			      "sshbox_helper_exec_method{method=\"%s\"} 1\n",
 			 method);
 	}
 	if (r == 0)
-		r = putf(out, "# HELP sshbox_start_time_seconds Unix time the metrics page was created.\n"
+		r = buf_putf(out, "# HELP sshbox_start_time_seconds Unix time the metrics page was created.\n"
 			      "# TYPE sshbox_start_time_seconds gauge\n"
 			      "sshbox_start_time_seconds %" PRId64 "\n",
 			 mp ? mp->start_time : (int64_t)0);
@@ -368,7 +353,7 @@ int metrics_render_sessions_json(struct buf *out)
 		time_t t = (time_t)c.start;
 		if (gmtime_r(&t, &tm))
 			strftime(ts, sizeof(ts), "%Y-%m-%dT%H:%M:%SZ", &tm);
-		r = putf(out, "%s{\"pid\":%d,\"user\":", first ? "" : ",", c.pid);
+		r = buf_putf(out, "%s{\"pid\":%d,\"user\":", first ? "" : ",", c.pid);
 		if (r == 0) {
 			if (c.user[0])
 				r = json_put_string(out, c.user);
@@ -376,14 +361,14 @@ int metrics_render_sessions_json(struct buf *out)
 				r = buf_put(out, "null", 4);
 		}
 		if (r == 0)
-			r = putf(out, ",\"source\":");
+			r = buf_putf(out, ",\"source\":");
 		if (r == 0) {
 			char src[METRICS_NAME_MAX + 16];
 			snprintf(src, sizeof(src), strchr(c.addr, ':') ? "[%s]:%d" : "%s:%d", c.addr, c.port);
 			r = json_put_string(out, src);
 		}
 		if (r == 0)
-			r = putf(out, ",\"start_time\":\"%s\",\"start_unix\":%" PRId64 ",\"channels\":%d}", ts, c.start,
+			r = buf_putf(out, ",\"start_time\":\"%s\",\"start_unix\":%" PRId64 ",\"channels\":%d}", ts, c.start,
 				 c.channels < 0 ? 0 : c.channels);
 		first = 0;
 	}

@@ -16,6 +16,7 @@
 
 #include "buf.h"
 #include "config.h"
+#include "util.h"
 #if CONFIG_ZLIB
 #include <zlib.h>
 #endif
@@ -150,21 +151,9 @@ static void on_ctl(int sig, siginfo_t *si, void *ctx)
 /* Top of the main thread's stack from /proc/self/maps. */
 static void find_stack(void)
 {
-	int fd = open("/proc/self/maps", O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return;
 	static char text[1 << 16];
-	size_t len = 0;
-	for (;;) {
-		ssize_t r = read(fd, text + len, sizeof(text) - 1 - len);
-		if (r <= 0)
-			break;
-		len += (size_t)r;
-		if (len == sizeof(text) - 1)
-			break;
-	}
-	close(fd);
-	text[len] = 0;
+	if (read_text_file("/proc/self/maps", text, sizeof(text)) < 0)
+		return;
 	char *line = text;
 	while (line && *line) {
 		char *nl = strchr(line, '\n');

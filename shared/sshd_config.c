@@ -1091,24 +1091,9 @@ static int valid_permit_entry(const char *s, int listen)
 {
 	if (strcmp(s, "any") == 0 || strcmp(s, "none") == 0)
 		return 1;
-	const char *port;
-	if (*s == '[') {
-		const char *rb = strchr(s, ']');
-		if (!rb || rb[1] != ':')
-			return 0;
-		port = rb + 2;
-	} else {
-		const char *colon = strrchr(s, ':');
-		if (!colon) {
-			if (!listen)
-				return 0;
-			port = s;
-		} else {
-			if (colon == s)
-				return 0;
-			port = colon + 1;
-		}
-	}
+	const char *port = hostport_port_text(s, listen);
+	if (!port)
+		return 0;
 	if (strcmp(port, "*") == 0)
 		return 1;
 	return parse_port(port) > 0 || (listen && strcmp(port, "0") == 0);

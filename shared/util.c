@@ -150,3 +150,38 @@ void sockaddr_to_str(const struct sockaddr_storage *ss, char *out, size_t cap, i
 		snprintf(out, cap, "UNKNOWN");
 	}
 }
+
+const char *hostport_port_text(const char *s, int allow_bare)
+{
+	if (*s == '[') {
+		const char *rb = strchr(s, ']');
+		if (!rb || rb[1] != ':' || rb == s + 1)
+			return NULL;
+		return rb + 2;
+	}
+	const char *colon = strrchr(s, ':');
+	if (!colon)
+		return allow_bare ? s : NULL;
+	return colon == s ? NULL : colon + 1;
+}
+
+long read_text_file(const char *path, char *text, size_t cap)
+{
+	if (cap == 0)
+		return -1;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	size_t len = 0;
+	while (len < cap - 1) {
+		ssize_t r = read(fd, text + len, cap - 1 - len);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			break;
+		len += (size_t)r;
+	}
+	close(fd);
+	text[len] = 0;
+	return (long)len;
+}

@@ -41,4 +41,13 @@ void sockaddr_to_str(const struct sockaddr_storage *ss, char *out, size_t cap, i
 /* Strict decimal parse into [min,max]; 0 on success. */
 int parse_long(const char *s, long min, long max, long *out);
 
+/* Reads a small text file (/proc) into text, at most cap - 1 bytes, and
+ * NUL-terminates it. Length read, or -1 if it cannot be opened. */
+long read_text_file(const char *path, char *text, size_t cap);
+
+/* The port text of a PermitOpen/PermitListen-style entry: "host:port",
+ * "[v6addr]:port" or, with allow_bare, just "port". NULL when malformed
+ * (no port separator, empty host or brackets). The port is not checked. */
+const char *hostport_port_text(const char *s, int allow_bare);
+
 #endif

@@ -189,6 +189,27 @@ TEST(limit_counts_live_bytes_not_consumed_ones)
 	buf_free(&b);
 }
 
+TEST(putf_appends_text_within_the_limit)
+{
+	struct buf b;
+	buf_init(&b, 16);
+	CHECK_EQ_INT(buf_putf(&b, "%s=%d", "a", 42), BUF_OK);
+	CHECK_EQ_INT(buf_putf(&b, ";"), BUF_OK);
+	CHECK_EQ_INT((int)buf_avail(&b), 5);
+	CHECK(memcmp(buf_rptr(&b), "a=42;", 5) == 0);
+	/* a long text is not truncated silently: it fails whole */
+	CHECK_EQ_INT(buf_putf(&b, "%s", "0123456789abcdef"), BUF_ERR_LIMIT);
+	CHECK_EQ_INT((int)buf_avail(&b), 5);
+	buf_free(&b);
+	buf_init(&b, 4096);
+	char big[3000];
+	memset(big, 'z', sizeof(big) - 1);
+	big[sizeof(big) - 1] = 0;
+	CHECK_EQ_INT(buf_putf(&b, "<%s>", big), BUF_OK); /* longer than any fixed scratch */
+	CHECK_EQ_INT((int)buf_avail(&b), (int)sizeof(big) + 1);
+	buf_free(&b);
+}
+
 int main(void)
 {
 	RUN(put_get_roundtrip);
@@ -203,5 +224,6 @@ int main(void)
 	RUN(nested_string_buf);
 	RUN(growth_keeps_content_and_consume_compacts);
 	RUN(limit_counts_live_bytes_not_consumed_ones);
+	RUN(putf_appends_text_within_the_limit);
 	return t_done();
 }
