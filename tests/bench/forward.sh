@@ -5,40 +5,12 @@
 # (median of BENCH_FWD_RUNS, default 3) and the sshbox/OpenSSH ratio.
 #   tests/bench/forward.sh            (as root; creates a user, starts daemons)
 set -uo pipefail
-cd "$(dirname "$0")/../.."
-OUT=${OUT:-build/out}
-SSHBOX=$PWD/$OUT/sshbox
+. "$(dirname "$0")/lib.sh"
 MB=${BENCH_FWD_MB:-1024}
 RUNS=${BENCH_FWD_RUNS:-3}
 CIPHER=${BENCH_FWD_CIPHER:-chacha20-poly1305@openssh.com}
 USER_NAME=sshboxfwdb
-
-[ "$(id -u)" -eq 0 ] || { echo "forward bench: run as root"; exit 1; }
-[ -x "$SSHBOX" ] || { echo "forward bench: build first ($SSHBOX)"; exit 1; }
-W=$(mktemp -d /tmp/sshbox-fwdbench.XXXXXX)
-chmod 755 "$W"
-PIDS=()
-cleanup() {
-	for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null; done
-	sleep 0.3
-	pkill -u "$USER_NAME" 2>/dev/null
-	userdel -r "$USER_NAME" >/dev/null 2>&1
-	rm -rf "$W"
-}
-trap cleanup EXIT
-
-free_port() { python3 -c 'import socket;s=socket.socket();s.bind(("127.0.0.1",0));print(s.getsockname()[1])'; }
-wait_port() { for _ in $(seq 200); do (exec 3<>/dev/tcp/127.0.0.1/"$1") 2>/dev/null && return 0; sleep 0.05; done; return 1; }
-
-id "$USER_NAME" >/dev/null 2>&1 || useradd -m -s /bin/sh "$USER_NAME"
-# a locked account ("!" in shadow) is refused by both daemons: give it a password
-echo "$USER_NAME:pw-$RANDOM$RANDOM$RANDOM" | chpasswd
-H=$(getent passwd "$USER_NAME" | cut -d: -f6)
-mkdir -p "$H/.ssh"
-ssh-keygen -q -t ed25519 -N '' -f "$W/id"
-cp "$W/id.pub" "$H/.ssh/authorized_keys"
-chown -R "$USER_NAME:" "$H/.ssh"; chmod 700 "$H/.ssh"; chmod 600 "$H/.ssh/authorized_keys"
-ssh-keygen -q -t ed25519 -N '' -f "$W/hostkey"
+bench_init forward-bench "$USER_NAME"
 
 # sink: reads everything, then answers with the byte count and closes
 cat > "$W/sink.py" <<'PY'
@@ -76,21 +48,8 @@ PY
 P_SINK=$(free_port)
 python3 "$W/sink.py" "$P_SINK" & PIDS+=($!)
 
-P_OSSH=$(free_port); mkdir -p /run/sshd
-cat > "$W/sshd_config" <<CFG
-Port $P_OSSH
-ListenAddress 127.0.0.1
-HostKey $W/hostkey
-PidFile none
-UsePAM no
-PasswordAuthentication no
-KbdInteractiveAuthentication no
-AllowTcpForwarding yes
-CFG
-/usr/sbin/sshd -D -e -f "$W/sshd_config" 2>"$W/ossh.log" & PIDS+=($!)
-P_SB=$(free_port); mkdir -p "$W/sbdata"
-"$SSHBOX" sshd -D -e -p "$P_SB" -h "$W/hostkey" -o ListenAddress=127.0.0.1 -o DataDirectory="$W/sbdata" \
-	-o LogLevel=ERROR 2>"$W/sb.log" & PIDS+=($!)
+bench_openssh "AllowTcpForwarding yes"
+bench_sshbox
 for p in $P_SINK $P_OSSH $P_SB; do wait_port "$p" || { echo "forward bench: port $p did not open"; exit 1; }; done
 
 SSH=(ssh -F /dev/null -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -o BatchMode=yes
@@ -103,11 +62,10 @@ run_one() { # SERVERPORT -> MiB/s
 	python3 "$W/source.py" "$lp" "$MB" || { echo "forward bench: transfer failed (port $1)" >&2; true; }
 	kill $sp 2>/dev/null; wait $sp 2>/dev/null
 }
-median() { python3 -c 'import sys,statistics;v=[float(x) for x in sys.stdin.read().split() if x!="n/a"];print("%.1f"%statistics.median(v) if v else "n/a")'; }
 
 echo "machine: $(nproc) cores, kernel $(uname -r); ${MB} MiB through ssh -L, cipher $CIPHER, median of $RUNS"
 a=$(for _ in $(seq "$RUNS"); do run_one "$P_SB"; done | median)
 b=$(for _ in $(seq "$RUNS"); do run_one "$P_OSSH"; done | median)
-r=$(python3 -c "import sys;a,b=sys.argv[1],sys.argv[2];print('n/a' if 'n/a' in (a,b) else '%.2f'%(float(a)/float(b)))" "$a" "$b")
+r=$(ratio "$a" "$b")
 printf '%-32s %10s %10s %8s\n' metric sshbox openssh ratio
 printf '%-32s %10s %10s %8s\n' "ssh -L MiB/s (${MB} MiB)" "$a" "$b" "$r"

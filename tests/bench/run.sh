@@ -9,9 +9,7 @@
 # BENCH_SFTP_MB (default 256), BENCH_CONC (concurrent logins, default 200),
 # BENCH_BULK_RUNS (bulk transfers per cell, median; default 3).
 set -uo pipefail
-cd "$(dirname "$0")/../.."
-OUT=${OUT:-build/out}
-SSHBOX=$PWD/$OUT/sshbox
+. "$(dirname "$0")/lib.sh"
 RUNS=${BENCH_RUNS:-30}
 MB=${BENCH_MB:-1024}
 SFTP_MB=${BENCH_SFTP_MB:-256}
@@ -19,50 +17,15 @@ CONC=${BENCH_CONC:-200}
 USER_NAME=sshboxbench
 REPORT=${BENCH_REPORT:-docs/benchmarks.md}
 
-[ "$(id -u)" -eq 0 ] || { echo "bench: run as root (creates a user, starts daemons)"; exit 1; }
 bash build/apt-packages.sh
-W=$(mktemp -d /tmp/sshbox-bench.XXXXXX)
-chmod 755 "$W"
-PIDS=()
-cleanup() {
-  for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null; done
-  sleep 0.3
-  pkill -u "$USER_NAME" 2>/dev/null
-  userdel -r "$USER_NAME" >/dev/null 2>&1
-  rm -rf "$W"
-}
-trap cleanup EXIT
-
-free_port() { python3 -c 'import socket;s=socket.socket();s.bind(("127.0.0.1",0));print(s.getsockname()[1])'; }
-wait_port() { for _ in $(seq 100); do (exec 3<>/dev/tcp/127.0.0.1/"$1") 2>/dev/null && return 0; sleep 0.1; done; return 1; }
-
-id "$USER_NAME" >/dev/null 2>&1 || useradd -m -s /bin/sh "$USER_NAME"
-# A useradd account is locked ("!"): OpenSSH and sshbox refuse it even for keys.
-echo "$USER_NAME:pw-$RANDOM$RANDOM$RANDOM" | chpasswd
-H=$(getent passwd "$USER_NAME" | cut -d: -f6)
-mkdir -p "$H/.ssh"; ssh-keygen -q -t ed25519 -N '' -f "$W/id" ; cp "$W/id.pub" "$H/.ssh/authorized_keys"
-chown -R "$USER_NAME:" "$H/.ssh"; chmod 700 "$H/.ssh"; chmod 600 "$H/.ssh/authorized_keys"
-ssh-keygen -q -t ed25519 -N '' -f "$W/hostkey"
+bench_init bench "$USER_NAME"
 
 # --- servers
-P_OSSH=$(free_port); mkdir -p /run/sshd
-cat > "$W/sshd_config" <<CFG
-Port $P_OSSH
-ListenAddress 127.0.0.1
-HostKey $W/hostkey
-PidFile none
-UsePAM no
-PasswordAuthentication no
-KbdInteractiveAuthentication no
-Subsystem sftp /usr/lib/openssh/sftp-server
-CFG
-/usr/sbin/sshd -D -e -f "$W/sshd_config" 2>"$W/ossh.log" & PIDS+=($!)
+bench_openssh "Subsystem sftp /usr/lib/openssh/sftp-server"
 P_DB=$(free_port)
 dropbearconvert openssh dropbear "$W/hostkey" "$W/hostkey.db" >/dev/null 2>&1
 dropbear -F -E -s -p 127.0.0.1:"$P_DB" -r "$W/hostkey.db" 2>"$W/db.log" & PIDS+=($!)
-P_SB=$(free_port); mkdir -p "$W/sbdata"
-"$SSHBOX" sshd -D -e -p "$P_SB" -h "$W/hostkey" -o ListenAddress=127.0.0.1 -o DataDirectory="$W/sbdata" \
-  -o LogLevel=ERROR 2>"$W/sb.log" & PIDS+=($!)
+bench_sshbox
 SB_PID=${PIDS[-1]}
 for p in $P_OSSH $P_DB $P_SB; do wait_port "$p" || echo "bench: port $p did not open"; done
 
@@ -71,7 +34,7 @@ SSH=(ssh -F /dev/null -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/nul
 declare -A PORT=([sshbox]=$P_SB [openssh]=$P_OSSH [dropbear]=$P_DB)
 ROWS=()
 row() { ROWS+=("$(printf '| %s | %s | %s | %s | %s | %s |' "$@")"); printf '%-44s %12s %12s %12s %8s %8s\n' "$@"; }
-ratio() { python3 -c "import sys;a,b=sys.argv[1],sys.argv[2];print('n/a' if 'n/a' in (a,b) or float(b)==0 else '%.2f'%(float(a)/float(b)))" "$1" "$2"; }
+# two decimals here (latencies in ms); lib.sh's median has one
 median() { python3 -c 'import sys,statistics;v=[float(x) for x in sys.stdin.read().split()];print("%.2f"%statistics.median(v) if v else "n/a")'; }
 
 # latency of `ssh host true` in ms (median of RUNS)

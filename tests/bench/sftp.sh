@@ -7,68 +7,25 @@
 # sftp-server) once `sshbox sshd` is implemented. Prints medians of
 # BENCH_SFTP_RUNS (default 5) runs in MiB/s and the sshbox/OpenSSH ratio.
 set -uo pipefail
-cd "$(dirname "$0")/../.."
-OUT=${OUT:-build/out}
-SSHBOX=$PWD/$OUT/sshbox
+. "$(dirname "$0")/lib.sh"
 MB=${BENCH_SFTP_MB:-256}
 RUNS=${BENCH_SFTP_RUNS:-5}
 CIPHER=${BENCH_CIPHER:-}
 U=sbsftpbench
-[ "$(id -u)" -eq 0 ] || { echo "sftp bench: run as root"; exit 1; }
-[ -x "$SSHBOX" ] || { echo "sftp bench: build first ($SSHBOX)"; exit 1; }
-W=$(mktemp -d /dev/shm/sshbox-sftpbench.XXXXXX 2>/dev/null || mktemp -d /tmp/sshbox-sftpbench.XXXXXX)
-chmod 755 "$W"
-PIDS=()
-cleanup() {
-	for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null; done
-	sleep 0.3
-	pkill -KILL -u "$U" 2>/dev/null
-	userdel -r "$U" >/dev/null 2>&1
-	rm -rf "$W" "${WB:-}"
-}
-trap cleanup EXIT
-free_port() { python3 -c 'import socket;s=socket.socket();s.bind(("127.0.0.1",0));print(s.getsockname()[1])'; }
-wait_port() { for _ in $(seq 100); do (exec 3<>/dev/tcp/127.0.0.1/"$1") 2>/dev/null && return 0; sleep 0.1; done; return 1; }
-median() { python3 -c 'import sys,statistics;v=[float(x) for x in sys.stdin.read().split()];print("%.1f"%statistics.median(v) if v else "n/a")'; }
-ratio() { python3 -c "import sys;a,b=sys.argv[1],sys.argv[2];print('n/a' if 'n/a' in (a,b) or float(b)==0 else '%.2f'%(float(a)/float(b)))" "$1" "$2"; }
-
-id "$U" >/dev/null 2>&1 || useradd -m -s /bin/sh "$U"
-usermod -p "*" "$U" # not locked: OpenSSH refuses locked accounts without PAM
-H=$(getent passwd "$U" | cut -d: -f6)
-mkdir -p "$H/.ssh"
-ssh-keygen -q -t ed25519 -N '' -f "$W/id"
-cp "$W/id.pub" "$H/.ssh/authorized_keys"
-chown -R "$U:" "$H/.ssh"; chmod 700 "$H/.ssh"; chmod 600 "$H/.ssh/authorized_keys"
-ssh-keygen -q -t ed25519 -N '' -f "$W/hostkey"
+# files on tmpfs when there is one
+bench_init sftp-bench "$U" /dev/shm/sshbox-sftpbench.XXXXXX
 mkdir -p "$W/bin" "$W/data" /run/sshd
 # private binary copies (immune to rebuilds), outside /dev/shm (may be noexec)
-WB=$(mktemp -d /tmp/sshbox-sftpbench-bin.XXXXXX); chmod 755 "$WB"
+WB=$(mktemp -d /tmp/sshbox-sftpbench-bin.XXXXXX); chmod 755 "$WB"; BENCH_CLEAN_DIRS+=("$WB")
 cp "$SSHBOX" "$WB/sshbox"; SSHBOX=$WB/sshbox
 cp "$SSHBOX" "$WB/sftp-server"
 chown "$U" "$W/data"
 
-P_OSSH=$(free_port)
-cat > "$W/sshd_config" <<EOF
-Port $P_OSSH
-ListenAddress 127.0.0.1
-HostKey $W/hostkey
-PidFile none
-UsePAM no
-PasswordAuthentication no
-KbdInteractiveAuthentication no
-Subsystem sftp /usr/lib/openssh/sftp-server
-Subsystem sshbox-sftp $WB/sftp-server
-EOF
-/usr/sbin/sshd -D -e -f "$W/sshd_config" 2>"$W/ossh.log" & PIDS+=($!)
+bench_openssh "Subsystem sftp /usr/lib/openssh/sftp-server" "Subsystem sshbox-sftp $WB/sftp-server"
 wait_port "$P_OSSH" || { echo "sftp bench: OpenSSH sshd did not start"; cat "$W/ossh.log"; exit 1; }
 
-P_SB=
-if ! "$SSHBOX" sshd -h 2>&1 | grep -q 'not implemented'; then
-	P_SB=$(free_port); mkdir -p "$W/sbdata"
-	"$SSHBOX" sshd -D -e -p "$P_SB" -h "$W/hostkey" -o ListenAddress=127.0.0.1 -o DataDirectory="$W/sbdata" \
-		-o LogLevel=ERROR -o "Subsystem=sftp $WB/sftp-server" 2>"$W/sb.log" & PIDS+=($!)
-	wait_port "$P_SB" || P_SB=
-fi
+bench_sshbox -o "Subsystem=sftp $WB/sftp-server"
+wait_port "$P_SB" || P_SB=
 
 [ -n "${BENCH_DEBUG:-}" ] && { echo "W=$W P_OSSH=$P_OSSH P_SB=$P_SB U=$U"; sleep 600; }
 head -c "${MB}M" /dev/urandom > "$W/src.bin"
