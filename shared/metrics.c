@@ -16,6 +16,7 @@ struct conn_slot {
 	unsigned seq;     /* seqlock: odd while the owner writes */
 	int port;
 	int channels;
+	int sessions;     /* session channels (the sessions gauge's share) */
 	int64_t start;    /* unix seconds */
 	char addr[METRICS_NAME_MAX];
 	char user[METRICS_NAME_MAX];
@@ -203,6 +204,14 @@ void metrics_conn_channels(int delta)
 		__atomic_fetch_add(&s->channels, delta, __ATOMIC_RELAXED);
 }
 
+void metrics_conn_sessions(int delta)
+{
+	metrics_gauge_add(M_SESSIONS_ACTIVE, delta);
+	struct conn_slot *s = find_slot(getpid());
+	if (s)
+		__atomic_fetch_add(&s->sessions, delta, __ATOMIC_RELAXED);
+}
+
 int metrics_conn_known(pid_t pid) { return find_slot(pid) != NULL; }
 
 void metrics_conn_unregister(pid_t pid)
@@ -215,6 +224,9 @@ void metrics_conn_unregister(pid_t pid)
 	int left = __atomic_exchange_n(&s->channels, 0, __ATOMIC_ACQ_REL);
 	if (left > 0)
 		metrics_gauge_add(M_CHANNELS_ACTIVE, -left);
+	left = __atomic_exchange_n(&s->sessions, 0, __ATOMIC_ACQ_REL);
+	if (left > 0)
+		metrics_gauge_add(M_SESSIONS_ACTIVE, -left);
 	int want = (int)pid;
 	__atomic_compare_exchange_n(&s->pid, &want, 0, 0, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE);
 }

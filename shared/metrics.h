@@ -15,7 +15,7 @@
  *   C  metrics_auth("publickey", 1 or 0)      per userauth attempt result
  *   C  metrics_kex("curve25519-sha256")       per completed kex (incl. rekey)
  *   C  metrics_add(M_BYTES_IN, n) / metrics_add(M_BYTES_OUT, n)  raw socket bytes
- *   C  metrics_gauge_add(M_SESSIONS_ACTIVE, +1/-1), metrics_conn_channels(+1/-1)
+ *   C  metrics_conn_sessions(+1/-1), metrics_conn_channels(+1/-1)
  *   any metrics_set_helper_method("memfd"); metrics_inc(M_HELPER_EXEC_FAILURES)
  *   L  metrics_inc(M_PENALTIES)               when PerSourcePenalties refuses
  *   L  metrics_conn_unregister(pid); metrics_gauge_add(M_CONN_ACTIVE, -1)  on waitpid
@@ -86,6 +86,9 @@ int metrics_conn_register(pid_t pid, const char *src_addr, int src_port);
 /* These act on the slot of the calling process (getpid()). */
 void metrics_conn_set_user(const char *user);
 void metrics_conn_channels(int delta);
+void metrics_conn_sessions(int delta);
+/* Frees pid's slot; what it still counted in the channels/sessions gauges
+ * (a connection that was killed) is taken off them. */
 void metrics_conn_unregister(pid_t pid);
 /* 1 if pid holds a connection slot. */
 int metrics_conn_known(pid_t pid);

@@ -142,7 +142,7 @@ static void on_child(struct conn *c, pid_t pid, int status, void *arg)
 	if (!s->used || s->pid != pid)
 		return;
 	s->exited = 1;
-	metrics_gauge_add(M_SESSIONS_ACTIVE, -1);
+	metrics_conn_sessions(-1);
 	if (!s->ch) { /* channel already gone */
 		sess_release(s);
 		return;
@@ -388,7 +388,7 @@ static int start(struct conn *c, struct sess *s, const char *what, const char *a
 		return 0;
 	s->started = 1;
 	metrics_inc(M_SESSIONS_TOTAL);
-	metrics_gauge_add(M_SESSIONS_ACTIVE, +1);
+	metrics_conn_sessions(+1);
 	s->pid = p.pid;
 	s->ctl = p.ctl;
 	close_fd(&s->ptys); /* the child has it */

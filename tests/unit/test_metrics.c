@@ -123,6 +123,7 @@ TEST(connection_slots)
 		metrics_conn_set_user("al\"ice"); /* stored sanitized: al_ice */
 		metrics_conn_channels(+1);
 		metrics_conn_channels(+1);
+		metrics_conn_sessions(+1);
 		char c = 1;
 		(void)!write(pipefd[1], &c, 1);
 		pause();
@@ -141,6 +142,10 @@ TEST(connection_slots)
 	CHECK(s && strstr(s, "\"user\":null") != NULL);
 	CHECK(s && s[0] == '[');
 	free(s);
+	s = render(1);
+	CHECK(s && strstr(s, "\nsshbox_channels_active 2\n") != NULL);
+	CHECK(s && strstr(s, "\nsshbox_sessions_active 1\n") != NULL);
+	free(s);
 	kill(kid, SIGKILL);
 	waitpid(kid, NULL, 0);
 	metrics_conn_unregister(kid); /* the listener does this on reap */
@@ -148,6 +153,11 @@ TEST(connection_slots)
 	metrics_conn_unregister(getpid());
 	s = render(0);
 	CHECK_STR(s, "[]\n");
+	free(s);
+	/* the killed connection's channels and session are off the gauges */
+	s = render(1);
+	CHECK(s && strstr(s, "\nsshbox_channels_active 0\n") != NULL);
+	CHECK(s && strstr(s, "\nsshbox_sessions_active 0\n") != NULL);
 	free(s);
 	/* The table is bounded: registrations beyond it fail softly. */
 	int ok = 0;
