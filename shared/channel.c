@@ -18,7 +18,9 @@
 
 #define MAX_TYPES 16
 #define MAX_GLOBALS 16
-#define READ_CHUNK (32u * 1024u)
+/* One read from a channel fd may fill several packets (each at most the
+ * client's max packet): fewer syscalls and poll rounds for bulk output. */
+#define READ_CHUNK (128u * 1024u)
 
 /* Handler registries: names[i][0] == 0 marks a free slot. */
 #define REG_NAME_MAX 64
@@ -739,9 +741,7 @@ static int read_from_child(struct conn *c, struct channel *ch, int role)
 	size_t want = READ_CHUNK;
 	if (want > ch->remote_window)
 		want = ch->remote_window;
-	if (want > ch->remote_maxpacket)
-		want = ch->remote_maxpacket;
-	if (want == 0)
+	if (want == 0 || ch->remote_maxpacket == 0)
 		return 0;
 	ssize_t n;
 	do
@@ -766,7 +766,12 @@ static int read_from_child(struct conn *c, struct channel *ch, int role)
 		return 0;
 	}
 	ch->remote_window -= (uint32_t)n;
-	return send_data(c, ch, role == 2, read_buf, (size_t)n);
+	int r = 0;
+	for (size_t off = 0; off < (size_t)n && r == 0; off += ch->remote_maxpacket) {
+		size_t len = (size_t)n - off < ch->remote_maxpacket ? (size_t)n - off : ch->remote_maxpacket;
+		r = send_data(c, ch, role == 2, read_buf + off, len);
+	}
+	return r;
 }
 
 int channel_poll_service(struct conn *c, struct pollfd *pfds, struct channel_pollref *refs, size_t n)

@@ -13,6 +13,8 @@
 #include "spawn.h"
 #include "util.h"
 
+#define SESSION_PIPE_SIZE (256 * 1024)
+
 static const struct {
 	const char *name;
 	int sig;
@@ -77,6 +79,10 @@ int session_spawn(const struct session_spec *spec, int pty_master, int pty_slave
 	} else {
 		if (pipe2(in, O_CLOEXEC) != 0 || pipe2(out, O_CLOEXEC) != 0 || pipe2(err, O_CLOEXEC) != 0)
 			goto fail;
+		/* A deeper stdout pipe lets bulk output (cat, tar, rsync) run ahead
+		 * of the encryption, so each read fills several packets. Best
+		 * effort: the kernel may refuse over /proc/sys/fs/pipe-max-size. */
+		(void)fcntl(out[0], F_SETPIPE_SZ, SESSION_PIPE_SIZE);
 		fds[n++] = (struct spawn_fd){0, in[0]};
 		fds[n++] = (struct spawn_fd){1, out[1]};
 		fds[n++] = (struct spawn_fd){5, err[1]};
