@@ -351,6 +351,16 @@ static const struct channel_ops pending_ops = {
 	.free = pending_free,
 };
 
+/* A dial that failed: logged, and the open handler's refusal filled in. */
+static int dial_failed(struct conn *c, struct channel *ch, const char *target, const char *err, uint32_t *reason,
+		       char *desc, size_t desclen)
+{
+	log_info("%s for %s to %s failed: %s", ch->type, uname_of(c), target, err);
+	*reason = SSH_OPEN_CONNECT_FAILED;
+	snprintf(desc, desclen, "%s", err);
+	return -1;
+}
+
 static void on_dial_reply(struct conn *c, int rsock, short revents, void *arg)
 {
 	(void)revents;
@@ -365,8 +375,10 @@ static void on_dial_reply(struct conn *c, int rsock, short revents, void *arg)
 	ch->ctx = NULL;
 	pending_release(c, pd);
 	if (!ok) {
-		log_info("%s for %s to %s failed: %s", ch->type, uname_of(c), target, err);
-		if (channel_open_fail(c, ch, SSH_OPEN_CONNECT_FAILED, err) < 0)
+		uint32_t reason;
+		char desc[NETFWD_MAX_ERR + 1];
+		dial_failed(c, ch, target, err, &reason, desc, sizeof(desc));
+		if (channel_open_fail(c, ch, reason, desc) < 0)
 			log_debug("open failure not sent");
 		return;
 	}
@@ -382,12 +394,8 @@ static int dial_now(struct conn *c, struct channel *ch, struct netfwd *nf, int n
 {
 	char err[NETFWD_MAX_ERR + 1] = "";
 	int fd = -1;
-	if (netfwd_dial(nf, net, addr, port, FWD_DIAL_TIMEOUT_MS, &fd, err, sizeof(err)) < 0) {
-		*reason = SSH_OPEN_CONNECT_FAILED;
-		snprintf(desc, desclen, "%s", err);
-		log_info("%s for %s to %s failed: %s", ch->type, uname_of(c), target, err);
-		return -1;
-	}
+	if (netfwd_dial(nf, net, addr, port, FWD_DIAL_TIMEOUT_MS, &fd, err, sizeof(err)) < 0)
+		return dial_failed(c, ch, target, err, reason, desc, desclen);
 	ch->ops = &sock_ops;
 	ch->ctx = NULL;
 	sock_attach(c, ch, fd);
@@ -406,12 +414,8 @@ static int dial_begin(struct conn *c, struct channel *ch, struct netfwd *nf, int
 	if (!pd)
 		return dial_now(c, ch, nf, net, addr, port, target, reason, desc, desclen);
 	int rs = netfwd_dial_start(nf, net, addr, port, FWD_DIAL_TIMEOUT_MS, err, sizeof(err));
-	if (rs < 0) {
-		*reason = SSH_OPEN_CONNECT_FAILED;
-		snprintf(desc, desclen, "%s", err);
-		log_info("%s for %s to %s failed: %s", ch->type, uname_of(c), target, err);
-		return -1;
-	}
+	if (rs < 0)
+		return dial_failed(c, ch, target, err, reason, desc, desclen);
 	memset(pd, 0, sizeof(*pd));
 	pd->used = 1;
 	pd->rsock = rs;

@@ -945,21 +945,30 @@ static int addr_fits(const char *addr)
 	return addr && strlen(addr) <= NETFWD_MAX_ADDR;
 }
 
+/* A validated DIAL request; -1 with err set when the target is unusable. */
+static int dial_req(struct netfwd_req *r, int net, const char *addr, unsigned port, unsigned timeout_ms, char *err,
+		    size_t errlen)
+{
+	if (!addr_fits(addr) || timeout_ms > NETFWD_MAX_TIMEOUT_MS) {
+		snprintf(err, errlen, "invalid address");
+		return -1;
+	}
+	fill_req(r, NETFWD_OP_DIAL, net, addr, port, timeout_ms);
+	if (!valid_req(r)) {
+		snprintf(err, errlen, "invalid address");
+		return -1;
+	}
+	return 0;
+}
+
 int netfwd_dial(struct netfwd *nf, int net, const char *addr, unsigned port, unsigned timeout_ms, int *fd_out,
 		char *err, size_t errlen)
 {
 	struct netfwd_req r;
 	struct netfwd_reply rep;
 	*fd_out = -1;
-	if (!addr_fits(addr) || timeout_ms > NETFWD_MAX_TIMEOUT_MS) {
-		snprintf(err, errlen, "invalid address");
+	if (dial_req(&r, net, addr, port, timeout_ms, err, errlen) < 0)
 		return -1;
-	}
-	fill_req(&r, NETFWD_OP_DIAL, net, addr, port, timeout_ms);
-	if (!valid_req(&r)) {
-		snprintf(err, errlen, "invalid address");
-		return -1;
-	}
 	if (netfwd_request(nf, &r, &rep, fd_out, 1) < 0) {
 		snprintf(err, errlen, "%s", rep.err);
 		return -1;
@@ -971,18 +980,11 @@ int netfwd_dial_start(struct netfwd *nf, int net, const char *addr, unsigned por
 		      size_t errlen)
 {
 	struct netfwd_req r;
-	if (!addr_fits(addr) || timeout_ms > NETFWD_MAX_TIMEOUT_MS) {
-		snprintf(err, errlen, "invalid address");
+	if (dial_req(&r, net, addr, port, timeout_ms, err, errlen) < 0)
 		return -1;
-	}
-	fill_req(&r, NETFWD_OP_DIAL, net, addr, port, timeout_ms);
-	if (!valid_req(&r)) {
-		snprintf(err, errlen, "invalid address");
-		return -1;
-	}
 	int rs = netfwd_send_req(nf, &r);
 	if (rs < 0)
-		snprintf(err, errlen, "networking child: request failed");
+		snprintf(err, errlen, "networking child unavailable: %s", strerror(errno));
 	return rs;
 }
 
