@@ -85,7 +85,7 @@ done
 # sftp upload/download
 head -c "${SFTP_MB}M" /dev/urandom > "$W/sftpfile"; chmod 644 "$W/sftpfile"
 sftp_run() { local srv=$1 dir=$2 t0 t1
-  if [ "$dir" = up ]; then echo "put $W/sftpfile up.bin" > "$W/batch"; else echo "get sftp.bin $W/got.bin" > "$W/batch"; fi
+  if [ "$dir" = up ]; then echo "put $W/sftpfile up.bin" > "$W/batch"; else echo "get sftp.bin /dev/null" > "$W/batch"; fi  # no local disk writeback in the timing
   cp "$W/sftpfile" "$H/sftp.bin"; chown "$USER_NAME" "$H/sftp.bin"
   t0=$(date +%s%N)
   sftp -q -F /dev/null -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -o BatchMode=yes \
