@@ -863,6 +863,21 @@ static char *algs_resolve(const struct pctx *p, const char *spec, const char *de
 	return strdup(out);
 }
 
+/* Ciphers/MACs/KexAlgorithms/...: the first value given wins (as in
+ * OpenSSH); a bad list is an error with the keyword's own message. */
+static int set_alg_list(struct pctx *p, char **field, const char *v, const char *def, const char *supported,
+			const char *known, const char *what)
+{
+	char *r = algs_resolve(p, v, def, supported, known);
+	if (!r)
+		return perr(p, "%s '%s'.", what, v);
+	if (!*field)
+		*field = r;
+	else
+		free(r);
+	return 0;
+}
+
 /* ---------------------------------------------------------------- */
 /* init / free / copy */
 
@@ -1394,49 +1409,20 @@ static int apply_kw(struct pctx *p, struct sshd_config *c, const struct kwinfo *
 			}
 		}
 		return perr(p, "unsupported log facility '%s'", v);
-	case K_CIPHERS: {
-		char *r = algs_resolve(p, v, CIPHER_NAMES_DEFAULT, CIPHER_NAMES_DEFAULT, KNOWN_CIPHERS);
-		if (!r)
-			return perr(p, "Bad SSH2 cipher spec '%s'.", v);
-		if (!c->ciphers)
-			c->ciphers = r;
-		else
-			free(r);
-		return 0;
-	}
-	case K_MACS: {
-		char *r = algs_resolve(p, v, MAC_NAMES_OFFERED, MAC_NAMES_DEFAULT, KNOWN_MACS);
-		if (!r)
-			return perr(p, "Bad SSH2 mac spec '%s'.", v);
-		if (!c->macs)
-			c->macs = r;
-		else
-			free(r);
-		return 0;
-	}
-	case K_KEX: {
-		char *r = algs_resolve(p, v, SSHD_DEFAULT_KEX, SUPPORTED_KEX, KNOWN_KEX);
-		if (!r)
-			return perr(p, "Bad SSH2 KexAlgorithms '%s'.", v);
-		if (!c->kex_algorithms)
-			c->kex_algorithms = r;
-		else
-			free(r);
-		return 0;
-	}
+	case K_CIPHERS:
+		return set_alg_list(p, &c->ciphers, v, CIPHER_NAMES_DEFAULT, CIPHER_NAMES_DEFAULT, KNOWN_CIPHERS,
+				    "Bad SSH2 cipher spec");
+	case K_MACS:
+		return set_alg_list(p, &c->macs, v, MAC_NAMES_OFFERED, MAC_NAMES_DEFAULT, KNOWN_MACS, "Bad SSH2 mac spec");
+	case K_KEX:
+		return set_alg_list(p, &c->kex_algorithms, v, SSHD_DEFAULT_KEX, SUPPORTED_KEX, KNOWN_KEX,
+				    "Bad SSH2 KexAlgorithms");
 	case K_HOSTKEYALGS:
-	case K_PUBKEYALGS: {
-		const char *sup = ki->kw == K_HOSTKEYALGS ? SUPPORTED_HOSTKEY : SUPPORTED_PUBKEY;
-		char *r = algs_resolve(p, v, sup, sup, KNOWN_KEYS);
-		if (!r)
-			return perr(p, "Bad key types '%s'.", v);
-		char **f = ki->kw == K_HOSTKEYALGS ? &c->host_key_algorithms : &c->pubkey_accepted_algorithms;
-		if (!*f)
-			*f = r;
-		else
-			free(r);
-		return 0;
-	}
+		return set_alg_list(p, &c->host_key_algorithms, v, SUPPORTED_HOSTKEY, SUPPORTED_HOSTKEY, KNOWN_KEYS,
+				    "Bad key types");
+	case K_PUBKEYALGS:
+		return set_alg_list(p, &c->pubkey_accepted_algorithms, v, SUPPORTED_PUBKEY, SUPPORTED_PUBKEY,
+				    KNOWN_KEYS, "Bad key types");
 	case K_REKEYLIMIT: {
 		uint64_t bytes;
 		if (argc > 2)
