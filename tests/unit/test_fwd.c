@@ -27,6 +27,7 @@
 #include "spawn.h"
 #include "sshd_config.h"
 #include "t.h"
+#include "t_net.h"
 #include "util.h"
 
 /* ---- recording stubs for the channel/conn API ----------------------------- */
@@ -225,59 +226,6 @@ static void reset_policy(void)
 	cfg.permit_open_any = 1;
 	cfg.permit_listen_any = 1;
 	memset(&ko, 0, sizeof(ko));
-}
-
-static int tcp_listener(unsigned *port)
-{
-	struct sockaddr_in a = {.sin_family = AF_INET};
-	socklen_t l = sizeof(a);
-	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	if (fd < 0 || bind(fd, (struct sockaddr *)&a, sizeof(a)) < 0 || listen(fd, 16) < 0 ||
-	    getsockname(fd, (struct sockaddr *)&a, &l) < 0)
-		return -1;
-	*port = ntohs(a.sin_port);
-	return fd;
-}
-
-static int tcp_connect(unsigned port, unsigned *local_port)
-{
-	struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
-	socklen_t l = sizeof(a);
-	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	if (fd < 0 || connect(fd, (struct sockaddr *)&a, sizeof(a)) < 0) {
-		if (fd >= 0)
-			close(fd);
-		return -1;
-	}
-	if (local_port && getsockname(fd, (struct sockaddr *)&a, &l) == 0)
-		*local_port = ntohs(a.sin_port);
-	return fd;
-}
-
-static int unix_connect(const char *path)
-{
-	struct sockaddr_un a = {.sun_family = AF_UNIX};
-	snprintf(a.sun_path, sizeof(a.sun_path), "%s", path);
-	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (fd < 0 || connect(fd, (struct sockaddr *)&a, sizeof(a)) < 0) {
-		if (fd >= 0)
-			close(fd);
-		return -1;
-	}
-	return fd;
-}
-
-static int pipe_ok(int a, int b)
-{
-	char got[8] = {0};
-	if (write(a, "ping", 4) != 4)
-		return 0;
-	struct pollfd p = {.fd = b, .events = POLLIN};
-	if (poll(&p, 1, 3000) != 1)
-		return 0;
-	return read(b, got, sizeof(got)) == 4 && memcmp(got, "ping", 4) == 0;
 }
 
 /* ---- policy ----------------------------------------------------------------- */
@@ -781,24 +729,6 @@ TEST(agent_forwarding)
 	CHECK_EQ_INT(n_watched(), 0);
 }
 
-static int find_helper(void)
-{
-	char exe[400];
-	ssize_t k = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
-	if (k > 0) {
-		exe[k] = '\0';
-		char *sl = strrchr(exe, '/');
-		if (sl) {
-			*sl = '\0';
-			snprintf(helper, sizeof(helper), "%s/../sshbox-helper", exe);
-			if (access(helper, X_OK) == 0)
-				return 1;
-		}
-	}
-	snprintf(helper, sizeof(helper), "build/out/sshbox-helper");
-	return access(helper, X_OK) == 0;
-}
-
 int main(void)
 {
 	signal(SIGPIPE, SIG_IGN);
@@ -823,7 +753,7 @@ int main(void)
 	conn.user = &ui;
 	conn.cfg = &cfg;
 	conn.key_opts = &ko;
-	if (find_helper() && spawn_init_image(NULL, 0, "procself", helper, NULL) == 0) {
+	if (find_helper_path(helper, sizeof(helper)) && spawn_init_image(NULL, 0, "procself", helper, NULL) == 0) {
 		RUN(handler_direct_tcpip);
 		RUN(handler_direct_streamlocal);
 		RUN(handler_tcpip_forward);

@@ -23,6 +23,7 @@
 #include "netfwd.h"
 #include "spawn.h"
 #include "t.h"
+#include "t_net.h"
 #include "util.h"
 
 static int count_fds(void)
@@ -303,57 +304,6 @@ static int child_exit(struct netfwd *nf)
 	return -1;
 }
 
-static int tcp_listener(unsigned *port)
-{
-	struct sockaddr_in a = {.sin_family = AF_INET};
-	socklen_t l = sizeof(a);
-	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	if (fd < 0 || bind(fd, (struct sockaddr *)&a, sizeof(a)) < 0 || listen(fd, 128) < 0 ||
-	    getsockname(fd, (struct sockaddr *)&a, &l) < 0)
-		return -1;
-	*port = ntohs(a.sin_port);
-	return fd;
-}
-
-static int tcp_connect(unsigned port)
-{
-	struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
-	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	if (fd < 0 || connect(fd, (struct sockaddr *)&a, sizeof(a)) < 0) {
-		if (fd >= 0)
-			close(fd);
-		return -1;
-	}
-	return fd;
-}
-
-static int unix_connect(const char *path)
-{
-	struct sockaddr_un a = {.sun_family = AF_UNIX};
-	snprintf(a.sun_path, sizeof(a.sun_path), "%s", path);
-	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (fd < 0 || connect(fd, (struct sockaddr *)&a, sizeof(a)) < 0) {
-		if (fd >= 0)
-			close(fd);
-		return -1;
-	}
-	return fd;
-}
-
-/* Sends "ping" from a to b and checks it arrives. */
-static int pipe_ok(int a, int b)
-{
-	char got[8] = {0};
-	if (write(a, "ping", 4) != 4)
-		return 0;
-	struct pollfd p = {.fd = b, .events = POLLIN};
-	if (poll(&p, 1, 3000) != 1)
-		return 0;
-	return read(b, got, sizeof(got)) == 4 && memcmp(got, "ping", 4) == 0;
-}
-
 static char tmpdir[64];
 
 TEST(child_dial_tcp)
@@ -432,7 +382,7 @@ TEST(child_listen_tcp)
 	CHECK(n >= 1);
 	CHECK(port > 0 && port <= 65535);
 	/* the listener is on loopback: a connection to 127.0.0.1:port arrives */
-	int c = tcp_connect(port);
+	int c = tcp_connect(port, NULL);
 	CHECK(c >= 0);
 	int got = -1;
 	for (int i = 0; i < n; i++) {
@@ -663,24 +613,6 @@ TEST(child_via_spawn)
 	spawn_reset();
 }
 
-static int find_helper(void)
-{
-	char exe[400];
-	ssize_t k = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
-	if (k > 0) {
-		exe[k] = '\0';
-		char *sl = strrchr(exe, '/');
-		if (sl) {
-			*sl = '\0';
-			snprintf(helper, sizeof(helper), "%s/../sshbox-helper", exe);
-			if (access(helper, X_OK) == 0)
-				return 1;
-		}
-	}
-	snprintf(helper, sizeof(helper), "build/out/sshbox-helper");
-	return access(helper, X_OK) == 0;
-}
-
 int main(void)
 {
 	signal(SIGPIPE, SIG_IGN);
@@ -702,7 +634,7 @@ int main(void)
 		RUN(child_drops_privileges);
 	else
 		printf("SKIP: %s:child_drops_privileges (needs root)\n", __FILE__);
-	if (find_helper())
+	if (find_helper_path(helper, sizeof(helper)))
 		RUN(child_via_spawn);
 	else
 		printf("SKIP: %s:child_via_spawn (no sshbox-helper built)\n", __FILE__);
