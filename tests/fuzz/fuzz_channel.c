@@ -13,7 +13,11 @@
  *
  * Test types: "fuzz-null" writes client data to /dev/null; "fuzz-pipe" to
  * a pipe nobody reads (it fills up, so data stays buffered against the
- * window) and reads from a pipe that is at EOF.
+ * window) and reads from a pipe that is at EOF; "fuzz-pending" answers
+ * later (CHANNEL_OPEN_PENDING, as a forwarding dial does): a poll-round
+ * record with a first byte resolves the oldest pending open (odd: confirm
+ * with /dev/null attached, even: fail), and everything the client sends
+ * meanwhile hits a channel whose open is pending.
  *
  * Input: u8 flags (bit 0: not authenticated; bit 1: PermitTTY no; bit 2:
  * no-pty key option), then records [u8 kind][u16 len][bytes]:
@@ -99,6 +103,50 @@ static int open_pipe(struct conn *c, struct channel *ch, struct buf *data, uint3
 	return 0;
 }
 
+/* Pending opens by channel id, oldest first. */
+static uint32_t pending[CHANNEL_MAX];
+static size_t n_pending;
+
+static void pending_forget(uint32_t id)
+{
+	for (size_t i = 0; i < n_pending; i++)
+		if (pending[i] == id) {
+			memmove(&pending[i], &pending[i + 1], (n_pending - i - 1) * sizeof(pending[0]));
+			n_pending--;
+			return;
+		}
+}
+
+static void pending_free(struct conn *c, struct channel *ch) { pending_forget(ch->id); }
+static const struct channel_ops pending_ops = {.request = test_request, .free = pending_free};
+
+static int open_pending(struct conn *c, struct channel *ch, struct buf *data, uint32_t *reason, char *desc,
+			size_t desclen)
+{
+	ch->ops = &pending_ops;
+	pending[n_pending++] = ch->id;
+	return CHANNEL_OPEN_PENDING;
+}
+
+static int resolve_pending(struct conn *c, int confirm)
+{
+	if (n_pending == 0)
+		return 0;
+	uint32_t id = pending[0];
+	pending_forget(id);
+	struct channel *ch = &c->chans.ch[id];
+	if (!ch->used || !ch->open_pending)
+		abort(); /* the channel layer lost track of a pending open */
+	ch->ops = &null_ops;
+	if (!confirm)
+		return channel_open_fail(c, ch, SSH_OPEN_CONNECT_FAILED, "fuzz: dial failed");
+	int fd = open("/dev/null", O_RDWR | O_CLOEXEC);
+	if (fd < 0)
+		return channel_open_fail(c, ch, SSH_OPEN_RESOURCE_SHORTAGE, "fuzz: no fd");
+	channel_set_fds(c, ch, fd, fd, -1);
+	return channel_open_confirm(c, ch);
+}
+
 static void out_result(struct conn *c, struct channel *ch, int ok, uint32_t reason, const char *desc) {}
 static const struct channel_ops out_ops = {.request = test_request, .open_result = out_result};
 
@@ -128,6 +176,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	session_register();
 	channel_register_type("fuzz-null", open_null);
 	channel_register_type("fuzz-pipe", open_pipe);
+	channel_register_type("fuzz-pending", open_pending);
 	return 0;
 }
 
@@ -186,6 +235,10 @@ static void run(const uint8_t *data, size_t size)
 			break;
 		}
 		case 2: {
+			if (n > 0)
+				r = resolve_pending(c, rec[0] & 1);
+			if (r < 0)
+				break;
 			struct pollfd pfds[64];
 			struct channel_pollref refs[64];
 			size_t np = channel_poll_prepare(c, pfds, refs, 64);
@@ -209,6 +262,8 @@ static void run(const uint8_t *data, size_t size)
 			break;
 	}
 	channel_table_free(c);
+	if (n_pending != 0)
+		abort(); /* every pending open is freed with the table */
 	transport_free(&c->t);
 }
 
