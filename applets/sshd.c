@@ -23,6 +23,7 @@
 
 #include "applets.h"
 #include "buildinfo.h"
+#include "cipher.h"
 #include "config.h"
 #include "conn.h"
 #include "crypto.h"
@@ -472,8 +473,8 @@ int applet_sshd_main(int argc, char **argv)
 		log_error("Cannot bind any address.");
 		return 255;
 	}
-	log_info("%s; helper exec method %s; sshd pid %d", sshbox_features_summary(), spawn_method_name(),
-		 (int)getpid());
+	log_info("%s; helper exec method %s; crypto %s; sshd pid %d", sshbox_features_summary(), spawn_method_name(),
+		 cipher_accel_summary(), (int)getpid());
 	if (cfg.pid_file && !o.debug) {
 		FILE *pf = fopen(cfg.pid_file, "we");
 		if (pf) {

@@ -10,9 +10,13 @@
  */
 #include "cipher.h"
 
+#if defined(__x86_64__) || defined(__i386__)
+#include <cpuid.h>
+#endif
 #include <bearssl.h>
 #include <nettle/hmac.h>
 #include <sodium.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -104,6 +108,27 @@ const char *cipher_impl_name(void)
 	int pclmul = ghash_impl() != &br_ghash_ctmul64;
 	return aesni ? (pclmul ? "aes-x86ni ghash-pclmul" : "aes-x86ni ghash-ctmul64")
 		     : (pclmul ? "aes-ct64 ghash-pclmul" : "aes-ct64 ghash-ctmul64");
+}
+
+/* SHA-NI (CPUID.7.0:EBX bit 29): nettle's fat build uses it for HMAC-SHA2-256
+ * when present; reported here only (nettle picks on its own). */
+static int cpu_has_sha_ni(void)
+{
+#if defined(__x86_64__) || defined(__i386__)
+	unsigned a, b, c, d;
+	return __get_cpuid_count(7, 0, &a, &b, &c, &d) && (b & (1u << 29));
+#else
+	return 0;
+#endif
+}
+
+const char *cipher_accel_summary(void)
+{
+	static char line[128];
+	snprintf(line, sizeof(line), "%s chacha20-%s sha256-%s", cipher_impl_name(),
+		 sodium_runtime_has_avx2() ? "avx2" : sodium_runtime_has_ssse3() ? "ssse3" : "portable",
+		 cpu_has_sha_ni() ? "sha-ni" : "portable");
+	return line;
 }
 
 struct cipher_ctx *cipher_ctx_new(const struct cipher_info *c, const uint8_t *key, const uint8_t *iv,

@@ -94,6 +94,9 @@ int cipher_open(struct cipher_ctx *ctx, uint32_t seqnr, struct buf *pkt);
 /* Which AES / GHASH code is in use ("aes-x86ni ghash-pclmul" when the CPU
  * has AES-NI and PCLMULQDQ), for logs and benchmarks. */
 const char *cipher_impl_name(void);
+/* One line for the startup log: the AES/GHASH implementation, ChaCha20's
+ * (libsodium's run-time pick) and whether SHA-256 has SHA-NI. */
+const char *cipher_accel_summary(void);
 /* Tests: make contexts created afterwards use the portable constant-time
  * code (BearSSL aes_ct64 / ghash_ctmul64) even on AES-NI CPUs. */
 void cipher_use_portable_impl(int on);

@@ -233,8 +233,9 @@ daemon_check() { # METHOD_ENV EXPECTED_METHOD
 	fi
 	SSHD_REAL=1
 	sleep 0.2
-	if grep -q "helper exec method $2" "$log" && grep -q "flavour=" "$log"; then
-		pass "sshd startup log names the helper method ($2) and the features"
+	if grep -q "helper exec method $2" "$log" && grep -q "flavour=" "$log" &&
+		grep -Eq "crypto aes-[a-z0-9]+ ghash-[a-z0-9]+ chacha20-[a-z0-9]+ sha256-" "$log"; then
+		pass "sshd startup log names the helper method ($2), the features and the crypto implementations"
 	else
 		fail "sshd startup log ($2): $(head -5 "$log")"
 	fi

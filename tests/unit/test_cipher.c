@@ -442,7 +442,7 @@ int main(void)
 	RUN(roundtrip_all);
 	RUN(tamper_detected);
 	RUN(bad_lengths);
-	fprintf(stderr, "  implementation: %s\n", cipher_impl_name());
+	fprintf(stderr, "  implementation: %s\n", cipher_accel_summary());
 	RUN(throughput);
 	return t_done();
 }
