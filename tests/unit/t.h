@@ -4,6 +4,8 @@
 #ifndef SSHBOX_T_H
 #define SSHBOX_T_H
 
+#include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -50,5 +52,18 @@ static int t_failed_now, t_pass, t_fail;
 	} while (0)
 
 static inline int t_done(void) { return t_fail ? 1 : 0; }
+
+/* Hex text (test vectors) to bytes; stops at cap or an odd tail. */
+static inline size_t unhex(const char *h, uint8_t *out, size_t cap)
+{
+	size_t n = 0;
+	while (h[0] && h[1] && n < cap) {
+		unsigned v;
+		sscanf(h, "%2x", &v);
+		out[n++] = (uint8_t)v;
+		h += 2;
+	}
+	return n;
+}
 
 #endif

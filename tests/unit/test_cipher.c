@@ -107,18 +107,6 @@ static const struct kat kats[] = {
 	}},
 };
 
-static size_t unhex(const char *h, uint8_t *out, size_t cap)
-{
-	size_t n = 0;
-	while (h[0] && h[1] && n < cap) {
-		unsigned v;
-		sscanf(h, "%2x", &v);
-		out[n++] = (uint8_t)v;
-		h += 2;
-	}
-	return n;
-}
-
 static struct cipher_ctx *mk(const struct kat *k)
 {
 	uint8_t key[64], iv[16], mk_[64];

@@ -6,18 +6,6 @@
 #include "crypto.h"
 #include "t.h"
 
-static size_t unhex(const char *h, uint8_t *out, size_t cap)
-{
-	size_t n = 0;
-	while (h[0] && h[1] && n < cap) {
-		unsigned v;
-		sscanf(h, "%2x", &v);
-		out[n++] = (uint8_t)v;
-		h += 2;
-	}
-	return n;
-}
-
 static int eqhex(const uint8_t *p, size_t n, const char *h)
 {
 	uint8_t tmp[256];
