@@ -537,6 +537,8 @@ static void serve_client(int fd)
 	close(fd);
 }
 
+int debugsvc_active_clients(void) { return __atomic_load_n(&active_clients, __ATOMIC_ACQUIRE); }
+
 static void *client_thread(void *arg)
 {
 	int fd = (int)(intptr_t)arg;
@@ -575,9 +577,11 @@ static void *accept_thread(void *arg)
 		pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
 		pthread_attr_setstacksize(&attr, 256 * 1024);
 		pthread_t t;
-		if (pthread_create(&t, &attr, client_thread, (void *)(intptr_t)fd) != 0) {
+		int pe = pthread_create(&t, &attr, client_thread, (void *)(intptr_t)fd);
+		if (pe != 0) {
 			__atomic_fetch_sub(&active_clients, 1, __ATOMIC_ACQ_REL);
 			close(fd);
+			log_warn("debug service: cannot start a client thread: %s", strerror(pe));
 		}
 		pthread_attr_destroy(&attr);
 	}

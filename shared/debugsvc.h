@@ -56,6 +56,9 @@ struct debugsvc_opts {
  * logging an error; the caller must keep serving SSH either way. */
 int debugsvc_start(const struct sshd_config *cfg);
 int debugsvc_start_opts(const struct debugsvc_opts *o);
+/* Clients being served right now (each holds one of the
+ * DEBUGSVC_MAX_CLIENTS slots until it is answered or times out). */
+int debugsvc_active_clients(void);
 /* Closes the listening socket in a forked child (no unlink). */
 void debugsvc_after_fork_child(void);
 /* Stops accepting and unlinks the socket (only in the process that
