@@ -18,6 +18,21 @@ WARN := -std=c17 -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wno-unused-parameter
 HARDEN := -fstack-protector-strong -D_FORTIFY_SOURCE=2 -fPIE -ffunction-sections -fdata-sections
 DEFS := -D_GNU_SOURCE -DSSHBOX_VERSION='"$(VERSION)"'
 
+# Builds (once) or finds the cached dependency prefix: the static libraries,
+# and src/sntrup761.c, which every flavour compiles (see build/deps.sh).
+# (skipped only when every goal is one that needs no dependencies)
+ifneq ($(if $(MAKECMDGOALS),$(filter-out clean format,$(MAKECMDGOALS)),all),)
+  DEPS := $(shell build/deps.sh)
+  ifeq ($(DEPS),)
+    $(error build/deps.sh failed; see its messages above)
+  endif
+endif
+# Third-party C from the deps prefix: built with each flavour's compiler
+# and hardening, but without our warning set (not our code to change).
+SNTRUP_SRC := $(DEPS)/src/sntrup761.c
+SNTRUP_SHIM := build/sntrup761/crypto_api.h build/sntrup761/includes.h
+EXT_CFLAGS := -std=c17 -w -Ibuild/sntrup761
+
 ifeq ($(FLAVOR),static)
   OUT := build/out
   # musl-gcc's specs cannot make static-pie binaries; build/musl-static-pie.sh
@@ -25,14 +40,6 @@ ifeq ($(FLAVOR),static)
   MUSL_SPECS := $(OUT)/musl-static-pie.specs
   CC := gcc -specs=$(MUSL_SPECS)
   CONFIG := config/static.config
-  # Builds (once) or finds the cached static dependency prefix.
-  # (skipped only when every goal is one that needs no static deps)
-  ifneq ($(if $(MAKECMDGOALS),$(filter-out clean format fuzz fuzz-build unit-asan,$(MAKECMDGOALS)),all),)
-    DEPS := $(shell build/deps.sh)
-    ifeq ($(DEPS),)
-      $(error build/deps.sh failed; see its messages above)
-    endif
-  endif
   DEPFLAGS := -isystem $(DEPS)/include -isystem $(DEPS)/kinc
   LDFLAGS := -static-pie -L$(DEPS)/lib -Wl,-z,relro,-z,now,-z,noexecstack -Wl,--gc-sections
   LIBS := -lsodium -lbearssl -lnettle -lz -lcrypt -laudit
@@ -84,7 +91,11 @@ $(OBJ)/multicall-helper.o: shared/multicall.c $(OUT)/gen/config.h
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS_ALL) -DSSHBOX_HELPER=1 -MMD -MP -c $< -o $@
 
-$(LIBA): $(LIB_OBJS)
+$(OBJ)/ext/sntrup761.o: $(SNTRUP_SRC) $(SNTRUP_SHIM) $(MUSL_SPECS)
+	@mkdir -p $(@D)
+	$(CC) $(EXT_CFLAGS) $(OPT) $(HARDEN) -c $< -o $@
+
+$(LIBA): $(LIB_OBJS) $(OBJ)/ext/sntrup761.o
 	@rm -f $@
 	ar rcs $@ $^
 
@@ -122,7 +133,11 @@ $(ASAN_OUT)/gen/config.h: config/static.config build/genconfig.sh
 $(ASAN_OUT)/obj/%.o: shared/%.c $(ASAN_OUT)/gen/config.h
 	@mkdir -p $(@D)
 	clang $(ASAN_CFLAGS) -MMD -MP -c $< -o $@
-$(ASAN_OUT)/libsshbox.a: $(ASAN_LIB_OBJS)
+$(ASAN_OUT)/obj/ext/sntrup761.o: $(SNTRUP_SRC) $(SNTRUP_SHIM)
+	@mkdir -p $(@D)
+	clang $(EXT_CFLAGS) -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=all \
+	  -c $< -o $@
+$(ASAN_OUT)/libsshbox.a: $(ASAN_LIB_OBJS) $(ASAN_OUT)/obj/ext/sntrup761.o
 	@rm -f $@
 	ar rcs $@ $^
 $(ASAN_OUT)/tests/%: tests/unit/%.c $(ASAN_OUT)/libsshbox.a
@@ -142,7 +157,10 @@ FUZZ_BINS := $(patsubst tests/fuzz/%.c,$(FUZZ_OUT)/%,$(FUZZ_SRCS))
 $(FUZZ_OUT)/obj/%.o: shared/%.c $(ASAN_OUT)/gen/config.h
 	@mkdir -p $(@D)
 	clang $(FUZZ_CFLAGS) -MMD -MP -c $< -o $@
-$(FUZZ_OUT)/libsshbox.a: $(FUZZ_LIB_OBJS)
+$(FUZZ_OUT)/obj/ext/sntrup761.o: $(SNTRUP_SRC) $(SNTRUP_SHIM)
+	@mkdir -p $(@D)
+	clang $(EXT_CFLAGS) -O1 -g -fno-omit-frame-pointer -fsanitize=fuzzer-no-link,address,undefined -c $< -o $@
+$(FUZZ_OUT)/libsshbox.a: $(FUZZ_LIB_OBJS) $(FUZZ_OUT)/obj/ext/sntrup761.o
 	@rm -f $@
 	ar rcs $@ $^
 $(FUZZ_OUT)/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ_OUT)/libsshbox.a

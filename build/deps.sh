@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Builds the static (musl) dependencies of sshbox from Debian source packages.
 #
-# Output: a prefix with include/ and lib/ under the cache directory, keyed by
+# Output: a prefix with include/, lib/ and src/ under the cache directory, keyed by
 # the source package versions, so a valid cache is reused and never rebuilt:
 #   ${SSHBOX_CACHE:-$HOME/.cache/sshbox}/deps-<key>
 # Prints that prefix on stdout (last line). Logs go to <prefix>.log.
@@ -13,7 +13,7 @@
 #    this project can reach; SELinux lives in the `system` flavour.
 set -euo pipefail
 
-PKGS=(zlib libsodium bearssl nettle libxcrypt audit)
+PKGS=(zlib libsodium bearssl nettle libxcrypt audit openssh)
 CACHE=${SSHBOX_CACHE:-$HOME/.cache/sshbox}
 JOBS=${JOBS:-$(nproc)}
 mkdir -p "$CACHE"
@@ -153,6 +153,20 @@ build_audit() {
       --enable-static --without-python --without-python3 --without-golang --disable-zos-remote \
       --disable-listener --without-libcap-ng && make -C common -j"$JOBS" && make -C lib -j"$JOBS" \
       && make -C lib install) >>"$LOG" 2>&1
+}
+
+# openssh: only its sntrup761 KEM (sntrup761.c, public domain, from
+# SUPERCOP; OpenSSH's default kex since 9.0). The source, with Debian's
+# patches applied, goes to src/: the Makefile compiles it in every flavour
+# (musl, glibc, ASan) against the small shim in build/sntrup761/.
+build_openssh() {
+  local dir="$WORK/openssh-full"
+  mkdir -p "$dir"
+  (cd "$dir" && apt-get source openssh) >>"$LOG" 2>&1
+  local s
+  s=$(find "$dir" -mindepth 1 -maxdepth 1 -type d | head -n1)
+  mkdir -p "$PREFIX/src"
+  cp "$s/sntrup761.c" "$PREFIX/src/"
 }
 
 for p in "${PKGS[@]}"; do

@@ -1,4 +1,5 @@
-/* crypto: randomness, hashes and X25519 over libsodium / BearSSL.
+/* crypto: randomness, hashes, X25519 and the sntrup761 KEM over libsodium,
+ * BearSSL and OpenSSH's sntrup761.c.
  * No primitive is implemented here. See crypto.h. */
 #include "crypto.h"
 
@@ -110,4 +111,26 @@ int x25519_shared(uint8_t out[32], const uint8_t priv[32], const uint8_t peer_pu
 		return -1;
 	}
 	return 0;
+}
+
+/* Entry points of sntrup761.c (SUPERCOP's crypto_kem API; each returns 0). */
+int crypto_kem_sntrup761_keypair(unsigned char *pk, unsigned char *sk);
+int crypto_kem_sntrup761_enc(unsigned char *cstr, unsigned char *k, const unsigned char *pk);
+int crypto_kem_sntrup761_dec(unsigned char *k, const unsigned char *cstr, const unsigned char *sk);
+
+void sntrup761_keypair(uint8_t pk[SNTRUP761_PUBLIC_BYTES], uint8_t sk[SNTRUP761_SECRET_BYTES])
+{
+	(void)crypto_kem_sntrup761_keypair(pk, sk);
+}
+
+void sntrup761_encap(uint8_t ct[SNTRUP761_CIPHERTEXT_BYTES], uint8_t key[SNTRUP761_SHARED_BYTES],
+		     const uint8_t pk[SNTRUP761_PUBLIC_BYTES])
+{
+	(void)crypto_kem_sntrup761_enc(ct, key, pk);
+}
+
+void sntrup761_decap(uint8_t key[SNTRUP761_SHARED_BYTES], const uint8_t ct[SNTRUP761_CIPHERTEXT_BYTES],
+		     const uint8_t sk[SNTRUP761_SECRET_BYTES])
+{
+	(void)crypto_kem_sntrup761_dec(key, ct, sk);
 }

@@ -28,4 +28,20 @@ void hash_once(enum hash_alg alg, const void *p, size_t n, uint8_t *out);
 void x25519_keypair(uint8_t pub[32], uint8_t priv[32]);
 int x25519_shared(uint8_t out[32], const uint8_t priv[32], const uint8_t peer_pub[32]);
 
+/* sntrup761 KEM (Streamlined NTRU Prime). The implementation is OpenSSH's
+ * sntrup761.c (public domain, from SUPERCOP), compiled from Debian's
+ * openssh source package by build/deps.sh; nothing of it is written here.
+ * Any byte string of the right length is a valid public key or
+ * ciphertext: decapsulating a forged ciphertext yields an unrelated key
+ * (implicit rejection), never an error. */
+#define SNTRUP761_PUBLIC_BYTES 1158
+#define SNTRUP761_SECRET_BYTES 1763
+#define SNTRUP761_CIPHERTEXT_BYTES 1039
+#define SNTRUP761_SHARED_BYTES 32
+void sntrup761_keypair(uint8_t pk[SNTRUP761_PUBLIC_BYTES], uint8_t sk[SNTRUP761_SECRET_BYTES]);
+void sntrup761_encap(uint8_t ct[SNTRUP761_CIPHERTEXT_BYTES], uint8_t key[SNTRUP761_SHARED_BYTES],
+		     const uint8_t pk[SNTRUP761_PUBLIC_BYTES]);
+void sntrup761_decap(uint8_t key[SNTRUP761_SHARED_BYTES], const uint8_t ct[SNTRUP761_CIPHERTEXT_BYTES],
+		     const uint8_t sk[SNTRUP761_SECRET_BYTES]);
+
 #endif

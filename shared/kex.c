@@ -36,7 +36,44 @@ out:
 	return r;
 }
 
+/* sntrup761x25519-sha512 (draft-josefsson-ntruprime-ssh, OpenSSH's
+ * sntrup761x25519-sha512@openssh.com): the client's value is its sntrup761
+ * public key followed by its X25519 public key; the server answers the
+ * KEM ciphertext followed by its own X25519 public key. K is
+ * SHA-512(KEM key || X25519 secret), entering the hash as a string. */
+static int sntrup761x25519_reply(const uint8_t *client_pub, size_t len, struct buf *server_pub,
+				 struct buf *shared)
+{
+	uint8_t kem_pk[SNTRUP761_PUBLIC_BYTES], x_peer[32];
+	uint8_t ct[SNTRUP761_CIPHERTEXT_BYTES], x_pub[32], x_priv[32];
+	uint8_t secrets[SNTRUP761_SHARED_BYTES + 32], k[64];
+	struct buf in;
+	int r = -1;
+	buf_view(&in, client_pub, len);
+	if (len != sizeof(kem_pk) + sizeof(x_peer) || buf_get(&in, kem_pk, sizeof(kem_pk)) ||
+	    buf_get(&in, x_peer, sizeof(x_peer)))
+		return -1;
+	sntrup761_encap(ct, secrets, kem_pk);
+	x25519_keypair(x_pub, x_priv);
+	if (x25519_shared(secrets + SNTRUP761_SHARED_BYTES, x_priv, x_peer) != 0)
+		goto out;
+	hash_once(HASH_SHA512, secrets, sizeof(secrets), k);
+	if (buf_put(server_pub, ct, sizeof(ct)) || buf_put(server_pub, x_pub, sizeof(x_pub)) ||
+	    buf_put_string(shared, k, sizeof(k)))
+		goto out;
+	r = 0;
+out:
+	secure_zero(x_priv, sizeof(x_priv));
+	secure_zero(secrets, sizeof(secrets));
+	secure_zero(k, sizeof(k));
+	return r;
+}
+
+/* Post-quantum hybrids first: a client offering one prefers it anyway,
+ * and this order is what the server advertises. */
 static const struct kex_method methods[] = {
+	{"sntrup761x25519-sha512", HASH_SHA512, sntrup761x25519_reply},
+	{"sntrup761x25519-sha512@openssh.com", HASH_SHA512, sntrup761x25519_reply},
 	{"curve25519-sha256", HASH_SHA256, c25519_reply},
 	{"curve25519-sha256@libssh.org", HASH_SHA256, c25519_reply},
 };
@@ -49,7 +86,7 @@ const struct kex_method *kex_method_by_name(const char *name, size_t len)
 	return NULL;
 }
 
-const char *kex_supported_names(void) { return "curve25519-sha256,curve25519-sha256@libssh.org"; }
+const char *kex_supported_names(void) { return KEX_NAMES_SUPPORTED; }
 
 /* ---- name lists ---- */
 

@@ -4,8 +4,9 @@
  * Key exchange methods live in a table (struct kex_method): each gives
  * its hash and one server-side operation, "client public value in ->
  * server public value + encoded shared secret out", which is all an ECDH
- * or KEM hybrid (mlkem768x25519-sha256, sntrup761x25519-sha512) needs.
- * Adding a method is adding one table entry.
+ * or KEM hybrid needs: curve25519-sha256 and sntrup761x25519-sha512 are
+ * both entries. Adding a method (mlkem768x25519-sha256 once a library
+ * provides ML-KEM) is one table entry plus its name in KEX_NAMES_SUPPORTED.
  */
 #ifndef SSHBOX_KEX_H
 #define SSHBOX_KEX_H
@@ -28,6 +29,11 @@ struct kex_method {
 	 * hybrids), to shared. 0 on success. */
 	int (*server_reply)(const uint8_t *client_pub, size_t len, struct buf *server_pub, struct buf *shared);
 };
+
+/* Every implemented kex method, in the order the server prefers them
+ * (post-quantum hybrids first); also the KexAlgorithms default. */
+#define KEX_NAMES_SUPPORTED                                                                                          \
+	"sntrup761x25519-sha512,sntrup761x25519-sha512@openssh.com,curve25519-sha256,curve25519-sha256@libssh.org"
 
 const struct kex_method *kex_method_by_name(const char *name, size_t len);
 /* Comma-separated names of every implemented kex method. */

@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "cipher.h"
+#include "kex.h"
 #include "keys.h"
 #include "log.h"
 #include "util.h"
@@ -700,7 +701,7 @@ static int parse_size(const char *s, uint64_t *out)
 /* ---------------------------------------------------------------- */
 /* algorithm lists */
 
-#define SUPPORTED_KEX SSHD_DEFAULT_KEX
+#define SUPPORTED_KEX KEX_NAMES_SUPPORTED
 #define SUPPORTED_HOSTKEY HOSTKEY_ALGS
 #define SUPPORTED_PUBKEY SERVER_SIG_ALGS
 
@@ -750,7 +751,7 @@ static const char KNOWN_KEX[] =
 	"diffie-hellman-group1-sha1,diffie-hellman-group14-sha1,diffie-hellman-group14-sha256,"
 	"diffie-hellman-group16-sha512,diffie-hellman-group18-sha512,diffie-hellman-group-exchange-sha1,"
 	"diffie-hellman-group-exchange-sha256,ecdh-sha2-nistp256,ecdh-sha2-nistp384,ecdh-sha2-nistp521,"
-	"sntrup761x25519-sha512@openssh.com,sntrup761x25519-sha512,mlkem768x25519-sha256";
+	"mlkem768x25519-sha256";
 static const char KNOWN_KEYS[] =
 	"ssh-ed25519,sk-ssh-ed25519@openssh.com,rsa-sha2-512,rsa-sha2-256,ssh-rsa,ssh-dss,ecdsa-sha2-nistp256,"
 	"ecdsa-sha2-nistp384,ecdsa-sha2-nistp521,sk-ecdsa-sha2-nistp256@openssh.com,"
@@ -1415,7 +1416,7 @@ static int apply_kw(struct pctx *p, struct sshd_config *c, const struct kwinfo *
 	case K_MACS:
 		return set_alg_list(p, &c->macs, v, MAC_NAMES_OFFERED, MAC_NAMES_DEFAULT, KNOWN_MACS, "Bad SSH2 mac spec");
 	case K_KEX:
-		return set_alg_list(p, &c->kex_algorithms, v, SSHD_DEFAULT_KEX, SUPPORTED_KEX, KNOWN_KEX,
+		return set_alg_list(p, &c->kex_algorithms, v, KEX_NAMES_SUPPORTED, SUPPORTED_KEX, KNOWN_KEX,
 				    "Bad SSH2 KexAlgorithms");
 	case K_HOSTKEYALGS:
 		return set_alg_list(p, &c->host_key_algorithms, v, SUPPORTED_HOSTKEY, SUPPORTED_HOSTKEY, KNOWN_KEYS,
@@ -2176,7 +2177,7 @@ int sshd_config_finalize(struct sshd_config *c, char *err, size_t errlen)
 	}
 	bad |= set_default_str(&c->ciphers, CIPHER_NAMES_DEFAULT) < 0;
 	bad |= set_default_str(&c->macs, MAC_NAMES_OFFERED) < 0;
-	bad |= set_default_str(&c->kex_algorithms, SSHD_DEFAULT_KEX) < 0;
+	bad |= set_default_str(&c->kex_algorithms, KEX_NAMES_SUPPORTED) < 0;
 	bad |= set_default_str(&c->host_key_algorithms, SUPPORTED_HOSTKEY) < 0;
 	bad |= set_default_str(&c->pubkey_accepted_algorithms, SUPPORTED_PUBKEY) < 0;
 	if (c->rekey_limit_bytes == UINT64_MAX) {

@@ -37,7 +37,6 @@
 #include <sys/types.h>
 
 #define SSHD_CONFIG_DEFAULT_PATH "/etc/sshbox/sshd_config"
-#define SSHD_DEFAULT_KEX "curve25519-sha256,curve25519-sha256@libssh.org"
 #define SSHD_DEFAULT_PAM_SERVICE "sshbox"
 
 struct sshd_cfg_line; /* private, see sshd_config.c */

@@ -61,10 +61,14 @@ for c in aes128-ctr aes256-ctr; do
 		check "cipher $c mac $m" [ "$out" = ok ]
 	done
 done
-for k in curve25519-sha256 curve25519-sha256@libssh.org; do
+for k in curve25519-sha256 curve25519-sha256@libssh.org sntrup761x25519-sha512@openssh.com; do
 	out=$(sshc sbalice "$KEY" -o KexAlgorithms=$k -- echo ok)
 	check "kex $k" [ "$out" = ok ]
 done
+# The client's defaults pick the post-quantum hybrid (OpenSSH 9.x lists it first).
+sshc sbalice "$KEY" -v -- true 2> "$T/kexv.txt"
+check "default kex is sntrup761x25519-sha512 (post-quantum hybrid)" \
+	grep -qE "kex: algorithm: sntrup761x25519-sha512" "$T/kexv.txt"
 out=$(sshc sbalice "$KEY" -C -- 'head -c 100000 /dev/zero | wc -c')
 check "compression (zlib@openssh.com, delayed)" [ "$out" = 100000 ]
 

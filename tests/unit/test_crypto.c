@@ -5,6 +5,7 @@
 
 #include "crypto.h"
 #include "t.h"
+#include "util.h"
 
 static int eqhex(const uint8_t *p, size_t n, const char *h)
 {
@@ -90,6 +91,32 @@ TEST(x25519_roundtrip_and_zero)
 	CHECK(memcmp(s1, zero, 32) == 0); /* wiped on failure */
 }
 
+/* sntrup761: both sides agree; a second encapsulation differs; a changed
+ * ciphertext decapsulates to an unrelated key (implicit rejection). */
+TEST(sntrup761_roundtrip_and_rejection)
+{
+	static uint8_t pk[SNTRUP761_PUBLIC_BYTES], sk[SNTRUP761_SECRET_BYTES];
+	static uint8_t ct[SNTRUP761_CIPHERTEXT_BYTES], ct2[SNTRUP761_CIPHERTEXT_BYTES];
+	uint8_t k_enc[SNTRUP761_SHARED_BYTES], k_dec[SNTRUP761_SHARED_BYTES], k2[SNTRUP761_SHARED_BYTES];
+	sntrup761_keypair(pk, sk);
+	sntrup761_encap(ct, k_enc, pk);
+	sntrup761_decap(k_dec, ct, sk);
+	CHECK(memcmp(k_enc, k_dec, sizeof(k_enc)) == 0);
+	sntrup761_encap(ct2, k2, pk);
+	CHECK(memcmp(ct, ct2, sizeof(ct)) != 0);
+	CHECK(memcmp(k_enc, k2, sizeof(k2)) != 0);
+	ct[100] ^= 1;
+	sntrup761_decap(k_dec, ct, sk);
+	CHECK(memcmp(k_enc, k_dec, sizeof(k_enc)) != 0);
+	/* a different key pair does not open the ciphertext either */
+	static uint8_t pk_b[SNTRUP761_PUBLIC_BYTES], sk_b[SNTRUP761_SECRET_BYTES];
+	sntrup761_keypair(pk_b, sk_b);
+	sntrup761_decap(k_dec, ct2, sk_b);
+	CHECK(memcmp(k2, k_dec, sizeof(k2)) != 0);
+	secure_zero(sk, sizeof(sk));
+	secure_zero(sk_b, sizeof(sk_b));
+}
+
 int main(void)
 {
 	if (crypto_init() != 0)
@@ -98,5 +125,7 @@ int main(void)
 	RUN(random_differs);
 	RUN(x25519_roundtrip_and_zero);
 	RUN(x25519_rfc7748);
+	RUN(sntrup761_roundtrip_and_rejection);
 	return t_done();
 }
+

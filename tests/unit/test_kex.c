@@ -105,7 +105,53 @@ static int next_out(struct transport *s, struct transport *c, struct buf *p, uin
 	return transport_next_packet(c, p, type, &reason);
 }
 
-static void full_exchange(const char *cipher, int guess_wrong)
+/* The client half of a kex method, as a real client computes it. */
+struct kex_client {
+	const char *method;
+	int hybrid; /* sntrup761x25519 */
+	enum hash_alg hash;
+	uint8_t x_priv[32];
+	uint8_t kem_sk[SNTRUP761_SECRET_BYTES];
+};
+
+/* Makes the client's ephemeral keys; appends Q_C to qc. */
+static void client_start(struct kex_client *kc, const char *method, struct buf *qc)
+{
+	memset(kc, 0, sizeof(*kc));
+	kc->method = method;
+	kc->hybrid = strncmp(method, "sntrup761x25519-sha512", 22) == 0;
+	kc->hash = kc->hybrid ? HASH_SHA512 : HASH_SHA256;
+	uint8_t x_pub[32], kem_pk[SNTRUP761_PUBLIC_BYTES];
+	if (kc->hybrid) {
+		sntrup761_keypair(kem_pk, kc->kem_sk);
+		buf_put(qc, kem_pk, sizeof(kem_pk));
+	}
+	x25519_keypair(x_pub, kc->x_priv);
+	buf_put(qc, x_pub, sizeof(x_pub));
+}
+
+/* From the server's Q_S, the encoded shared secret K (mpint for X25519,
+ * string of SHA-512(KEM key || X25519 secret) for the hybrid). */
+static int client_finish(struct kex_client *kc, const uint8_t *qs, size_t qsl, struct buf *kenc)
+{
+	struct buf in;
+	buf_view(&in, qs, qsl);
+	uint8_t ct[SNTRUP761_CIPHERTEXT_BYTES], x_peer[32], secrets[SNTRUP761_SHARED_BYTES + 32], k[64];
+	if (!kc->hybrid) {
+		if (qsl != 32 || x25519_shared(secrets, kc->x_priv, qs) != 0)
+			return -1;
+		return buf_put_mpint_unsigned(kenc, secrets, 32);
+	}
+	if (qsl != sizeof(ct) + 32 || buf_get(&in, ct, sizeof(ct)) || buf_get(&in, x_peer, 32))
+		return -1;
+	sntrup761_decap(secrets, ct, kc->kem_sk);
+	if (x25519_shared(secrets + SNTRUP761_SHARED_BYTES, kc->x_priv, x_peer) != 0)
+		return -1;
+	hash_once(HASH_SHA512, secrets, sizeof(secrets), k);
+	return buf_put_string(kenc, k, sizeof(k));
+}
+
+static void full_exchange(const char *method, const char *cipher, int guess_wrong)
 {
 	struct hostkey hk;
 	CHECK_EQ_INT(hostkey_generate(&hk, "test"), 0);
@@ -120,9 +166,11 @@ static void full_exchange(const char *cipher, int guess_wrong)
 
 	struct buf ic, pl, init;
 	buf_init(&ic, 4096);
-	buf_init(&init, 256);
-	const char *kexl = guess_wrong ? "sntrup761x25519-sha512@openssh.com,curve25519-sha256,kex-strict-c-v00@openssh.com,ext-info-c"
-				       : "curve25519-sha256,kex-strict-c-v00@openssh.com,ext-info-c";
+	buf_init(&init, 4096);
+	/* A wrong guess: the client's first choice is a method we lack. */
+	char kexl[256];
+	snprintf(kexl, sizeof(kexl), "%s%s,kex-strict-c-v00@openssh.com,ext-info-c",
+		 guess_wrong ? "mlkem768x25519-sha256," : "", method);
 	CHECK_EQ_INT(put_lists(&ic, kexl, cipher, guess_wrong), 0);
 	CHECK_EQ_INT(deliver(&k, &s, &ic), 1);
 	CHECK(k.strict);
@@ -135,11 +183,14 @@ static void full_exchange(const char *cipher, int guess_wrong)
 		CHECK_EQ_INT(deliver(&k, &s, &junk), 1); /* silently ignored */
 		buf_free(&junk);
 	}
-	uint8_t cpub[32], cpriv[32];
-	x25519_keypair(cpub, cpriv);
+	struct kex_client kc;
+	struct buf qc;
+	buf_init(&qc, 4096);
+	client_start(&kc, method, &qc);
 	buf_put_u8(&init, SSH_MSG_KEX_ECDH_INIT);
-	buf_put_string(&init, cpub, 32);
+	buf_put_buf(&init, &qc);
 	CHECK_EQ_INT(deliver(&k, &s, &init), 1);
+	CHECK_STR(k.method->name, method);
 
 	/* client side: KEXINIT, ECDH_REPLY, NEWKEYS, EXT_INFO come out */
 	uint8_t type;
@@ -158,29 +209,28 @@ static void full_exchange(const char *cipher, int guess_wrong)
 	CHECK_EQ_INT(buf_get_string_view(&pl, &ks, &ksl, 4096), 0);
 	CHECK_EQ_INT(buf_get_string_view(&pl, &qs, &qsl, 4096), 0);
 	CHECK_EQ_INT(buf_get_string_view(&pl, &sig, &sigl, 4096), 0);
-	CHECK_EQ_INT(qsl, 32);
-	uint8_t kraw[32];
-	CHECK_EQ_INT(x25519_shared(kraw, cpriv, qs), 0);
 	struct buf kenc, hb;
-	buf_init(&kenc, 64);
+	buf_init(&kenc, 128);
 	buf_init(&hb, 65536);
-	buf_put_mpint_unsigned(&kenc, kraw, 32);
+	CHECK_EQ_INT(client_finish(&kc, qs, qsl, &kenc), 0);
 	buf_put_cstring(&hb, "SSH-2.0-unittest");
 	buf_put_cstring(&hb, SSHBOX_VERSION_STRING);
 	buf_put_buf(&hb, &ic);
 	buf_put_buf(&hb, &is);
 	buf_put_string(&hb, ks, ksl);
-	buf_put_string(&hb, cpub, 32);
+	buf_put_buf(&hb, &qc);
 	buf_put_string(&hb, qs, qsl);
 	buf_put(&hb, buf_rptr(&kenc), buf_avail(&kenc));
-	uint8_t h[32];
-	hash_once(HASH_SHA256, buf_rptr(&hb), buf_avail(&hb), h);
+	uint8_t h[64];
+	size_t hl = hash_len(kc.hash);
+	hash_once(kc.hash, buf_rptr(&hb), buf_avail(&hb), h);
 	struct pubkey pk;
 	memset(&pk, 0, sizeof(pk));
 	CHECK_EQ_INT(pubkey_parse(ks, ksl, &pk), 0);
-	CHECK_EQ_INT(pubkey_verify(&pk, sig, sigl, h, 32, 0), 0); /* the host signed our H */
+	CHECK_EQ_INT(pubkey_verify(&pk, sig, sigl, h, hl, 0), 0); /* the host signed our H */
 	pubkey_free(&pk);
-	CHECK(memcmp(k.session_id, h, 32) == 0);
+	CHECK_EQ_INT(k.session_id_len, hl);
+	CHECK(memcmp(k.session_id, h, hl) == 0);
 	CHECK_EQ_INT(next_out(&s, &c, &pl, &type), 1);
 	CHECK_EQ_INT(type, SSH_MSG_NEWKEYS);
 	CHECK_EQ_INT(s.tx.seq, 1); /* strict: reset after NEWKEYS, then EXT_INFO used 0 */
@@ -189,10 +239,10 @@ static void full_exchange(const char *cipher, int guess_wrong)
 	const struct cipher_info *ci = cipher_by_name(cipher);
 	const struct mac_info *mi = ci->aead ? NULL : mac_by_name("hmac-sha2-256-etm@openssh.com");
 	uint8_t key[64], iv[16], mkey[64];
-	CHECK_EQ_INT(kex_derive(HASH_SHA256, &kenc, h, 32, 'B', h, 32, iv, ci->iv_len), 0);
-	CHECK_EQ_INT(kex_derive(HASH_SHA256, &kenc, h, 32, 'D', h, 32, key, ci->key_len), 0);
+	CHECK_EQ_INT(kex_derive(kc.hash, &kenc, h, hl, 'B', h, hl, iv, ci->iv_len), 0);
+	CHECK_EQ_INT(kex_derive(kc.hash, &kenc, h, hl, 'D', h, hl, key, ci->key_len), 0);
 	if (mi)
-		CHECK_EQ_INT(kex_derive(HASH_SHA256, &kenc, h, 32, 'F', h, 32, mkey, mi->key_len), 0);
+		CHECK_EQ_INT(kex_derive(kc.hash, &kenc, h, hl, 'F', h, hl, mkey, mi->key_len), 0);
 	struct transport_keys tk = {0};
 	tk.ctx = cipher_ctx_new(ci, key, iv, mi, mkey);
 	tk.aad = ci->aead || (mi && mi->etm);
@@ -237,6 +287,8 @@ static void full_exchange(const char *cipher, int guess_wrong)
 	buf_free(&ic);
 	buf_free(&is);
 	buf_free(&init);
+	buf_free(&qc);
+	secure_zero(&kc, sizeof(kc));
 	buf_free(&kenc);
 	buf_free(&hb);
 	kex_free(&k);
@@ -245,9 +297,56 @@ static void full_exchange(const char *cipher, int guess_wrong)
 	hostkey_wipe(&hk);
 }
 
-TEST(exchange_chacha) { full_exchange("chacha20-poly1305@openssh.com", 0); }
-TEST(exchange_gcm_wrong_guess) { full_exchange("aes256-gcm@openssh.com", 1); }
-TEST(exchange_ctr) { full_exchange("aes128-ctr", 0); }
+TEST(exchange_chacha) { full_exchange("curve25519-sha256", "chacha20-poly1305@openssh.com", 0); }
+TEST(exchange_gcm_wrong_guess) { full_exchange("curve25519-sha256", "aes256-gcm@openssh.com", 1); }
+TEST(exchange_ctr) { full_exchange("curve25519-sha256@libssh.org", "aes128-ctr", 0); }
+TEST(exchange_sntrup761_chacha)
+{
+	full_exchange("sntrup761x25519-sha512@openssh.com", "chacha20-poly1305@openssh.com", 0);
+}
+TEST(exchange_sntrup761_ctr_wrong_guess) { full_exchange("sntrup761x25519-sha512", "aes128-ctr", 1); }
+
+/* Q_C of the wrong length, for either part of the hybrid: refused. */
+TEST(sntrup761_bad_client_value)
+{
+	static const size_t lens[] = {0, 32, SNTRUP761_PUBLIC_BYTES, SNTRUP761_PUBLIC_BYTES + 31,
+				      SNTRUP761_PUBLIC_BYTES + 33};
+	const struct kex_method *m = kex_method_by_name("sntrup761x25519-sha512", 22);
+	CHECK(m != NULL);
+	static uint8_t v[SNTRUP761_PUBLIC_BYTES + 33];
+	for (size_t i = 0; i < ARRAY_LEN(lens); i++) {
+		struct buf qs, kenc;
+		buf_init(&qs, 4096);
+		buf_init(&kenc, 128);
+		CHECK(m->server_reply(v, lens[i], &qs, &kenc) != 0);
+		buf_free(&qs);
+		buf_free(&kenc);
+	}
+	/* the right length but an all-zero (small-order) X25519 point */
+	struct buf qs, kenc;
+	buf_init(&qs, 4096);
+	buf_init(&kenc, 128);
+	CHECK(m->server_reply(v, SNTRUP761_PUBLIC_BYTES + 32, &qs, &kenc) != 0);
+	buf_free(&qs);
+	buf_free(&kenc);
+}
+
+/* Every advertised name has a method, and the other way round. */
+TEST(supported_names_match_table)
+{
+	const char *names = kex_supported_names();
+	size_t n = 0;
+	for (const char *c = names; *c;) {
+		const char *e = strchr(c, ',');
+		size_t l = e ? (size_t)(e - c) : strlen(c);
+		CHECK(kex_method_by_name(c, l) != NULL);
+		n++;
+		c = e ? e + 1 : c + l;
+	}
+	CHECK_EQ_INT(n, 4);
+	CHECK(kex_list_has((const uint8_t *)names, strlen(names), "sntrup761x25519-sha512@openssh.com"));
+	CHECK(kex_method_by_name("mlkem768x25519-sha256", 21) == NULL);
+}
 
 TEST(strict_violations)
 {
@@ -305,6 +404,10 @@ int main(void)
 	RUN(exchange_chacha);
 	RUN(exchange_gcm_wrong_guess);
 	RUN(exchange_ctr);
+	RUN(exchange_sntrup761_chacha);
+	RUN(exchange_sntrup761_ctr_wrong_guess);
+	RUN(sntrup761_bad_client_value);
+	RUN(supported_names_match_table);
 	RUN(strict_violations);
 	return t_done();
 }

@@ -75,7 +75,8 @@ TEST(defaults)
 	CHECK_EQ_INT(c.compression, COMPRESSION_DELAYED);
 	CHECK_EQ_INT(c.debug_service, 1);
 	CHECK_STR(c.pam_service_name, "sshbox");
-	CHECK_STR(c.kex_algorithms, "curve25519-sha256,curve25519-sha256@libssh.org");
+	CHECK_STR(c.kex_algorithms, "sntrup761x25519-sha512,sntrup761x25519-sha512@openssh.com,curve25519-sha256,"
+				    "curve25519-sha256@libssh.org");
 	CHECK(c.ciphers && strstr(c.ciphers, "chacha20-poly1305@openssh.com") == c.ciphers);
 	CHECK(c.banner == NULL);
 	CHECK(c.force_command == NULL);
