@@ -29,6 +29,8 @@ ifneq ($(if $(MAKECMDGOALS),$(filter-out clean format,$(MAKECMDGOALS)),all),)
 endif
 # Third-party C from the deps prefix: built with each flavour's compiler
 # and hardening, but without our warning set (not our code to change).
+# -O3: sntrup761 encapsulation (per connection) takes 5.5 ms instead of
+# 7.4 ms at -O2 here (its reference polynomial code vectorises).
 SNTRUP_SRC := $(DEPS)/src/sntrup761.c
 SNTRUP_SHIM := build/sntrup761/crypto_api.h build/sntrup761/includes.h
 EXT_CFLAGS := -std=c17 -w -Ibuild/sntrup761
@@ -93,7 +95,7 @@ $(OBJ)/multicall-helper.o: shared/multicall.c $(OUT)/gen/config.h
 
 $(OBJ)/ext/sntrup761.o: $(SNTRUP_SRC) $(SNTRUP_SHIM) $(MUSL_SPECS)
 	@mkdir -p $(@D)
-	$(CC) $(EXT_CFLAGS) $(OPT) $(HARDEN) -c $< -o $@
+	$(CC) $(EXT_CFLAGS) $(OPT) -O3 $(HARDEN) -c $< -o $@
 
 $(LIBA): $(LIB_OBJS) $(OBJ)/ext/sntrup761.o
 	@rm -f $@

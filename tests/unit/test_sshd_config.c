@@ -367,6 +367,11 @@ TEST(algorithms)
 	CHECK(c.macs && strncmp(c.macs, "hmac-sha2-512,hmac-sha2-256-etm@openssh.com", 43) == 0);
 	CHECK_STR(c.kex_algorithms, "curve25519-sha256");
 	sshd_config_free(&c);
+	/* the operator's way to skip the post-quantum hybrid's CPU cost */
+	CHECK_EQ_INT(load(&c, "KexAlgorithms -sntrup761x25519-sha512*\n"), 0);
+	CHECK_STR(c.kex_algorithms, "curve25519-sha256,curve25519-sha256@libssh.org");
+	sshd_config_free(&c);
+	CHECK_EQ_INT(load(&c, "KexAlgorithms mlkem768x25519-sha256\n"), -1);
 	CHECK_EQ_INT(load(&c, "Ciphers aes256-ctr,aes128-ctr\n"), 0);
 	CHECK_STR(c.ciphers, "aes256-ctr,aes128-ctr");
 	sshd_config_free(&c);
