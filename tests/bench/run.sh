@@ -124,6 +124,19 @@ ep=$(pgrep -x sshbox-exec | head -n1) # PR_SET_NAME of the exec applet
 row "RSS exec helper process KiB" "$(awk '/VmRSS/ {print $2}' /proc/"${ep:-0}"/status 2>/dev/null || echo n/a)" "" "" "" ""
 wait $cp
 
+# kex: server CPU per key exchange, per method (tests/bench/kex_bench.c,
+# linked against the static library like the daemon)
+KEXB=$(mktemp -d /tmp/sshbox-kexbench.XXXXXX)
+DEPS_PREFIX=$(build/deps.sh 2>/dev/null | tail -n1)
+if gcc -specs="$OUT/musl-static-pie.specs" -std=c17 -O2 -Wall -Wextra -Werror -D_GNU_SOURCE -Ishared -I"$OUT/gen" -static-pie \
+    -o "$KEXB/kex_bench" tests/bench/kex_bench.c "$OUT/libsshbox.a" -L"$DEPS_PREFIX/lib" -lsodium -lbearssl -lnettle -lz -lcrypt -laudit; then
+  "$KEXB/kex_bench" > "$KEXB/out" && sed 's/^/kex: /' "$KEXB/out"
+  while read -r name us _; do
+    row "kex server CPU us, median ($name)" "$us" "" "" "" ""
+  done < <(tail -n +2 "$KEXB/out")
+fi
+rm -rf "$KEXB"
+
 # spawn: helper from memfd vs full binary via /proc/self/exe
 [ -x tests/bench/spawn ] && tests/bench/spawn 2>&1 | sed 's/^/spawn: /'
 
