@@ -2,14 +2,40 @@
 # `make FLAVOR=system` the dynamic glibc one (PAM, SELinux), `make run`
 # serves on 127.0.0.1:2222, `make test` runs every test.
 #
-# Sources are globbed: every shared/*.c is library code, every applets/*.c
-# one applet, every tests/unit/test_*.c one unit-test program.
+# Sources are globbed: every shared/LAYER/*.c is library code, every
+# applets/*.c one applet (applets/multicall.c is the dispatcher), every
+# tests/unit/test_*.c one unit-test program.
+#
+# shared/ is grouped by the process that runs the code and its layer (see
+# docs/design.md, "Layers"). Each folder is compiled with only the include
+# paths of the layers it may use, so a wrong arrow fails the build.
 
 FLAVOR ?= static
 VERSION := 0.1.0
 SHELL := /bin/bash
 
-LIB_SRCS := $(filter-out shared/multicall.c,$(wildcard shared/*.c))
+LAYERS := lib crypto ssh ipc child server debug
+LIB_SRCS := $(foreach l,$(LAYERS),$(wildcard shared/$(l)/*.c))
+# What each layer may include (itself and the layers below it).
+INC_lib := lib
+INC_crypto := lib crypto
+INC_ssh := lib crypto ssh
+INC_ipc := lib ipc
+INC_child := lib ipc child
+INC_server := lib crypto ssh ipc server
+INC_debug := lib ipc server debug
+INC_helper_applets := lib ipc child
+INC_all := $(LAYERS)
+# The child applets (and the dispatcher, built into the helper too) see
+# only what the helper links; sshd and debug see everything.
+HELPER_SIDE_SRCS = $(HELPER_APPLETS:%=applets/%.c) applets/multicall.c
+layer_inc = -Iapplets $(addprefix -Ishared/,$(INC_$(1)))
+# Include flags for one source file: by its folder under shared/, or by
+# which side of the helper line an applet is on.
+src_inc = $(if $(filter shared/%,$(1)),$(call layer_inc,$(word 2,$(subst /, ,$(1)))),$(if \
+  $(filter $(HELPER_SIDE_SRCS),$(1)),$(call layer_inc,helper_applets),$(call layer_inc,all)))
+# The helper's library: only the layers a child applet may use.
+HELPER_LIB_SRCS := $(foreach l,$(INC_helper_applets),$(wildcard shared/$(l)/*.c))
 HELPER_APPLETS := exec networking checkhomedir sftp
 ALL_APPLETS := sshd $(HELPER_APPLETS) debug
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)
@@ -58,10 +84,12 @@ else
   $(error FLAVOR must be static or system)
 endif
 
-CFLAGS_ALL := $(WARN) $(OPT) $(HARDEN) $(DEFS) -Ishared -I$(OUT)/gen $(DEPFLAGS) $(EXTRA_CFLAGS)
+CFLAGS_ALL := $(WARN) $(OPT) $(HARDEN) $(DEFS) -I$(OUT)/gen $(DEPFLAGS) $(EXTRA_CFLAGS)
 OBJ := $(OUT)/obj
 LIB_OBJS := $(patsubst shared/%.c,$(OBJ)/shared/%.o,$(LIB_SRCS))
 LIBA := $(OUT)/libsshbox.a
+HELPER_LIB_OBJS := $(patsubst shared/%.c,$(OBJ)/shared/%.o,$(HELPER_LIB_SRCS))
+HELPER_LIBA := $(OUT)/libsshbox-helper.a
 HELPER_OBJS := $(patsubst %,$(OBJ)/applets/%.o,$(HELPER_APPLETS))
 ALL_OBJS := $(patsubst %,$(OBJ)/applets/%.o,$(ALL_APPLETS))
 UNIT_BINS := $(patsubst tests/unit/%.c,$(OUT)/tests/%,$(UNIT_SRCS))
@@ -83,15 +111,15 @@ endif
 
 $(OBJ)/%.o: %.c $(OUT)/gen/config.h
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS_ALL) -MMD -MP -c $< -o $@
+	$(CC) $(CFLAGS_ALL) $(call src_inc,$<) -MMD -MP -c $< -o $@
 
 # The dispatcher is built twice: with every applet, and with the child applets only.
-$(OBJ)/multicall-full.o: shared/multicall.c $(OUT)/gen/config.h
+$(OBJ)/multicall-full.o: applets/multicall.c $(OUT)/gen/config.h
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS_ALL) -MMD -MP -c $< -o $@
-$(OBJ)/multicall-helper.o: shared/multicall.c $(OUT)/gen/config.h
+	$(CC) $(CFLAGS_ALL) $(call src_inc,$<) -MMD -MP -c $< -o $@
+$(OBJ)/multicall-helper.o: applets/multicall.c $(OUT)/gen/config.h
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS_ALL) -DSSHBOX_HELPER=1 -MMD -MP -c $< -o $@
+	$(CC) $(CFLAGS_ALL) $(call src_inc,$<) -DSSHBOX_HELPER=1 -MMD -MP -c $< -o $@
 
 $(OBJ)/ext/sntrup761.o: $(SNTRUP_SRC) $(SNTRUP_SHIM) $(MUSL_SPECS)
 	@mkdir -p $(@D)
@@ -100,8 +128,13 @@ $(OBJ)/ext/sntrup761.o: $(SNTRUP_SRC) $(SNTRUP_SHIM) $(MUSL_SPECS)
 $(LIBA): $(LIB_OBJS) $(OBJ)/ext/sntrup761.o
 	@rm -f $@
 	ar rcs $@ $^
+# The helper links this smaller archive: a child applet that reached for
+# ssh/, server/ or crypto code would fail to link, not grow silently.
+$(HELPER_LIBA): $(HELPER_LIB_OBJS)
+	@rm -f $@
+	ar rcs $@ $^
 
-$(OUT)/sshbox-helper.unstripped: $(OBJ)/multicall-helper.o $(HELPER_OBJS) $(LIBA)
+$(OUT)/sshbox-helper.unstripped: $(OBJ)/multicall-helper.o $(HELPER_OBJS) $(HELPER_LIBA)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS)
 
 $(OUT)/sshbox-helper: $(OUT)/sshbox-helper.unstripped
@@ -116,7 +149,7 @@ $(OUT)/sshbox: $(OBJ)/multicall-full.o $(ALL_OBJS) $(OBJ)/helper_blob.o $(LIBA)
 
 $(OUT)/tests/%: tests/unit/%.c $(LIBA) $(OUT)/gen/config.h
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS_ALL) -Itests/unit $(LDFLAGS) -o $@ $< $(LIBA) $(LIBS)
+	$(CC) $(CFLAGS_ALL) $(call layer_inc,all) -Itests/unit $(LDFLAGS) -o $@ $< $(LIBA) $(LIBS)
 
 unit: $(UNIT_BINS)
 
@@ -124,17 +157,17 @@ unit: $(UNIT_BINS)
 # Debian's -dev packages (a separate object tree).
 ASAN_OUT := build/out-asan
 ASAN_CFLAGS := $(WARN) -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined \
-  -fno-sanitize-recover=all $(DEFS) -Ishared -I$(ASAN_OUT)/gen -Itests/unit
+  -fno-sanitize-recover=all $(DEFS) -I$(ASAN_OUT)/gen -Itests/unit
 ASAN_LIBS := -lsodium -lbearssl -lnettle -lz -lcrypt -laudit -lutil
-ASAN_LIB_OBJS := $(patsubst shared/%.c,$(ASAN_OUT)/obj/%.o,$(LIB_SRCS))
+ASAN_LIB_OBJS := $(patsubst %.c,$(ASAN_OUT)/obj/%.o,$(LIB_SRCS))
 ASAN_BINS := $(patsubst tests/unit/%.c,$(ASAN_OUT)/tests/%,$(UNIT_SRCS))
 
 $(ASAN_OUT)/gen/config.h: config/static.config build/genconfig.sh
 	@mkdir -p $(@D)
 	build/genconfig.sh config/static.config asan > $@
-$(ASAN_OUT)/obj/%.o: shared/%.c $(ASAN_OUT)/gen/config.h
+$(ASAN_OUT)/obj/%.o: %.c $(ASAN_OUT)/gen/config.h
 	@mkdir -p $(@D)
-	clang $(ASAN_CFLAGS) -MMD -MP -c $< -o $@
+	clang $(ASAN_CFLAGS) $(call src_inc,$<) -MMD -MP -c $< -o $@
 $(ASAN_OUT)/obj/ext/sntrup761.o: $(SNTRUP_SRC) $(SNTRUP_SHIM)
 	@mkdir -p $(@D)
 	clang $(EXT_CFLAGS) -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=all \
@@ -144,7 +177,7 @@ $(ASAN_OUT)/libsshbox.a: $(ASAN_LIB_OBJS) $(ASAN_OUT)/obj/ext/sntrup761.o
 	ar rcs $@ $^
 $(ASAN_OUT)/tests/%: tests/unit/%.c $(ASAN_OUT)/libsshbox.a
 	@mkdir -p $(@D)
-	clang $(ASAN_CFLAGS) -o $@ $< $(ASAN_OUT)/libsshbox.a $(ASAN_LIBS)
+	clang $(ASAN_CFLAGS) $(call layer_inc,all) -o $@ $< $(ASAN_OUT)/libsshbox.a $(ASAN_LIBS)
 
 unit-asan: $(ASAN_BINS)
 
@@ -152,13 +185,13 @@ unit-asan: $(ASAN_BINS)
 FUZZ_OUT := build/out-fuzz
 FUZZ_SRCS := $(wildcard tests/fuzz/fuzz_*.c)
 FUZZ_CFLAGS := $(WARN) -O1 -g -fno-omit-frame-pointer -fsanitize=fuzzer-no-link,address,undefined \
-  $(DEFS) -Ishared -I$(ASAN_OUT)/gen -Itests/unit
-FUZZ_LIB_OBJS := $(patsubst shared/%.c,$(FUZZ_OUT)/obj/%.o,$(LIB_SRCS))
+  $(DEFS) -I$(ASAN_OUT)/gen -Itests/unit
+FUZZ_LIB_OBJS := $(patsubst %.c,$(FUZZ_OUT)/obj/%.o,$(LIB_SRCS))
 FUZZ_BINS := $(patsubst tests/fuzz/%.c,$(FUZZ_OUT)/%,$(FUZZ_SRCS))
 
-$(FUZZ_OUT)/obj/%.o: shared/%.c $(ASAN_OUT)/gen/config.h
+$(FUZZ_OUT)/obj/%.o: %.c $(ASAN_OUT)/gen/config.h
 	@mkdir -p $(@D)
-	clang $(FUZZ_CFLAGS) -MMD -MP -c $< -o $@
+	clang $(FUZZ_CFLAGS) $(call src_inc,$<) -MMD -MP -c $< -o $@
 $(FUZZ_OUT)/obj/ext/sntrup761.o: $(SNTRUP_SRC) $(SNTRUP_SHIM)
 	@mkdir -p $(@D)
 	clang $(EXT_CFLAGS) -O1 -g -fno-omit-frame-pointer -fsanitize=fuzzer-no-link,address,undefined -c $< -o $@
@@ -166,7 +199,7 @@ $(FUZZ_OUT)/libsshbox.a: $(FUZZ_LIB_OBJS) $(FUZZ_OUT)/obj/ext/sntrup761.o
 	@rm -f $@
 	ar rcs $@ $^
 $(FUZZ_OUT)/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ_OUT)/libsshbox.a
-	clang $(FUZZ_CFLAGS) -fsanitize=fuzzer -o $@ $< $(FUZZ_OUT)/libsshbox.a $(ASAN_LIBS)
+	clang $(FUZZ_CFLAGS) $(call layer_inc,all) -fsanitize=fuzzer -o $@ $< $(FUZZ_OUT)/libsshbox.a $(ASAN_LIBS)
 
 fuzz-build: $(FUZZ_BINS)
 
@@ -194,7 +227,7 @@ fuzz: fuzz-build
 	tests/fuzz/run.sh $(FUZZ_BINS)
 
 format:
-	clang-format -i shared/*.c shared/*.h applets/*.c tests/unit/*.c
+	clang-format -i shared/*/*.c shared/*/*.h applets/*.c applets/*.h tests/unit/*.c
 
 clean:
 	rm -rf build/out build/out-system build/out-asan build/out-fuzz

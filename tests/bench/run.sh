@@ -128,7 +128,7 @@ wait $cp
 # linked against the static library like the daemon)
 KEXB=$(mktemp -d /tmp/sshbox-kexbench.XXXXXX)
 DEPS_PREFIX=$(build/deps.sh 2>/dev/null | tail -n1)
-if gcc -specs="$OUT/musl-static-pie.specs" -std=c17 -O2 -Wall -Wextra -Werror -D_GNU_SOURCE -Ishared -I"$OUT/gen" -static-pie \
+if gcc -specs="$OUT/musl-static-pie.specs" -std=c17 -O2 -Wall -Wextra -Werror -D_GNU_SOURCE $(for l in lib crypto ssh ipc child server debug; do printf -- "-Ishared/%s " $l; done)-I"$OUT/gen" -static-pie \
     -o "$KEXB/kex_bench" tests/bench/kex_bench.c "$OUT/libsshbox.a" -L"$DEPS_PREFIX/lib" -lsodium -lbearssl -lnettle -lz -lcrypt -laudit; then
   "$KEXB/kex_bench" > "$KEXB/out" && sed 's/^/kex: /' "$KEXB/out"
   while read -r name us _; do
