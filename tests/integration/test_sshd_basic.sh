@@ -34,7 +34,7 @@ check "accepted publickey log line" log_has "Accepted publickey for sbalice from
 n=$(sshc sbalice "$KEY" 'seq 1 100000' | wc -l)
 check "trailing output not lost (seq 100000)" [ "$n" -eq 100000 ]
 out=$(sshc sbalice "$KEY" 'echo out; echo err >&2; exit 3' 2>"$T/err"); rc=$?
-check "stdout, stderr and status together" [ "$out" = out ] && [ "$(cat "$T/err")" = err ] && [ "$rc" -eq 3 ]
+check "stdout, stderr and status together" eval '[ "$out" = out ] && [ "$(cat "$T/err")" = err ] && [ "$rc" -eq 3 ]'
 
 head -c 8M /dev/urandom > "$T/blob"
 want=$(sha256sum < "$T/blob" | cut -d' ' -f1)
@@ -138,7 +138,7 @@ fi
 if command -v plink >/dev/null && command -v puttygen >/dev/null; then
 	puttygen "$KEY" -O private -o "$T/key.ppk" >/dev/null 2>&1
 	out=$(timeout 30 plink -batch -hostkey "$HOSTFP" -P "$PORT" -i "$T/key.ppk" sbalice@127.0.0.1 'echo plink-ok; exit 6' </dev/null 2>&1); rc=$?
-	check "plink runs a command (rc $rc, out $out)" [ "$out" = plink-ok ] && [ "$rc" -eq 6 ]
+	check "plink runs a command (rc $rc, out $out)" eval '[ "$out" = plink-ok ] && [ "$rc" -eq 6 ]'
 else
 	skip "plink not installed"
 fi

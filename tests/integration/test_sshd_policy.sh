@@ -17,7 +17,7 @@ cat "$K1.pub" > "$T/ak/root"
 # ---- -t / -T ----
 echo "Port 22" > "$T/bad.conf"; echo "NoSuchKeyword yes" >> "$T/bad.conf"
 out=$("$SSHBOX" sshd -t -f "$T/bad.conf" 2>&1); rc=$?
-check "-t: unknown keyword -> exit 255 with file:line" [ $rc -eq 255 ] && echo "$out" | grep -q "bad.conf.*line 2"
+check "-t: unknown keyword -> exit 255 with file:line" eval '[ "$rc" -eq 255 ] && echo "$out" | grep -q "bad.conf.*line 2"'
 : > "$T/empty.conf"
 out=$("$SSHBOX" sshd -T -f "$T/empty.conf" -o DataDirectory="$T/d0" -p 2345 2>&1)
 check "-T prints the effective config" bash -c "echo '$out' | grep -qi '^port 2345'"
@@ -50,7 +50,7 @@ start=$(date +%s)
 timeout 10 cat <&7 >/dev/null
 el=$(( $(date +%s) - start ))
 exec 7<&-
-check "LoginGraceTime 3: idle pre-auth connection closed (${el}s)" [ $el -ge 2 ] && [ $el -le 8 ]
+check "LoginGraceTime 3: idle pre-auth connection closed (${el}s)" eval '[ "$el" -ge 2 ] && [ "$el" -le 8 ]'
 check "LoginGraceTime logged" log_has "Timeout before authentication"
 
 out=$(sshc root "$K1" id -u 2>/dev/null)

@@ -33,5 +33,5 @@ check "server-initiated rekeys during the download ($((after - before)))" [ $((a
 before=$(grep -c "kex: round [0-9]* done" "$SSHD_LOG")
 out=$(sshc sbrekey "$KEY" -- 'sleep 7; echo done')
 after=$(grep -c "kex: round [0-9]* done" "$SSHD_LOG")
-check "time-based rekey on an idle session ($((after - before)) rounds)" [ "$out" = done ] && [ $((after - before)) -ge 2 ]
+check "time-based rekey on an idle session ($((after - before)) rounds)" eval '[ "$out" = done ] && [ $((after - before)) -ge 2 ]'
 finish
