@@ -1,12 +1,12 @@
-/* applets: entry points of the six applets, one file each in applets/. */
+/* applets: entry points of the applets listed in applets/applets.def, one
+ * file each in applets/. Each returns the process exit status. */
 #ifndef SSHBOX_APPLETS_H
 #define SSHBOX_APPLETS_H
 
-int applet_sshd_main(int argc, char **argv);
-int applet_exec_main(int argc, char **argv);
-int applet_networking_main(int argc, char **argv);
-int applet_checkhomedir_main(int argc, char **argv);
-int applet_sftp_main(int argc, char **argv);
-int applet_debug_main(int argc, char **argv);
+#define APPLET(name, side, enabled, summary) int applet_##name##_main(int argc, char **argv);
+#define ALIAS(name, target, side, enabled, summary)
+#include "applets.def"
+#undef APPLET
+#undef ALIAS
 
 #endif

@@ -1,12 +1,13 @@
 /* multicall: the dispatcher of both executables.
  *
- * Built twice: without SSHBOX_HELPER it is main() of `sshbox` (six applets);
- * with -DSSHBOX_HELPER=1 it is main() of `sshbox-helper` (the four child
- * applets only). basename(argv[0]) selects the applet; if it is the binary's
+ * Built twice: without SSHBOX_HELPER it is main() of `sshbox` (every applet
+ * of applets.def); with -DSSHBOX_HELPER=1 it is main() of `sshbox-helper`
+ * (the HELPER-side child applets only). basename(argv[0]) selects the applet; if it is the binary's
  * own name (anything containing "sshbox"), argv[1] does: `sshbox APPLET
  * ARGS...`. Children spawned by shared/spawn.c always get argv[0] = applet.
  */
 #include <errno.h>
+#include <stddef.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
@@ -42,29 +43,39 @@ struct applet {
 	const char *summary;
 };
 
-/* Sorted by name (strcmp order): looked up with bsearch. */
-static const struct applet applets[] = {
-	{"checkhomedir", applet_checkhomedir_main, NULL, "check a home directory is usable (child)"},
-#ifndef SSHBOX_HELPER
-	{"debug", applet_debug_main, NULL, "talk to a running daemon's debug service"},
+/* Generated from applets.def. The helper build keeps the HELPER side only;
+ * an entry whose build condition is 0 is left out of both. */
+#define SIDE_HELPER 1
+#define SIDE_DAEMON 0
+#ifdef SSHBOX_HELPER
+#define IN_THIS_BINARY(side, enabled) (SIDE_##side && (enabled))
+#else
+#define IN_THIS_BINARY(side, enabled) (enabled)
 #endif
-	{"exec", applet_exec_main, NULL, "session process: PAM, utmp, shell (child)"},
-	{"networking", applet_networking_main, NULL, "socket operations as the user (child)"},
-	{"sftp", applet_sftp_main, NULL, "SFTP server (child)"},
-	{"sftp-server", applet_sftp_main, "sftp", "alias of sftp, for OpenSSH's Subsystem line"},
-#ifndef SSHBOX_HELPER
-	{"sshd", applet_sshd_main, NULL, "the SSH daemon"},
-#endif
+#define APPLET(name, side, enabled, summary)                                                                 \
+	{#name, IN_THIS_BINARY(side, enabled) ? applet_##name##_main : NULL, NULL, summary},
+#define ALIAS(name, target, side, enabled, summary)                                                          \
+	{#name, IN_THIS_BINARY(side, enabled) ? applet_##target##_main : NULL, #target, summary},
+static const struct applet all_applets[] = {
+#include "applets.def"
 };
+#undef APPLET
+#undef ALIAS
+#define N_APPLETS (sizeof(all_applets) / sizeof(all_applets[0]))
 
-static int cmp_applet(const void *key, const void *elem)
-{
-	return strcmp((const char *)key, ((const struct applet *)elem)->name);
-}
+/* The entries built into this binary; a NULL main marks one left out. */
+#define FOR_EACH_APPLET(a)                                                                                   \
+	for (const struct applet *a = all_applets; a < all_applets + N_APPLETS; a++)                         \
+		if (a->main)
 
 static const struct applet *find_applet(const char *name)
 {
-	return bsearch(name, applets, sizeof(applets) / sizeof(applets[0]), sizeof(applets[0]), cmp_applet);
+	FOR_EACH_APPLET(a)
+	{
+		if (strcmp(a->name, name) == 0)
+			return a;
+	}
+	return NULL;
 }
 
 static const char *base_name(const char *p)
@@ -76,10 +87,11 @@ static const char *base_name(const char *p)
 static void list_applets(FILE *out, const char *sep, int aliases)
 {
 	int first = 1;
-	for (size_t i = 0; i < sizeof(applets) / sizeof(applets[0]); i++) {
-		if (applets[i].alias_of && !aliases)
+	FOR_EACH_APPLET(a)
+	{
+		if (a->alias_of && !aliases)
 			continue;
-		fprintf(out, "%s%s", first ? "" : sep, applets[i].name);
+		fprintf(out, "%s%s", first ? "" : sep, a->name);
 		first = 0;
 	}
 }
@@ -92,8 +104,10 @@ static void usage(FILE *out)
 		"       %s --list | --install [-s] DIR | --help [APPLET] | --version | --features\n"
 		"applets:\n",
 		PROGNAME, SSHBOX_VERSION, SSHBOX_FLAVOR, PROGNAME, PROGNAME);
-	for (size_t i = 0; i < sizeof(applets) / sizeof(applets[0]); i++)
-		fprintf(out, "  %-13s %s\n", applets[i].name, applets[i].summary);
+	FOR_EACH_APPLET(a)
+	{
+		fprintf(out, "  %-13s %s\n", a->name, a->summary);
+	}
 	fprintf(out, "Run `%s APPLET --help` for an applet's options.\n", PROGNAME);
 }
 
@@ -151,14 +165,16 @@ static int install(int argc, char **argv)
 		return 1;
 	}
 	int rc = 0;
-	for (size_t k = 0; k < sizeof(applets) / sizeof(applets[0]); k++) {
-		const char *name = applets[k].name;
+	FOR_EACH_APPLET(a)
+	{
+		const char *name = a->name;
 		struct stat st;
 		if (fstatat(dfd, name, &st, AT_SYMLINK_NOFOLLOW) == 0) {
-			int ours = S_ISLNK(st.st_mode) || (st.st_dev == self_st.st_dev && st.st_ino == self_st.st_ino);
+			int ours = S_ISLNK(st.st_mode) ||
+				   (st.st_dev == self_st.st_dev && st.st_ino == self_st.st_ino);
 			if (!ours) {
-				fprintf(stderr, "%s: %s/%s exists and is not a link to %s; skipped\n", PROGNAME, dir,
-					name, PROGNAME);
+				fprintf(stderr, "%s: %s/%s exists and is not a link to %s; skipped\n",
+					PROGNAME, dir, name, PROGNAME);
 				rc = 1;
 				continue;
 			}
@@ -202,9 +218,11 @@ int main(int argc, char **argv)
 	}
 	const char *cmd = argv[1];
 	if (strcmp(cmd, "--list") == 0) {
-		for (size_t i = 0; i < sizeof(applets) / sizeof(applets[0]); i++)
-			if (!applets[i].alias_of)
-				printf("%s\n", applets[i].name);
+		FOR_EACH_APPLET(e)
+		{
+			if (!e->alias_of)
+				printf("%s\n", e->name);
+		}
 		return fflush(stdout) == 0 ? 0 : 1;
 	}
 	if (strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0) {
