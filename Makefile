@@ -14,7 +14,22 @@ FLAVOR ?= static
 VERSION := 0.1.0
 SHELL := /bin/bash
 
-LAYERS := lib crypto ssh ipc child server debug
+# Build configuration (config/<flavour>.config, busybox-style CONFIG_X=y|n):
+# it selects sources and libraries, and config.h carries it to the code.
+CONFIG := config/$(FLAVOR).config
+cfg_on = $(filter y,$(shell sed -n 's/^$(1)=//p' $(CONFIG)))
+ifeq ($(FLAVOR)$(call cfg_on,CONFIG_PAM),staticy)
+  $(error CONFIG_PAM=y needs FLAVOR=system: a static musl binary cannot dlopen PAM modules)
+endif
+
+# The applet lists come from applets/applets.def (one APPLET line each):
+# HELPER-side applets go into both binaries, DAEMON-side into sshbox only;
+# an applet whose condition is a CONFIG_ flag that is off is not built.
+applet_names = $(shell build/applets.sh $(1) $(CONFIG))
+HELPER_APPLETS := $(call applet_names,HELPER)
+ALL_APPLETS := $(HELPER_APPLETS) $(call applet_names,DAEMON)
+
+LAYERS := lib crypto ssh ipc child server $(if $(call cfg_on,CONFIG_DEBUG_SERVICE),debug)
 LIB_SRCS := $(foreach l,$(LAYERS),$(wildcard shared/$(l)/*.c))
 # What each layer may include (itself and the layers below it).
 INC_lib := lib
@@ -36,8 +51,6 @@ src_inc = $(if $(filter shared/%,$(1)),$(call layer_inc,$(word 2,$(subst /, ,$(1
   $(filter $(HELPER_SIDE_SRCS),$(1)),$(call layer_inc,helper_applets),$(call layer_inc,all)))
 # The helper's library: only the layers a child applet may use.
 HELPER_LIB_SRCS := $(foreach l,$(INC_helper_applets),$(wildcard shared/$(l)/*.c))
-HELPER_APPLETS := exec networking checkhomedir sftp
-ALL_APPLETS := sshd $(HELPER_APPLETS) debug
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 
 WARN := -std=c17 -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wno-unused-parameter
@@ -67,22 +80,24 @@ ifeq ($(FLAVOR),static)
   # derives a specs file from them that can (rcrt1.o, no interpreter).
   MUSL_SPECS := $(OUT)/musl-static-pie.specs
   CC := gcc -specs=$(MUSL_SPECS)
-  CONFIG := config/static.config
   DEPFLAGS := -isystem $(DEPS)/include -isystem $(DEPS)/kinc
   LDFLAGS := -static-pie -L$(DEPS)/lib -Wl,-z,relro,-z,now,-z,noexecstack -Wl,--gc-sections
-  LIBS := -lsodium -lbearssl -lnettle -lz -lcrypt -laudit
   OPT := -O2 -fno-omit-frame-pointer
 else ifeq ($(FLAVOR),system)
   OUT := build/out-system
   CC ?= gcc
-  CONFIG := config/system.config
   DEPFLAGS :=
   LDFLAGS := -pie -Wl,-z,relro,-z,now,-z,noexecstack -Wl,--gc-sections
-  LIBS := -lsodium -lbearssl -lnettle -lz -lcrypt -laudit -lpam -lselinux -lutil
+  SYS_LIBS := -lutil
   OPT := -O2 -fno-omit-frame-pointer
 else
   $(error FLAVOR must be static or system)
 endif
+
+# Libraries: the crypto set always; the rest only when its feature is on.
+LIBS := -lsodium -lbearssl -lnettle $(if $(call cfg_on,CONFIG_ZLIB),-lz) \
+  $(if $(call cfg_on,CONFIG_SHADOW_CRYPT),-lcrypt) $(if $(call cfg_on,CONFIG_AUDIT),-laudit) \
+  $(if $(call cfg_on,CONFIG_PAM),-lpam) $(if $(call cfg_on,CONFIG_SELINUX),-lselinux) $(SYS_LIBS)
 
 CFLAGS_ALL := $(WARN) $(OPT) $(HARDEN) $(DEFS) -I$(OUT)/gen $(DEPFLAGS) $(EXTRA_CFLAGS)
 OBJ := $(OUT)/obj
@@ -210,7 +225,7 @@ install-deps:
 # flavour build, integration tests with real clients. One closing line.
 test: install-deps all unit unit-asan fuzz-build
 	$(MAKE) FLAVOR=system all
-	OUT=$(OUT) SYSOUT=build/out-system tests/run.sh $(UNIT_BINS) $(ASAN_BINS) tests/fuzz/ci.sh \
+	OUT=$(OUT) SYSOUT=build/out-system tests/run.sh $(sort $(wildcard tests/gates/*)) $(UNIT_BINS) $(ASAN_BINS) tests/fuzz/ci.sh \
 	  $(sort $(wildcard tests/integration/test_*.sh tests/integration/test_*.py))
 
 integration: all

@@ -482,7 +482,7 @@ int applet_sshd_main(int argc, char **argv)
 			fclose(pf);
 		}
 	}
-	if (cfg.debug_service)
+	if (CONFIG_DEBUG_SERVICE && cfg.debug_service) /* the debug service may be built out */
 		debugsvc_start(&cfg);
 
 	if (pipe2(sig_pipe, O_CLOEXEC | O_NONBLOCK) != 0)
@@ -513,7 +513,7 @@ int applet_sshd_main(int argc, char **argv)
 			log_info("Received signal; terminating (no new connections; %d open continue).",
 				 count_children());
 			close_listeners(lfd, &nl);
-			if (cfg.debug_service)
+			if (CONFIG_DEBUG_SERVICE && cfg.debug_service) /* the debug service may be built out */
 				debugsvc_stop();
 			draining = 1;
 		}
@@ -540,7 +540,7 @@ int applet_sshd_main(int argc, char **argv)
 			if (tp > 0 && WIFEXITED(st) && WEXITSTATUS(st) == 0) {
 				log_info("Received SIGHUP; restarting.");
 				close_listeners(lfd, &nl);
-				if (cfg.debug_service)
+				if (CONFIG_DEBUG_SERVICE && cfg.debug_service) /* the debug service may be built out */
 					debugsvc_stop();
 				setenv("SSHBOX_SSHD_REEXEC", "1", 1);
 				execv("/proc/self/exe", argv); /* argv[0] is "sshd": the dispatcher picks the applet */
@@ -657,7 +657,7 @@ int applet_sshd_main(int argc, char **argv)
 				close(sig_pipe[0]);
 				close(sig_pipe[1]);
 				sig_pipe[0] = sig_pipe[1] = -1;
-				if (cfg.debug_service)
+				if (CONFIG_DEBUG_SERVICE && cfg.debug_service) /* the debug service may be built out */
 					debugsvc_after_fork_child();
 				signal(SIGHUP, SIG_DFL);
 				signal(SIGTERM, SIG_DFL);

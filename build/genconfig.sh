@@ -15,4 +15,8 @@ while IFS= read -r line; do
   case "$val" in y) echo "#define $name 1" ;; n) echo "#define $name 0" ;;
     *) echo "genconfig: $name must be y or n" >&2; exit 1 ;; esac
 done < "$cfg"
+# Impossible combinations fail every compile, not only the Makefile's check.
+echo "#if SSHBOX_STATIC && CONFIG_PAM"
+echo "#error \"CONFIG_PAM=y needs the system flavour: a static musl binary cannot dlopen PAM modules\""
+echo "#endif"
 echo "#endif"
