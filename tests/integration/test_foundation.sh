@@ -55,6 +55,29 @@ if [ "${emb_off:--1}" -ge 0 ] && [ "$emb_count" = 1 ]; then pass "full binary co
 if [ "$emb_sym" = symok ]; then pass "sshbox_helper_blob..blob_end == sshbox-helper (cmp via symbols)";
 elif [ "$emb_sym" = nosym ]; then skip "symbol cross-check (full binary stripped)"; else fail "sshbox_helper_blob bytes differ from sshbox-helper"; fi
 
+# ---- the helper links no code of the daemon-side layers (docs/design.md,
+# "Layers"): no global symbol defined by an object of shared/ssh, server,
+# crypto or debug is in the unstripped helper. The same set must be found
+# in the full sshbox, so the comparison itself is shown to work.
+daemon_objs=$(ls "$OUT"/obj/shared/ssh/*.o "$OUT"/obj/shared/server/*.o "$OUT"/obj/shared/crypto/*.o \
+	"$OUT"/obj/shared/debug/*.o 2>/dev/null)
+if [ -n "$daemon_objs" ] && [ -f "$OUT/sshbox-helper.unstripped" ]; then
+	# shellcheck disable=SC2086
+	nm --defined-only -g $daemon_objs 2>/dev/null | awk 'NF == 3 && $2 ~ /[TDRB]/ {print $3}' | sort -u > "$T/daemon.syms"
+	nm --defined-only "$OUT/sshbox-helper.unstripped" | awk 'NF == 3 {print $3}' | sort -u > "$T/helper.syms"
+	nm --defined-only "$SSHBOX" 2>/dev/null | awk 'NF == 3 {print $3}' | sort -u > "$T/full.syms"
+	leaked=$(comm -12 "$T/daemon.syms" "$T/helper.syms" | head -5 | tr '\n' ' ')
+	in_full=$(comm -12 "$T/daemon.syms" "$T/full.syms" | wc -l)
+	check "helper links no ssh/server/crypto/debug code (leaked: ${leaked:-none})" [ -z "$leaked" ]
+	if [ -s "$T/full.syms" ]; then
+		check "the same symbol comparison finds that code in sshbox ($in_full symbols)" [ "$in_full" -gt 50 ]
+	else
+		skip "symbol comparison control (full binary stripped)"
+	fi
+else
+	fail "helper layer check: objects or $OUT/sshbox-helper.unstripped missing"
+fi
+
 # ---- --list, --help, --version, --features
 got=$("$HELPER" --list | tr '\n' ' ')
 [ "$got" = "checkhomedir exec networking sftp " ] && pass "helper --list = the 4 child applets" || fail "helper --list: $got"
