@@ -27,7 +27,9 @@
 #include "config.h"
 #include "conn.h"
 #include "crypto.h"
+#if CONFIG_DEBUG_SERVICE /* shared/debug is not built without it */
 #include "debugsvc.h"
+#endif
 #include "keys.h"
 #include "log.h"
 #include "metrics.h"
@@ -482,8 +484,10 @@ int applet_sshd_main(int argc, char **argv)
 			fclose(pf);
 		}
 	}
-	if (CONFIG_DEBUG_SERVICE && cfg.debug_service) /* the debug service may be built out */
+#if CONFIG_DEBUG_SERVICE
+	if (cfg.debug_service)
 		debugsvc_start(&cfg);
+#endif
 
 	if (pipe2(sig_pipe, O_CLOEXEC | O_NONBLOCK) != 0)
 		return 255;
@@ -513,8 +517,10 @@ int applet_sshd_main(int argc, char **argv)
 			log_info("Received signal; terminating (no new connections; %d open continue).",
 				 count_children());
 			close_listeners(lfd, &nl);
-			if (CONFIG_DEBUG_SERVICE && cfg.debug_service) /* the debug service may be built out */
+#if CONFIG_DEBUG_SERVICE
+			if (cfg.debug_service)
 				debugsvc_stop();
+#endif
 			draining = 1;
 		}
 		if (draining && count_children() == 0)
@@ -540,8 +546,10 @@ int applet_sshd_main(int argc, char **argv)
 			if (tp > 0 && WIFEXITED(st) && WEXITSTATUS(st) == 0) {
 				log_info("Received SIGHUP; restarting.");
 				close_listeners(lfd, &nl);
-				if (CONFIG_DEBUG_SERVICE && cfg.debug_service) /* the debug service may be built out */
+#if CONFIG_DEBUG_SERVICE
+				if (cfg.debug_service)
 					debugsvc_stop();
+#endif
 				setenv("SSHBOX_SSHD_REEXEC", "1", 1);
 				execv("/proc/self/exe", argv); /* argv[0] is "sshd": the dispatcher picks the applet */
 				log_error("re-exec failed: %s", strerror(errno));
@@ -657,8 +665,10 @@ int applet_sshd_main(int argc, char **argv)
 				close(sig_pipe[0]);
 				close(sig_pipe[1]);
 				sig_pipe[0] = sig_pipe[1] = -1;
-				if (CONFIG_DEBUG_SERVICE && cfg.debug_service) /* the debug service may be built out */
+#if CONFIG_DEBUG_SERVICE
+				if (cfg.debug_service)
 					debugsvc_after_fork_child();
+#endif
 				signal(SIGHUP, SIG_DFL);
 				signal(SIGTERM, SIG_DFL);
 				signal(SIGINT, SIG_DFL);
