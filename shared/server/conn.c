@@ -15,20 +15,44 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "agentfwd.h"
+#include "auth.h"
+#include "channel.h"
+#include "fwd.h"
+#include "kex.h"
 #include "keys.h"
 #include "log.h"
+#include "loop.h"
 #include "metrics.h"
+#include "passwd.h"
+#include "session.h"
 #include "sshd_config.h"
+#include "transport.h"
 #include "util.h"
 
-#include "fwd.h"
-
-
-#define MAX_POLL (2 + 3 * CHANNEL_MAX + CONN_MAX_FD_WATCH)
+#define MAX_POLL (3 + 3 * CHANNEL_MAX + LOOP_MAX_FD_WATCH)
 /* Packets handled per loop turn before servicing fds again (fairness). */
 #define PACKETS_PER_TURN 64
 
-static int sigchld_wfd = -1;
+struct conn {
+	struct conn_info info; /* what modules may read (conn_info) */
+	int sock;
+	const struct sshd_config *base_cfg;
+	const struct hostkey *hostkey;
+	struct transport t;
+	struct kex kex;
+	struct auth_ctx auth;
+	struct channel_table *chans; /* own_chans, or a harness's table */
+	struct channel_table own_chans;
+	struct loop loop;
+	int service_userauth; /* "ssh-userauth" accepted */
+	uint64_t start_ms;
+	uint64_t last_rx_ms;
+	int alive_missed;
+	uint32_t global_req_pending; /* keepalives we sent, unanswered */
+	int exit_code;
+};
+
 static int startup_fd = -1;
 
 void conn_set_startup_fd(int fd) { startup_fd = fd; }
@@ -36,79 +60,104 @@ void conn_set_startup_fd(int fd) { startup_fd = fd; }
 static int output_fd = -1;
 void conn_set_output_fd(int fd) { output_fd = fd; }
 
-static void on_sigchld(int sig)
+static int conn_send(struct conn *c, const struct buf *payload)
 {
-	(void)sig;
-	int e = errno;
-	if (sigchld_wfd >= 0) {
-		char b = 1;
-		ssize_t w = write(sigchld_wfd, &b, 1);
-		(void)w;
-	}
-	errno = e;
+	return transport_send(&c->t, payload);
 }
 
-int conn_send(struct conn *c, const struct buf *payload) { return transport_send(&c->t, payload); }
-
-int conn_watch_child(struct conn *c, pid_t pid, conn_child_fn fn, void *arg)
+const struct conn_info *conn_info(const struct conn *c)
 {
-	for (int i = 0; i < CONN_MAX_CHILD_WATCH; i++) {
-		if (c->child_watch[i].pid == 0) {
-			c->child_watch[i].pid = pid;
-			c->child_watch[i].fn = fn;
-			c->child_watch[i].arg = arg;
-			/* it may have exited before we registered */
-			char b = 1;
-			ssize_t w = write(c->sigchld_pipe[1], &b, 1);
-			(void)w;
-			return 0;
-		}
-	}
-	return -1;
+	return &c->info;
+}
+struct channel_table *conn_channels(struct conn *c)
+{
+	return c->chans;
+}
+struct loop *conn_loop(struct conn *c)
+{
+	return &c->loop;
 }
 
-int conn_watch_fd(struct conn *c, int fd, short events, conn_fd_fn fn, void *arg)
+const char *conn_user_name(const struct conn *c)
 {
-	for (int i = 0; i < CONN_MAX_FD_WATCH; i++) {
-		if (c->fd_watch[i].fn == NULL) {
-			c->fd_watch[i].fd = fd;
-			c->fd_watch[i].events = events;
-			c->fd_watch[i].fn = fn;
-			c->fd_watch[i].arg = arg;
-			return 0;
-		}
-	}
-	return -1;
+	const struct user_info *u = c->info.user;
+	return u && u->name ? u->name : "?";
 }
 
-void conn_unwatch_fd(struct conn *c, int fd)
+int conn_global_no_more_sessions(void *owner, const char *name, struct buf *data, struct buf *reply)
 {
-	for (int i = 0; i < CONN_MAX_FD_WATCH; i++)
-		if (c->fd_watch[i].fn && c->fd_watch[i].fd == fd)
-			c->fd_watch[i].fn = NULL;
+	struct conn *c = owner;
+	c->info.no_more_sessions = 1;
+	return 1;
 }
 
-static void reap_children(struct conn *c)
+/* ---- what the channel layer gets from us ---- */
+
+static int chan_send(void *owner, const struct buf *payload)
 {
-	char tmp[64];
-	while (read(c->sigchld_pipe[0], tmp, sizeof(tmp)) > 0)
-		;
-	for (int i = 0; i < CONN_MAX_CHILD_WATCH; i++) {
-		pid_t pid = c->child_watch[i].pid;
-		if (pid <= 0)
-			continue;
-		int st;
-		pid_t r = waitpid(pid, &st, WNOHANG);
-		if (r == pid || (r < 0 && errno == ECHILD)) {
-			conn_child_fn fn = c->child_watch[i].fn;
-			void *arg = c->child_watch[i].arg;
-			c->child_watch[i].pid = 0;
-			if (r < 0)
-				st = 255 << 8;
-			if (fn)
-				fn(c, pid, st, arg);
-		}
-	}
+	return conn_send(owner, payload);
+}
+
+static int chan_can_send_bulk(void *owner)
+{
+	struct conn *c = owner;
+	return transport_can_send_bulk(&c->t);
+}
+
+static void chan_global_answered(void *owner)
+{
+	struct conn *c = owner;
+	if (c->global_req_pending > 0)
+		c->global_req_pending--;
+}
+
+static const struct channel_type conn_types[] = {
+    {"session", session_open},
+    {"direct-tcpip", fwd_open_direct_tcpip},
+    {"direct-streamlocal@openssh.com", fwd_open_direct_streamlocal},
+};
+
+static const struct channel_global conn_globals[] = {
+    {"no-more-sessions@openssh.com", conn_global_no_more_sessions},
+    {"tcpip-forward", fwd_global_tcpip_forward},
+    {"cancel-tcpip-forward", fwd_global_cancel_tcpip_forward},
+    {"streamlocal-forward@openssh.com", fwd_global_streamlocal_forward},
+    {"cancel-streamlocal-forward@openssh.com", fwd_global_cancel_streamlocal_forward},
+};
+
+static void init_channels(struct conn *c)
+{
+	struct channel_host host = {
+	    .owner = c,
+	    .send = chan_send,
+	    .can_send_bulk = chan_can_send_bulk,
+	    .global_answered = chan_global_answered,
+	    .peer = c->info.client_addr,
+	    .types = conn_types,
+	    .n_types = ARRAY_LEN(conn_types),
+	    .globals = conn_globals,
+	    .n_globals = ARRAY_LEN(conn_globals),
+	};
+	channel_table_init(&c->own_chans, &host);
+	c->chans = &c->own_chans;
+}
+
+static struct conn detached;
+
+struct conn *conn_new_detached(const struct conn_info *info, struct channel_table *tab)
+{
+	struct conn *c = &detached;
+	memset(c, 0, sizeof(*c));
+	c->info = *info;
+	c->sock = -1;
+	c->chans = tab;
+	loop_init(&c->loop);
+	return c;
+}
+
+void conn_free_detached(struct conn *c)
+{
+	loop_free(&c->loop);
 }
 
 static void metrics_kex_cb(const char *name) { metrics_kex(name); }
@@ -141,12 +190,13 @@ static int handle_service_request(struct conn *c, struct buf *payload)
 	if (buf_get_u8(&p, &t) || buf_get_cstring_into(&p, name, sizeof(name)))
 		return -1;
 	if (strcmp(name, "ssh-userauth") != 0 || c->service_userauth) {
-		log_info("service %s not available for %s", name, c->client_addr);
+		log_info("service %s not available for %s", name, c->info.client_addr);
 		fatal_disconnect(c, SSH_DISCONNECT_SERVICE_NOT_AVAILABLE, "service not available", 2);
 		return 0;
 	}
 	c->service_userauth = 1;
-	auth_init(&c->auth, c->base_cfg, c->client_addr, c->client_port, c->kex.session_id, c->kex.session_id_len);
+	auth_init(&c->auth, c->base_cfg, c->info.client_addr, c->info.client_port, c->kex.session_id,
+		  c->kex.session_id_len);
 	struct buf b;
 	buf_init(&b, 64);
 	int r = buf_put_u8(&b, SSH_MSG_SERVICE_ACCEPT);
@@ -158,18 +208,18 @@ static int handle_service_request(struct conn *c, struct buf *payload)
 
 static void on_authenticated(struct conn *c)
 {
-	c->authenticated = 1;
-	c->user = &c->auth.ui;
-	c->cfg = c->auth.have_cfg ? &c->auth.cfg : c->base_cfg;
-	c->key_opts = &c->auth.key_opts;
-	c->auth_method = c->auth.method;
-	c->auth_key_fp = c->auth.key_fp;
+	c->info.authenticated = 1;
+	c->info.user = &c->auth.ui;
+	c->info.cfg = c->auth.have_cfg ? &c->auth.cfg : c->base_cfg;
+	c->info.key_opts = &c->auth.key_opts;
+	c->info.auth_method = c->auth.method;
+	c->info.auth_key_fp = c->auth.key_fp;
 	metrics_conn_set_user(c->auth.user);
 	if (startup_fd >= 0) {
 		close(startup_fd); /* tells the listener: no longer a pre-auth connection */
 		startup_fd = -1;
 	}
-	if (c->cfg->client_alive_interval > 0)
+	if (c->info.cfg->client_alive_interval > 0)
 		c->last_rx_ms = monotonic_ms();
 }
 
@@ -194,10 +244,10 @@ static int dispatch(struct conn *c, uint8_t type, struct buf *payload)
 		buf_view(&p, buf_rptr(payload), buf_avail(payload));
 		if (buf_get_u8(&p, &t) || buf_get_u32(&p, &code) || buf_get_cstring_into(&p, msg, sizeof(msg)))
 			msg[0] = 0;
-		log_info("Received disconnect from %s port %d:%u: %s%s", c->client_addr, c->client_port, code, msg,
-			 c->authenticated ? "" : " [preauth]");
+		log_info("Received disconnect from %s port %d:%u: %s%s", c->info.client_addr,
+			 c->info.client_port, code, msg, c->info.authenticated ? "" : " [preauth]");
 		c->t.dead = 1;
-		if (!c->authenticated && !c->exit_code)
+		if (!c->info.authenticated && !c->exit_code)
 			c->exit_code = 1;
 		return -1;
 	}
@@ -221,7 +271,7 @@ static int dispatch(struct conn *c, uint8_t type, struct buf *payload)
 			fatal_disconnect(c, SSH_DISCONNECT_PROTOCOL_ERROR, "userauth before service request", 2);
 			return -1;
 		}
-		if (c->authenticated)
+		if (c->info.authenticated)
 			return 0; /* RFC 4252 s5.1: ignore */
 		if (type != SSH_MSG_USERAUTH_REQUEST && type != SSH_MSG_USERAUTH_INFO_RESPONSE)
 			return send_unimplemented(c);
@@ -237,12 +287,13 @@ static int dispatch(struct conn *c, uint8_t type, struct buf *payload)
 		return 0;
 	}
 	if (type >= 80 && type <= 127) {
-		if (!c->authenticated) {
-			log_info("connection protocol message %u before authentication from %s", type, c->client_addr);
+		if (!c->info.authenticated) {
+			log_info("connection protocol message %u before authentication from %s", type,
+				 c->info.client_addr);
 			fatal_disconnect(c, SSH_DISCONNECT_PROTOCOL_ERROR, "not authenticated", 2);
 			return -1;
 		}
-		if (channel_handle_packet(c, type, payload) < 0) {
+		if (channel_handle_packet(c->chans, type, payload) < 0) {
 			fatal_disconnect(c, SSH_DISCONNECT_PROTOCOL_ERROR, "channel protocol error", 2);
 			return -1;
 		}
@@ -331,13 +382,13 @@ int conn_run(int sock, const struct sshd_config *cfg, const struct hostkey *hk)
 	struct sockaddr_storage ss;
 	socklen_t sl = sizeof(ss);
 	if (getpeername(sock, (struct sockaddr *)&ss, &sl) == 0)
-		sockaddr_to_str(&ss, c->client_addr, sizeof(c->client_addr), &c->client_port);
+		sockaddr_to_str(&ss, c->info.client_addr, sizeof(c->info.client_addr), &c->info.client_port);
 	else
-		snprintf(c->client_addr, sizeof(c->client_addr), "UNKNOWN");
+		snprintf(c->info.client_addr, sizeof(c->info.client_addr), "UNKNOWN");
 	sl = sizeof(ss);
 	if (getsockname(sock, (struct sockaddr *)&ss, &sl) == 0)
-		sockaddr_to_str(&ss, c->local_addr, sizeof(c->local_addr), &c->local_port);
-	metrics_conn_register(getpid(), c->client_addr, c->client_port);
+		sockaddr_to_str(&ss, c->info.local_addr, sizeof(c->info.local_addr), &c->info.local_port);
+	metrics_conn_register(getpid(), c->info.client_addr, c->info.client_port);
 	kex_done_hook = metrics_kex_cb;
 	auth_result_hook = metrics_auth_cb;
 
@@ -349,21 +400,13 @@ int conn_run(int sock, const struct sshd_config *cfg, const struct hostkey *hk)
 	if (output_fd >= 0)
 		set_nonblock(output_fd, 1);
 
-	if (pipe2(c->sigchld_pipe, O_CLOEXEC | O_NONBLOCK) != 0) {
-		log_error("pipe: %s", strerror(errno));
+	loop_init(&c->loop);
+	if (loop_catch_sigchld(&c->loop) != 0)
 		return 3;
-	}
-	sigchld_wfd = c->sigchld_pipe[1];
-	struct sigaction sa;
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_sigchld;
-	sa.sa_flags = SA_RESTART | SA_NOCLDSTOP;
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGCHLD, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
 
-	log_info("Connection from %s port %d on %s port %d", c->client_addr, c->client_port, c->local_addr,
-		 c->local_port);
+	log_info("Connection from %s port %d on %s port %d", c->info.client_addr, c->info.client_port,
+		 c->info.local_addr, c->info.local_port);
 
 	transport_init(&c->t, sock);
 	if (output_fd >= 0)
@@ -373,9 +416,7 @@ int conn_run(int sock, const struct sshd_config *cfg, const struct hostkey *hk)
 	struct kex_prefs prefs;
 	setup_prefs(c, &prefs);
 	kex_init(&c->kex, &c->t, hk, &prefs);
-	channel_table_init(&c->chans);
-	session_register(); /* shared/session.c (a weak reference would not pull it from libsshbox.a) */
-	fwd_register();
+	init_channels(c);
 
 	transport_send_version(&c->t);
 
@@ -388,20 +429,21 @@ int conn_run(int sock, const struct sshd_config *cfg, const struct hostkey *hk)
 	while (!c->t.dead && !eof) {
 		uint64_t now = monotonic_ms();
 		int timeout = -1;
-		if (!c->authenticated && grace) {
+		if (!c->info.authenticated && grace) {
 			if (now - c->start_ms >= grace) {
-				log_info("Timeout before authentication for %s port %d", c->client_addr, c->client_port);
+				log_info("Timeout before authentication for %s port %d", c->info.client_addr,
+					 c->info.client_port);
 				fatal_disconnect(c, SSH_DISCONNECT_PROTOCOL_ERROR, "Timeout before authentication", 1);
 				break;
 			}
 			timeout = (int)(grace - (now - c->start_ms));
 		}
-		if (c->authenticated && c->cfg->client_alive_interval > 0) {
-			uint64_t iv = (uint64_t)c->cfg->client_alive_interval * 1000u;
+		if (c->info.authenticated && c->info.cfg->client_alive_interval > 0) {
+			uint64_t iv = (uint64_t)c->info.cfg->client_alive_interval * 1000u;
 			if (now - c->last_rx_ms >= iv) {
-				if (++c->alive_missed > c->cfg->client_alive_count_max) {
-					log_info("Timeout, client not responding from %s port %d", c->client_addr,
-						 c->client_port);
+				if (++c->alive_missed > c->info.cfg->client_alive_count_max) {
+					log_info("Timeout, client not responding from %s port %d",
+						 c->info.client_addr, c->info.client_port);
 					fatal_disconnect(c, SSH_DISCONNECT_BY_APPLICATION, "Timeout, client not responding", 0);
 					break;
 				}
@@ -434,24 +476,21 @@ int conn_run(int sock, const struct sshd_config *cfg, const struct hostkey *hk)
 		if (buf_avail(&c->t.out) > 0 && c->t.wfd == sock)
 			pfds[n].events |= POLLOUT;
 		n++;
-		pfds[n++] = (struct pollfd){.fd = c->sigchld_pipe[0], .events = POLLIN};
+		pfds[n++] = (struct pollfd){.fd = loop_sigchld_fd(&c->loop), .events = POLLIN};
 		/* inetd mode: output goes to a different fd */
 		if (c->t.wfd != sock) {
 			pfds[n] = (struct pollfd){.fd = c->t.wfd, .events = buf_avail(&c->t.out) > 0 ? POLLOUT : 0};
 			n++;
 		}
 		size_t ch_start = n;
-		size_t nch = c->authenticated ? channel_poll_prepare(c, pfds + n, refs + n, MAX_POLL - n - CONN_MAX_FD_WATCH) : 0;
+		size_t nch = c->info.authenticated ? channel_poll_prepare(c->chans, pfds + n, refs + n,
+									  MAX_POLL - n - LOOP_MAX_FD_WATCH)
+						   : 0;
 		n += nch;
 		size_t w_start = n;
-		int widx[CONN_MAX_FD_WATCH];
-		size_t nw = 0;
-		for (int i = 0; i < CONN_MAX_FD_WATCH; i++) {
-			if (c->fd_watch[i].fn) {
-				pfds[n++] = (struct pollfd){.fd = c->fd_watch[i].fd, .events = c->fd_watch[i].events};
-				widx[nw++] = i;
-			}
-		}
+		int widx[LOOP_MAX_FD_WATCH];
+		size_t nw = loop_poll_prepare(&c->loop, pfds + n, widx, LOOP_MAX_FD_WATCH);
+		n += nw;
 		int pr = poll(pfds, n, timeout);
 		if (pr < 0) {
 			if (errno == EINTR)
@@ -461,9 +500,9 @@ int conn_run(int sock, const struct sshd_config *cfg, const struct hostkey *hk)
 			break;
 		}
 		if (pfds[1].revents)
-			reap_children(c);
+			loop_reap(&c->loop);
 		if (c->t.wfd != sock && (pfds[2].revents & (POLLERR | POLLHUP)) && !(pfds[2].revents & POLLOUT)) {
-			log_info("output closed by %s", c->client_addr);
+			log_info("output closed by %s", c->info.client_addr);
 			break;
 		}
 		if (pfds[0].revents & (POLLIN | POLLHUP | POLLERR)) {
@@ -475,9 +514,9 @@ int conn_run(int sock, const struct sshd_config *cfg, const struct hostkey *hk)
 					eof = 1;
 				else
 					eof = 1;
-				log_info("Connection closed by %s port %d%s", c->client_addr, c->client_port,
-					 c->authenticated ? "" : " [preauth]");
-				if (!c->authenticated && !c->exit_code)
+				log_info("Connection closed by %s port %d%s", c->info.client_addr,
+					 c->info.client_port, c->info.authenticated ? "" : " [preauth]");
+				if (!c->info.authenticated && !c->exit_code)
 					c->exit_code = 1;
 			}
 		}
@@ -487,28 +526,27 @@ int conn_run(int sock, const struct sshd_config *cfg, const struct hostkey *hk)
 			if (pi < 0)
 				break;
 		}
-		if (nch && channel_poll_service(c, pfds + ch_start, refs + ch_start, nch) < 0)
+		if (nch && channel_poll_service(c->chans, pfds + ch_start, refs + ch_start, nch) < 0)
 			break;
-		for (size_t i = 0; i < nw; i++) {
-			int wi = widx[i];
-			if (pfds[w_start + i].revents && c->fd_watch[wi].fn && c->fd_watch[wi].fd == pfds[w_start + i].fd)
-				c->fd_watch[wi].fn(c, c->fd_watch[wi].fd, pfds[w_start + i].revents, c->fd_watch[wi].arg);
-		}
-		if (c->authenticated)
-			channel_progress(c);
+		loop_poll_service(&c->loop, pfds + w_start, widx, nw);
+		if (c->info.authenticated)
+			channel_progress(c->chans);
 		size_t before = buf_avail(&c->t.out);
 		if (transport_flush(&c->t) < 0) {
-			log_info("write to %s port %d failed: %s", c->client_addr, c->client_port, strerror(errno));
+			log_info("write to %s port %d failed: %s", c->info.client_addr, c->info.client_port,
+				 strerror(errno));
 			break;
 		}
 		if (before > buf_avail(&c->t.out))
 			metrics_add(M_BYTES_OUT, before - buf_avail(&c->t.out));
 	}
 	transport_flush_blocking(&c->t, 1000);
-	channel_table_free(c);
+	channel_table_free(c->chans);
+	agentfwd_connection_end(c);
 	fwd_connection_end(c);
-	if (c->authenticated) {
-		log_info("Disconnected user %s %s port %d", c->auth.user, c->client_addr, c->client_port);
+	if (c->info.authenticated) {
+		log_info("Disconnected user %s %s port %d", c->auth.user, c->info.client_addr,
+			 c->info.client_port);
 	} else if (c->exit_code == 0 || c->exit_code == 1) {
 		/* for per-source penalties: 1 = authentication was tried and
 		 * failed, 2 = gone (or timed out) without trying */
@@ -518,6 +556,7 @@ int conn_run(int sock, const struct sshd_config *cfg, const struct hostkey *hk)
 	auth_free(&c->auth);
 	kex_free(&c->kex);
 	transport_free(&c->t);
+	loop_free(&c->loop);
 	close(sock);
 	if (output_fd >= 0 && output_fd != sock)
 		close(output_fd);

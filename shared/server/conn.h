@@ -1,39 +1,36 @@
 /* conn: the per-connection process. After the listener forks, conn_run()
  * owns the socket: version exchange, kex, userauth, then the connection
- * protocol, all in one poll loop over the socket, the channel fds, extra
- * fds registered by modules (forwarding listeners...) and a self-pipe
- * that SIGCHLD writes to (children are reaped here and reported to the
- * module that registered them).
+ * protocol, all in one poll loop over the socket, the channel fds, the
+ * fds and children watched through the event loop (loop.h) and its
+ * SIGCHLD self-pipe.
  *
- * Modules (session.c, fwd.c) receive a struct conn * in their callbacks
- * and may read the documented fields below; they send packets with
- * conn_send() and use the watch functions.
+ * conn.c is the top of the connection process: it hands the channel layer
+ * (shared/ssh/channel.h) a send callback and the tables of channel types
+ * and global requests served here (session.c, fwd.c, and its own
+ * "no-more-sessions@openssh.com"); the channel layer passes the struct
+ * conn back to those handlers as their `owner`. struct conn itself is
+ * private to conn.c: modules read the connection's facts through
+ * conn_info() and reach its channel table and event loop through
+ * conn_channels() / conn_loop().
  */
 #ifndef SSHBOX_CONN_H
 #define SSHBOX_CONN_H
 
 #include <stddef.h>
 #include <stdint.h>
-#include <sys/types.h>
 
-#include "auth.h"
-#include "buf.h"
-#include "channel.h"
-#include "kex.h"
-#include "transport.h"
-
+struct conn;
+struct buf;
+struct channel_table;
+struct loop;
 struct sshd_config;
 struct hostkey;
+struct user_info;
+struct authkeys_opts;
 
-#define CONN_MAX_CHILD_WATCH 64
-#define CONN_MAX_FD_WATCH 128
-
-typedef void (*conn_child_fn)(struct conn *c, pid_t pid, int status, void *arg);
-typedef void (*conn_fd_fn)(struct conn *c, int fd, short revents, void *arg);
-
-struct conn {
-	/* --- readable by modules --- */
-	int sock;
+/* Read-only facts about a connection (conn_info). Until authenticated the
+ * user/cfg/key_opts pointers are NULL and the method strings "". */
+struct conn_info {
 	char client_addr[64]; /* numeric */
 	int client_port;
 	char local_addr[64];
@@ -47,32 +44,9 @@ struct conn {
 	const struct authkeys_opts *key_opts;
 	const char *auth_method; /* "publickey", "password", "keyboard-interactive" */
 	const char *auth_key_fp;  /* "SHA256:..." for publickey, else "" */
-
-	/* --- private --- */
-	const struct sshd_config *base_cfg;
-	const struct hostkey *hostkey;
-	struct transport t;
-	struct kex kex;
-	struct auth_ctx auth;
-	struct channel_table chans;
-	int service_userauth; /* "ssh-userauth" accepted */
-	int sigchld_pipe[2];
-	struct {
-		pid_t pid;
-		conn_child_fn fn;
-		void *arg;
-	} child_watch[CONN_MAX_CHILD_WATCH];
-	struct {
-		int fd;
-		short events;
-		conn_fd_fn fn;
-		void *arg;
-	} fd_watch[CONN_MAX_FD_WATCH];
-	uint64_t start_ms;
-	uint64_t last_rx_ms;
-	int alive_missed;
-	uint32_t global_req_pending; /* keepalives we sent, unanswered */
-	int exit_code;
+	/* the client sent "no-more-sessions@openssh.com": session channels
+	 * are refused from now on */
+	int no_more_sessions;
 };
 
 /* Runs one connection to the end; returns the process exit status the
@@ -89,20 +63,23 @@ void conn_set_startup_fd(int fd);
  * goes to this fd (stdout). */
 void conn_set_output_fd(int fd);
 
-/* Sends a packet (payload begins with the message type). 0 or -1. */
-int conn_send(struct conn *c, const struct buf *payload);
+/* Accessors for modules (never NULL for a live connection). */
+const struct conn_info *conn_info(const struct conn *c);
+struct channel_table *conn_channels(struct conn *c);
+struct loop *conn_loop(struct conn *c);
+/* The authenticated user's name for log lines, or "?". */
+const char *conn_user_name(const struct conn *c);
 
-/* Calls fn(c, pid, wait-status, arg) once pid has been reaped. */
-int conn_watch_child(struct conn *c, pid_t pid, conn_child_fn fn, void *arg);
-/* Polls fd for events (POLLIN/POLLOUT) and calls fn with revents.
- * conn_unwatch_fd removes it (safe inside the callback). */
-int conn_watch_fd(struct conn *c, int fd, short events, conn_fd_fn fn, void *arg);
-void conn_unwatch_fd(struct conn *c, int fd);
+/* The "no-more-sessions@openssh.com" global request handler (owner is the
+ * struct conn): sets conn_info()->no_more_sessions; always succeeds.
+ * Exposed for harnesses that build their own handler tables. */
+int conn_global_no_more_sessions(void *owner, const char *name, struct buf *data, struct buf *reply);
 
-/* Module hooks, called once in each connection process before the loop
- * (registration of channel types and global requests). Defined by the
- * session and forwarding modules. */
-void session_register(void);
-void fwd_register(void);
+/* For harnesses (unit tests, fuzzers) that drive handlers without a
+ * socket: a connection object with a copy of info, an event loop without
+ * a SIGCHLD pipe, and tab (owned by the caller, already initialised) as
+ * its channel table. One at a time; conn_free_detached releases it. */
+struct conn *conn_new_detached(const struct conn_info *info, struct channel_table *tab);
+void conn_free_detached(struct conn *c);
 
 #endif

@@ -17,6 +17,7 @@
 #include "channel.h"
 #include "conn.h"
 #include "log.h"
+#include "loop.h"
 #include "netfwd.h"
 #include "passwd.h"
 #include "sshd_config.h"
@@ -29,11 +30,12 @@
 #define FWD_MAX_PENDING_DIALS 64
 #define FWD_STREAMLOCAL_MASK 0177u /* OpenSSH StreamLocalBindMask default */
 
-enum { L_TCP = 1, L_UNIX = 2, L_AGENT = 3 };
+enum { L_TCP = 1, L_UNIX = 2 };
 
 struct listener {
 	int used;
 	int kind;
+	struct conn *conn;
 	char addr[NETFWD_MAX_ADDR + 1]; /* TCP: address as the client sent it; UNIX/AGENT: path */
 	unsigned req_port;              /* TCP: as requested (0 = allocate) */
 	unsigned port;                  /* TCP: bound */
@@ -47,6 +49,7 @@ struct listener {
  * The child's dial worker bounds the wait (FWD_DIAL_TIMEOUT_MS). */
 struct pending_dial {
 	int used;
+	struct conn *conn;
 	int rsock;
 	struct channel *ch;
 	char target[NETFWD_MAX_ADDR + 16]; /* "host port N" or a socket path, for logs */
@@ -58,9 +61,7 @@ static struct {
 	int restarts;
 	struct listener l[FWD_MAX_LISTENERS];
 	struct pending_dial dials[FWD_MAX_PENDING_DIALS];
-	char agent_path[NETFWD_MAX_PATH + 1];
-	int agent_idx; /* -1 none */
-} st = {.agent_idx = -1};
+} st;
 
 /* ---- policy helpers ------------------------------------------------------- */
 
@@ -246,9 +247,8 @@ int fwd_allow_agent(const struct sshd_config *cfg, const struct authkeys_opts *k
 
 /* ---- the networking child ------------------------------------------------------ */
 
-static void child_gone(struct conn *c, pid_t pid, int status, void *arg)
+static void child_gone(pid_t pid, int status, void *arg)
 {
-	(void)c;
 	(void)arg;
 	if (st.nf.pid != pid)
 		return;
@@ -262,24 +262,23 @@ static void child_gone(struct conn *c, pid_t pid, int status, void *arg)
 		st.nf.failed = 1;
 }
 
-static struct netfwd *nf_get(struct conn *c)
+struct netfwd *fwd_netfwd(struct conn *c)
 {
-	if (!c->authenticated || !c->user)
+	if (!conn_info(c)->authenticated || !conn_info(c)->user)
 		return NULL;
 	if (!st.nf_init) {
-		netfwd_init(&st.nf, (uint32_t)c->user->uid, (uint32_t)c->user->gid, c->user->name, c->user->home);
+		netfwd_init(&st.nf, (uint32_t)conn_info(c)->user->uid, (uint32_t)conn_info(c)->user->gid,
+			    conn_info(c)->user->name, conn_info(c)->user->home);
 		st.nf_init = 1;
 	}
 	if (st.nf.ctl < 0) {
 		if (netfwd_start(&st.nf) < 0)
 			return NULL;
-		if (conn_watch_child(c, st.nf.pid, child_gone, NULL) < 0)
+		if (loop_watch_child(conn_loop(c), st.nf.pid, child_gone, NULL) < 0)
 			log_warn("networking child %ld: not watched", (long)st.nf.pid);
 	}
 	return &st.nf;
 }
-
-static const char *uname_of(struct conn *c) { return c->user && c->user->name ? c->user->name : "?"; }
 
 /* ---- sockets as channels ---------------------------------------------------------- */
 
@@ -291,20 +290,20 @@ static int ctx_fd(struct channel *ch) { return ch->ctx ? (int)((intptr_t)ch->ctx
  * as CHANNEL_EOF, but CLOSE must wait until the client's EOF too, or data
  * still flowing toward the socket (an echo's answer, ssh -R) is lost. The
  * client's CLOSE ends it regardless. */
-static void sock_attach(struct conn *c, struct channel *ch, int fd)
+static void sock_attach(struct channel *ch, int fd)
 {
 	ch->close_after_input = 1;
-	channel_set_fds(c, ch, fd, fd, -1);
+	channel_set_fds(ch, fd, fd, -1);
 }
 
-static void sock_open_result(struct conn *c, struct channel *ch, int ok, uint32_t reason, const char *desc)
+static void sock_open_result(void *owner, struct channel *ch, int ok, uint32_t reason, const char *desc)
 {
 	int fd = ctx_fd(ch);
 	ch->ctx = NULL;
 	if (fd < 0)
 		return;
 	if (ok) {
-		sock_attach(c, ch, fd);
+		sock_attach(ch, fd);
 		return;
 	}
 	log_debug("channel %u (%s): client refused: reason %u: %s", (unsigned)ch->id, ch->type, (unsigned)reason,
@@ -312,9 +311,8 @@ static void sock_open_result(struct conn *c, struct channel *ch, int ok, uint32_
 	close(fd);
 }
 
-static void sock_free(struct conn *c, struct channel *ch)
+static void sock_free(void *owner, struct channel *ch)
 {
-	(void)c;
 	int fd = ctx_fd(ch);
 	ch->ctx = NULL;
 	if (fd >= 0)
@@ -328,10 +326,10 @@ static const struct channel_ops sock_ops = {
 
 /* ---- direct-tcpip / direct-streamlocal ---------------------------------------------- */
 
-static void pending_release(struct conn *c, struct pending_dial *pd)
+static void pending_release(struct pending_dial *pd)
 {
 	if (pd->rsock >= 0) {
-		conn_unwatch_fd(c, pd->rsock);
+		loop_unwatch_fd(conn_loop(pd->conn), pd->rsock);
 		close(pd->rsock);
 	}
 	memset(pd, 0, sizeof(*pd));
@@ -339,12 +337,12 @@ static void pending_release(struct conn *c, struct pending_dial *pd)
 }
 
 /* ops->free of a channel whose dial is pending (the connection ends). */
-static void pending_free(struct conn *c, struct channel *ch)
+static void pending_free(void *owner, struct channel *ch)
 {
 	struct pending_dial *pd = ch->ctx;
 	ch->ctx = NULL;
 	if (pd)
-		pending_release(c, pd);
+		pending_release(pd);
 }
 
 static const struct channel_ops pending_ops = {
@@ -355,16 +353,17 @@ static const struct channel_ops pending_ops = {
 static int dial_failed(struct conn *c, struct channel *ch, const char *target, const char *err, uint32_t *reason,
 		       char *desc, size_t desclen)
 {
-	log_info("%s for %s to %s failed: %s", ch->type, uname_of(c), target, err);
+	log_info("%s for %s to %s failed: %s", ch->type, conn_user_name(c), target, err);
 	*reason = SSH_OPEN_CONNECT_FAILED;
 	snprintf(desc, desclen, "%s", err);
 	return -1;
 }
 
-static void on_dial_reply(struct conn *c, int rsock, short revents, void *arg)
+static void on_dial_reply(int rsock, short revents, void *arg)
 {
 	(void)revents;
 	struct pending_dial *pd = arg;
+	struct conn *c = pd->conn;
 	struct channel *ch = pd->ch;
 	char err[NETFWD_MAX_ERR + 1] = "";
 	int fd = -1;
@@ -373,18 +372,18 @@ static void on_dial_reply(struct conn *c, int rsock, short revents, void *arg)
 	snprintf(target, sizeof(target), "%s", pd->target);
 	ch->ops = NULL;
 	ch->ctx = NULL;
-	pending_release(c, pd);
+	pending_release(pd);
 	if (!ok) {
 		uint32_t reason;
 		char desc[NETFWD_MAX_ERR + 1];
 		dial_failed(c, ch, target, err, &reason, desc, sizeof(desc));
-		if (channel_open_fail(c, ch, reason, desc) < 0)
+		if (channel_open_fail(ch, reason, desc) < 0)
 			log_debug("open failure not sent");
 		return;
 	}
 	ch->ops = &sock_ops;
-	sock_attach(c, ch, fd);
-	if (channel_open_confirm(c, ch) < 0)
+	sock_attach(ch, fd);
+	if (channel_open_confirm(ch) < 0)
 		log_debug("open confirmation not sent");
 }
 
@@ -398,7 +397,7 @@ static int dial_now(struct conn *c, struct channel *ch, struct netfwd *nf, int n
 		return dial_failed(c, ch, target, err, reason, desc, desclen);
 	ch->ops = &sock_ops;
 	ch->ctx = NULL;
-	sock_attach(c, ch, fd);
+	sock_attach(ch, fd);
 	return 0;
 }
 
@@ -418,11 +417,12 @@ static int dial_begin(struct conn *c, struct channel *ch, struct netfwd *nf, int
 		return dial_failed(c, ch, target, err, reason, desc, desclen);
 	memset(pd, 0, sizeof(*pd));
 	pd->used = 1;
+	pd->conn = c;
 	pd->rsock = rs;
 	pd->ch = ch;
 	snprintf(pd->target, sizeof(pd->target), "%s", target);
-	if (conn_watch_fd(c, rs, POLLIN, on_dial_reply, pd) < 0) {
-		pending_release(c, pd);
+	if (loop_watch_fd(conn_loop(c), rs, POLLIN, on_dial_reply, pd) < 0) {
+		pending_release(pd);
 		return dial_now(c, ch, nf, net, addr, port, target, reason, desc, desclen);
 	}
 	ch->ops = &pending_ops;
@@ -430,9 +430,10 @@ static int dial_begin(struct conn *c, struct channel *ch, struct netfwd *nf, int
 	return CHANNEL_OPEN_PENDING;
 }
 
-static int open_direct_tcpip(struct conn *c, struct channel *ch, struct buf *data, uint32_t *reason, char *desc,
-			     size_t desclen)
+int fwd_open_direct_tcpip(void *owner, struct channel *ch, struct buf *data, uint32_t *reason, char *desc,
+			  size_t desclen)
 {
+	struct conn *c = owner;
 	char host[NETFWD_MAX_ADDR + 1], orig[NETFWD_MAX_ADDR + 1];
 	uint32_t port, oport;
 	const char *why = NULL;
@@ -441,34 +442,35 @@ static int open_direct_tcpip(struct conn *c, struct channel *ch, struct buf *dat
 	    buf_get_cstring_into(data, orig, sizeof(orig)) || buf_get_u32(data, &oport)) {
 		*reason = SSH_OPEN_CONNECT_FAILED;
 		snprintf(desc, desclen, "malformed direct-tcpip request");
-		log_info("refused direct-tcpip for %s: malformed request", uname_of(c));
+		log_info("refused direct-tcpip for %s: malformed request", conn_user_name(c));
 		return -1;
 	}
-	if (!fwd_allow_direct_tcpip(c->cfg, c->key_opts, host, port, &why)) {
+	if (!fwd_allow_direct_tcpip(conn_info(c)->cfg, conn_info(c)->key_opts, host, port, &why)) {
 		*reason = SSH_OPEN_ADMINISTRATIVELY_PROHIBITED;
 		snprintf(desc, desclen, "administratively prohibited");
-		log_info("refused local port forward for %s from %s port %u to %s port %u: %s", uname_of(c), orig,
-			 (unsigned)oport, host, (unsigned)port, why);
+		log_info("refused local port forward for %s from %s port %u to %s port %u: %s",
+			 conn_user_name(c), orig, (unsigned)oport, host, (unsigned)port, why);
 		return -1;
 	}
-	struct netfwd *nf = nf_get(c);
+	struct netfwd *nf = fwd_netfwd(c);
 	if (!nf) {
 		*reason = SSH_OPEN_RESOURCE_SHORTAGE;
 		snprintf(desc, desclen, "networking unavailable");
-		log_error("direct-tcpip for %s to %s port %u: networking child unavailable", uname_of(c), host,
-			  (unsigned)port);
+		log_error("direct-tcpip for %s to %s port %u: networking child unavailable",
+			  conn_user_name(c), host, (unsigned)port);
 		return -1;
 	}
 	char target[NETFWD_MAX_ADDR + 16];
 	snprintf(target, sizeof(target), "%s port %u", host, (unsigned)port);
-	log_debug("direct-tcpip for %s from %s port %u to %s: channel %u", uname_of(c), orig, (unsigned)oport, target,
-		  (unsigned)ch->id);
+	log_debug("direct-tcpip for %s from %s port %u to %s: channel %u", conn_user_name(c), orig,
+		  (unsigned)oport, target, (unsigned)ch->id);
 	return dial_begin(c, ch, nf, NETFWD_NET_TCP, host, port, target, reason, desc, desclen);
 }
 
-static int open_direct_streamlocal(struct conn *c, struct channel *ch, struct buf *data, uint32_t *reason,
-				   char *desc, size_t desclen)
+int fwd_open_direct_streamlocal(void *owner, struct channel *ch, struct buf *data, uint32_t *reason,
+				char *desc, size_t desclen)
 {
+	struct conn *c = owner;
 	char path[NETFWD_MAX_PATH + 1];
 	const uint8_t *res;
 	size_t rlen;
@@ -478,74 +480,89 @@ static int open_direct_streamlocal(struct conn *c, struct channel *ch, struct bu
 	if (buf_get_cstring_into(data, path, sizeof(path)) || path[0] == '\0') {
 		*reason = SSH_OPEN_CONNECT_FAILED;
 		snprintf(desc, desclen, "bad socket path");
-		log_info("refused direct-streamlocal for %s: bad or too long socket path", uname_of(c));
+		log_info("refused direct-streamlocal for %s: bad or too long socket path", conn_user_name(c));
 		return -1;
 	}
 	/* reserved string + uint32 (absent in some old clients: tolerated) */
 	(void)(buf_get_string_view(data, &res, &rlen, 1024) || buf_get_u32(data, &r2));
-	if (!fwd_allow_streamlocal(c->cfg, c->key_opts, 0, &why)) {
+	if (!fwd_allow_streamlocal(conn_info(c)->cfg, conn_info(c)->key_opts, 0, &why)) {
 		*reason = SSH_OPEN_ADMINISTRATIVELY_PROHIBITED;
 		snprintf(desc, desclen, "administratively prohibited");
-		log_info("refused streamlocal forward for %s to %s: %s", uname_of(c), path, why);
+		log_info("refused streamlocal forward for %s to %s: %s", conn_user_name(c), path, why);
 		return -1;
 	}
-	struct netfwd *nf = nf_get(c);
+	struct netfwd *nf = fwd_netfwd(c);
 	if (!nf) {
 		*reason = SSH_OPEN_RESOURCE_SHORTAGE;
 		snprintf(desc, desclen, "networking unavailable");
 		return -1;
 	}
-	log_debug("direct-streamlocal for %s to %s: channel %u", uname_of(c), path, (unsigned)ch->id);
+	log_debug("direct-streamlocal for %s to %s: channel %u", conn_user_name(c), path, (unsigned)ch->id);
 	return dial_begin(c, ch, nf, NETFWD_NET_UNIX, path, 0, path, reason, desc, desclen);
 }
 
 /* ---- listeners ----------------------------------------------------------------------- */
 
-static void on_accept(struct conn *c, int lfd, short revents, void *arg);
+static void on_accept(int lfd, short revents, void *arg);
 
-static struct listener *listener_new(void)
+static struct listener *listener_new(struct conn *c)
 {
 	for (size_t i = 0; i < ARRAY_LEN(st.l); i++)
 		if (!st.l[i].used) {
 			memset(&st.l[i], 0, sizeof(st.l[i]));
 			st.l[i].used = 1;
+			st.l[i].conn = c;
 			return &st.l[i];
 		}
 	return NULL;
 }
 
-static void listener_close(struct conn *c, struct listener *l)
+static void listener_close(struct listener *l)
 {
 	for (int i = 0; i < l->nfds; i++) {
-		conn_unwatch_fd(c, l->fds[i]);
+		loop_unwatch_fd(conn_loop(l->conn), l->fds[i]);
 		close(l->fds[i]);
 	}
-	if ((l->kind == L_UNIX || l->kind == L_AGENT) && st.nf.ctl >= 0)
+	if (l->kind == L_UNIX && st.nf.ctl >= 0)
 		(void)netfwd_unlink(&st.nf, l->addr);
 	memset(l, 0, sizeof(*l));
 }
 
 /* Watches every fd of l; on failure closes it all. */
-static int listener_watch(struct conn *c, struct listener *l)
+static int listener_watch(struct listener *l)
 {
 	for (int i = 0; i < l->nfds; i++) {
 		set_nonblock(l->fds[i], 1);
-		if (conn_watch_fd(c, l->fds[i], POLLIN, on_accept, l) < 0) {
+		if (loop_watch_fd(conn_loop(l->conn), l->fds[i], POLLIN, on_accept, l) < 0) {
 			for (int j = 0; j < i; j++)
-				conn_unwatch_fd(c, l->fds[j]);
+				loop_unwatch_fd(conn_loop(l->conn), l->fds[j]);
 			for (int j = 0; j < l->nfds; j++)
 				close(l->fds[j]);
 			l->nfds = 0;
-			listener_close(c, l);
+			listener_close(l);
 			return -1;
 		}
 	}
 	return 0;
 }
 
-static void on_accept(struct conn *c, int lfd, short revents, void *arg)
+int fwd_open_accepted(struct conn *c, const char *type, const struct buf *data, int fd)
+{
+	struct channel *ch =
+	    channel_open_outgoing(conn_channels(c), type, data, &sock_ops, (void *)(intptr_t)(fd + 1));
+	if (!ch) {
+		log_info("%s for %s: cannot open a channel (too many?): connection dropped", type,
+			 conn_user_name(c));
+		close(fd);
+		return -1;
+	}
+	return 0;
+}
+
+static void on_accept(int lfd, short revents, void *arg)
 {
 	struct listener *l = arg;
+	struct conn *c = l->conn;
 	struct sockaddr_storage ss;
 	socklen_t sl = sizeof(ss);
 	struct buf data;
@@ -577,53 +594,50 @@ static void on_accept(struct conn *c, int lfd, short revents, void *arg)
 		buf_put_u32(&data, l->port);
 		buf_put_cstring(&data, ip);
 		buf_put_u32(&data, oport);
-		log_debug("forwarded-tcpip for %s: connection on %s port %u from %s port %u", uname_of(c),
-			  l->addr, l->port, ip, oport);
-	} else if (l->kind == L_UNIX) {
+		log_debug("forwarded-tcpip for %s: connection on %s port %u from %s port %u",
+			  conn_user_name(c), l->addr, l->port, ip, oport);
+	} else {
 		type = "forwarded-streamlocal@openssh.com";
 		buf_put_cstring(&data, l->addr);
 		buf_put_cstring(&data, "");
-	} else {
-		type = "auth-agent@openssh.com";
 	}
-	struct channel *ch = channel_open_outgoing(c, type, &data, &sock_ops, (void *)(intptr_t)(fd + 1));
+	(void)fwd_open_accepted(c, type, &data, fd);
 	buf_free(&data);
-	if (!ch) {
-		log_info("%s for %s: cannot open a channel (too many?): connection dropped", type, uname_of(c));
-		close(fd);
-	}
 }
 
 /* ---- global requests ---------------------------------------------------------------------- */
 
-static int gr_tcpip_forward(struct conn *c, const char *name, struct buf *data, struct buf *reply)
+int fwd_global_tcpip_forward(void *owner, const char *name, struct buf *data, struct buf *reply)
 {
+	struct conn *c = owner;
 	char addr[NETFWD_MAX_ADDR + 1], err[NETFWD_MAX_ERR + 1];
 	uint32_t port;
 	const char *why = NULL;
 	unsigned bound = 0;
 	(void)name;
 	if (buf_get_cstring_into(data, addr, sizeof(addr)) || buf_get_u32(data, &port)) {
-		log_info("refused tcpip-forward for %s: malformed request", uname_of(c));
+		log_info("refused tcpip-forward for %s: malformed request", conn_user_name(c));
 		return 0;
 	}
-	const char *bind_addr = fwd_bind_address(c->cfg->gateway_ports, addr);
-	if (!fwd_allow_remote_tcpip(c->cfg, c->key_opts, c->user ? (unsigned)c->user->uid : 0u, addr, port, &why)) {
-		log_info("refused remote port forward for %s on %s port %u: %s", uname_of(c), addr[0] ? addr : "*",
-			 (unsigned)port, why);
+	const char *bind_addr = fwd_bind_address(conn_info(c)->cfg->gateway_ports, addr);
+	if (!fwd_allow_remote_tcpip(conn_info(c)->cfg, conn_info(c)->key_opts,
+				    conn_info(c)->user ? (unsigned)conn_info(c)->user->uid : 0u, addr, port,
+				    &why)) {
+		log_info("refused remote port forward for %s on %s port %u: %s", conn_user_name(c),
+			 addr[0] ? addr : "*", (unsigned)port, why);
 		return 0;
 	}
-	struct listener *l = listener_new();
+	struct listener *l = listener_new(c);
 	if (!l) {
-		log_info("refused remote port forward for %s on %s port %u: too many forwardings", uname_of(c),
-			 addr, (unsigned)port);
+		log_info("refused remote port forward for %s on %s port %u: too many forwardings",
+			 conn_user_name(c), addr, (unsigned)port);
 		return 0;
 	}
-	struct netfwd *nf = nf_get(c);
+	struct netfwd *nf = fwd_netfwd(c);
 	if (!nf || netfwd_listen(nf, NETFWD_NET_TCP, bind_addr, port, 0, 0, l->fds, &l->nfds, &bound, err,
 				 sizeof(err)) < 0) {
-		log_info("remote port forward for %s on %s port %u failed: %s", uname_of(c), addr, (unsigned)port,
-			 nf ? err : "networking child unavailable");
+		log_info("remote port forward for %s on %s port %u failed: %s", conn_user_name(c), addr,
+			 (unsigned)port, nf ? err : "networking child unavailable");
 		memset(l, 0, sizeof(*l));
 		return 0;
 	}
@@ -631,19 +645,21 @@ static int gr_tcpip_forward(struct conn *c, const char *name, struct buf *data, 
 	snprintf(l->addr, sizeof(l->addr), "%s", addr);
 	l->req_port = port;
 	l->port = bound;
-	if (listener_watch(c, l) < 0) {
-		log_error("remote port forward for %s: cannot watch the listener", uname_of(c));
+	if (listener_watch(l) < 0) {
+		log_error("remote port forward for %s: cannot watch the listener", conn_user_name(c));
 		return 0;
 	}
-	log_info("remote port forward for %s: listening on %s port %u (requested %s port %u)", uname_of(c),
-		 bind_addr[0] ? bind_addr : "*", bound, addr[0] ? addr : "*", (unsigned)port);
+	log_info("remote port forward for %s: listening on %s port %u (requested %s port %u)",
+		 conn_user_name(c), bind_addr[0] ? bind_addr : "*", bound, addr[0] ? addr : "*",
+		 (unsigned)port);
 	if (port == 0)
 		buf_put_u32(reply, bound);
 	return 1;
 }
 
-static int gr_cancel_tcpip_forward(struct conn *c, const char *name, struct buf *data, struct buf *reply)
+int fwd_global_cancel_tcpip_forward(void *owner, const char *name, struct buf *data, struct buf *reply)
 {
+	struct conn *c = owner;
 	char addr[NETFWD_MAX_ADDR + 1];
 	uint32_t port;
 	(void)name;
@@ -654,50 +670,55 @@ static int gr_cancel_tcpip_forward(struct conn *c, const char *name, struct buf 
 		struct listener *l = &st.l[i];
 		if (l->used && l->kind == L_TCP && strcmp(l->addr, addr) == 0 &&
 		    (l->port == port || (port != 0 && l->req_port == port))) {
-			log_info("cancelled remote port forward for %s on %s port %u", uname_of(c), addr, l->port);
-			listener_close(c, l);
+			log_info("cancelled remote port forward for %s on %s port %u", conn_user_name(c),
+				 addr, l->port);
+			listener_close(l);
 			return 1;
 		}
 	}
-	log_info("cancel-tcpip-forward for %s: no forwarding on %s port %u", uname_of(c), addr, (unsigned)port);
+	log_info("cancel-tcpip-forward for %s: no forwarding on %s port %u", conn_user_name(c), addr,
+		 (unsigned)port);
 	return 0;
 }
 
-static int gr_streamlocal_forward(struct conn *c, const char *name, struct buf *data, struct buf *reply)
+int fwd_global_streamlocal_forward(void *owner, const char *name, struct buf *data, struct buf *reply)
 {
+	struct conn *c = owner;
 	char path[NETFWD_MAX_PATH + 1], err[NETFWD_MAX_ERR + 1];
 	const char *why = NULL;
 	(void)name;
 	(void)reply;
 	if (buf_get_cstring_into(data, path, sizeof(path)) || path[0] == '\0') {
-		log_info("refused streamlocal-forward for %s: bad or too long socket path", uname_of(c));
+		log_info("refused streamlocal-forward for %s: bad or too long socket path",
+			 conn_user_name(c));
 		return 0;
 	}
-	if (!fwd_allow_streamlocal(c->cfg, c->key_opts, 1, &why)) {
-		log_info("refused remote streamlocal forward for %s on %s: %s", uname_of(c), path, why);
+	if (!fwd_allow_streamlocal(conn_info(c)->cfg, conn_info(c)->key_opts, 1, &why)) {
+		log_info("refused remote streamlocal forward for %s on %s: %s", conn_user_name(c), path, why);
 		return 0;
 	}
-	struct listener *l = listener_new();
+	struct listener *l = listener_new(c);
 	if (!l)
 		return 0;
-	struct netfwd *nf = nf_get(c);
+	struct netfwd *nf = fwd_netfwd(c);
 	if (!nf || netfwd_listen(nf, NETFWD_NET_UNIX, path, 0, 0, FWD_STREAMLOCAL_MASK, l->fds, &l->nfds, NULL, err,
 				 sizeof(err)) < 0) {
-		log_info("remote streamlocal forward for %s on %s failed: %s", uname_of(c), path,
+		log_info("remote streamlocal forward for %s on %s failed: %s", conn_user_name(c), path,
 			 nf ? err : "networking child unavailable");
 		memset(l, 0, sizeof(*l));
 		return 0;
 	}
 	l->kind = L_UNIX;
 	snprintf(l->addr, sizeof(l->addr), "%s", path);
-	if (listener_watch(c, l) < 0)
+	if (listener_watch(l) < 0)
 		return 0;
-	log_info("remote streamlocal forward for %s: listening on %s", uname_of(c), path);
+	log_info("remote streamlocal forward for %s: listening on %s", conn_user_name(c), path);
 	return 1;
 }
 
-static int gr_cancel_streamlocal_forward(struct conn *c, const char *name, struct buf *data, struct buf *reply)
+int fwd_global_cancel_streamlocal_forward(void *owner, const char *name, struct buf *data, struct buf *reply)
 {
+	struct conn *c = owner;
 	char path[NETFWD_MAX_PATH + 1];
 	(void)name;
 	(void)reply;
@@ -706,62 +727,14 @@ static int gr_cancel_streamlocal_forward(struct conn *c, const char *name, struc
 	for (size_t i = 0; i < ARRAY_LEN(st.l); i++) {
 		struct listener *l = &st.l[i];
 		if (l->used && l->kind == L_UNIX && strcmp(l->addr, path) == 0) {
-			log_info("cancelled remote streamlocal forward for %s on %s", uname_of(c), path);
-			listener_close(c, l);
+			log_info("cancelled remote streamlocal forward for %s on %s", conn_user_name(c),
+				 path);
+			listener_close(l);
 			return 1;
 		}
 	}
 	return 0;
 }
-
-/* ---- agent ---------------------------------------------------------------------------------- */
-
-int fwd_agent_request(struct conn *c, char *path, size_t pathlen)
-{
-	const char *why = NULL;
-	char err[NETFWD_MAX_ERR + 1];
-	if (!c->authenticated || !c->cfg)
-		return -1;
-	if (!fwd_allow_agent(c->cfg, c->key_opts, &why)) {
-		log_info("refused agent forwarding for %s: %s", uname_of(c), why);
-		return -1;
-	}
-	if (st.agent_idx >= 0) {
-		if (strlen(st.agent_path) >= pathlen)
-			return -1;
-		snprintf(path, pathlen, "%s", st.agent_path);
-		return 0;
-	}
-	struct listener *l = listener_new();
-	if (!l)
-		return -1;
-	struct netfwd *nf = nf_get(c);
-	int fd = -1;
-	if (!nf || netfwd_listen_agent(nf, &fd, l->addr, sizeof(l->addr), err, sizeof(err)) < 0) {
-		log_info("agent forwarding for %s failed: %s", uname_of(c), nf ? err : "networking child unavailable");
-		memset(l, 0, sizeof(*l));
-		return -1;
-	}
-	if (strlen(l->addr) >= pathlen || strlen(l->addr) >= sizeof(st.agent_path)) {
-		close(fd);
-		l->nfds = 0;
-		l->kind = L_AGENT;
-		listener_close(c, l);
-		return -1;
-	}
-	l->kind = L_AGENT;
-	l->fds[0] = fd;
-	l->nfds = 1;
-	if (listener_watch(c, l) < 0)
-		return -1;
-	memcpy(st.agent_path, l->addr, strlen(l->addr) + 1); /* length checked above */
-	st.agent_idx = (int)(l - st.l);
-	snprintf(path, pathlen, "%s", st.agent_path);
-	log_info("agent forwarding for %s: %s", uname_of(c), st.agent_path);
-	return 0;
-}
-
-const char *fwd_agent_path(void) { return st.agent_idx >= 0 ? st.agent_path : NULL; }
 
 void fwd_connection_end(struct conn *c)
 {
@@ -769,28 +742,16 @@ void fwd_connection_end(struct conn *c)
 		if (st.dials[i].used) {
 			if (st.dials[i].ch && st.dials[i].ch->ctx == &st.dials[i])
 				st.dials[i].ch->ctx = NULL;
-			pending_release(c, &st.dials[i]);
+			pending_release(&st.dials[i]);
 		}
 	for (size_t i = 0; i < ARRAY_LEN(st.l); i++)
 		if (st.l[i].used) {
 			for (int j = 0; j < st.l[i].nfds; j++) {
-				conn_unwatch_fd(c, st.l[i].fds[j]);
+				loop_unwatch_fd(conn_loop(c), st.l[i].fds[j]);
 				close(st.l[i].fds[j]);
 			}
 			memset(&st.l[i], 0, sizeof(st.l[i]));
 		}
-	st.agent_idx = -1;
-	st.agent_path[0] = '\0';
 	if (st.nf_init)
 		netfwd_close(&st.nf, 2000); /* the child removes its sockets on EOF */
-}
-
-void fwd_register(void)
-{
-	channel_register_type("direct-tcpip", open_direct_tcpip);
-	channel_register_type("direct-streamlocal@openssh.com", open_direct_streamlocal);
-	channel_register_global("tcpip-forward", gr_tcpip_forward);
-	channel_register_global("cancel-tcpip-forward", gr_cancel_tcpip_forward);
-	channel_register_global("streamlocal-forward@openssh.com", gr_streamlocal_forward);
-	channel_register_global("cancel-streamlocal-forward@openssh.com", gr_cancel_streamlocal_forward);
 }

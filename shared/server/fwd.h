@@ -1,5 +1,6 @@
-/* fwd: port, unix-socket and agent forwarding at the channel level
- * (RFC 4254 s7; OpenSSH PROTOCOL "streamlocal" and agent extensions).
+/* fwd: port and unix-socket forwarding at the channel level (RFC 4254 s7;
+ * OpenSSH PROTOCOL "streamlocal" extensions), and the networking child
+ * and socket channels that agent forwarding (agentfwd.h) shares.
  *
  * Every socket a client asks for is opened by the connection's
  * `networking` child (shared/netfwd.h), which runs as the user; this module
@@ -8,16 +9,16 @@
  * authorized_keys options permitopen=, permitlisten=, no-port-forwarding,
  * no-agent-forwarding), logs, and plumbs the resulting fds into channels.
  *
- * Wiring (all registered by fwd_register(), which conn.c calls once per
- * connection process before its loop):
+ * Wiring (conn.c puts the handlers below in the tables it hands to the
+ * channel layer; each gets the struct conn as its owner):
  *   channel types   "direct-tcpip" (ssh -L, -D, -W, ProxyJump)
  *                   "direct-streamlocal@openssh.com" (ssh -L with a path)
  *   global requests "tcpip-forward", "cancel-tcpip-forward" (ssh -R)
  *                   "streamlocal-forward@openssh.com",
  *                   "cancel-streamlocal-forward@openssh.com"
- *   outgoing        "forwarded-tcpip", "forwarded-streamlocal@openssh.com",
- *                   "auth-agent@openssh.com" (one per accepted connection
- *                   on a listener, via conn_watch_fd + channel_open_outgoing)
+ *   outgoing        "forwarded-tcpip", "forwarded-streamlocal@openssh.com"
+ *                   (one per accepted connection on a listener, via
+ *                   loop_watch_fd + fwd_open_accepted)
  *
  * Denials answer OPEN_FAILURE ADMINISTRATIVELY_PROHIBITED (1) or a failed
  * global request, dial failures OPEN_FAILURE CONNECT_FAILED (2); each is
@@ -33,29 +34,35 @@
 
 struct conn;
 struct channel;
+struct netfwd;
 struct sshd_config;
 struct authkeys_opts;
 
-/* Registers the channel types and global requests above (channel.h). */
-void fwd_register(void);
+/* Channel-open handlers (channel_open_fn) and global-request handlers
+ * (global_request_fn) for the names above; owner is the struct conn. */
+int fwd_open_direct_tcpip(void *owner, struct channel *ch, struct buf *data, uint32_t *reason, char *desc,
+			  size_t desclen);
+int fwd_open_direct_streamlocal(void *owner, struct channel *ch, struct buf *data, uint32_t *reason,
+				char *desc, size_t desclen);
+int fwd_global_tcpip_forward(void *owner, const char *name, struct buf *data, struct buf *reply);
+int fwd_global_cancel_tcpip_forward(void *owner, const char *name, struct buf *data, struct buf *reply);
+int fwd_global_streamlocal_forward(void *owner, const char *name, struct buf *data, struct buf *reply);
+int fwd_global_cancel_streamlocal_forward(void *owner, const char *name, struct buf *data, struct buf *reply);
 
-/* Agent forwarding: the session module calls this for the session channel
- * request "auth-agent-req@openssh.com" (before starting the shell/command).
- * Creates (once per connection; later calls return the same path) a
- * listening socket in a private 0700 directory under /tmp owned by the
- * user, through the networking child, and starts accepting on it; each
- * connection to it opens an "auth-agent@openssh.com" channel to the client.
- * On success writes the socket path (for SSH_AUTH_SOCK) into path and
- * returns 0; returns -1 when AllowAgentForwarding no, the key's
- * no-agent-forwarding, or on failure (logged). */
-int fwd_agent_request(struct conn *c, char *path, size_t pathlen);
+/* The connection's networking child (started on first use, restarted a
+ * few times if it dies), or NULL when unavailable or not authenticated. */
+struct netfwd *fwd_netfwd(struct conn *c);
 
-/* Path from an earlier successful fwd_agent_request, or NULL. */
-const char *fwd_agent_path(void);
+/* Opens an outgoing channel of type (data: its type-specific fields, may
+ * be NULL) for fd, an accepted socket: the socket is attached once the
+ * client confirms, closed if it refuses. On failure closes fd, logs and
+ * returns -1; else 0. */
+int fwd_open_accepted(struct conn *c, const char *type, const struct buf *data, int fd);
 
 /* Connection end (optional: the process exit does the same): closes the
  * listeners and the networking child's control socket, so the child
- * removes the unix sockets it created and exits; reaps it. */
+ * removes the unix sockets it created and exits; reaps it. Call
+ * agentfwd_connection_end first. */
 void fwd_connection_end(struct conn *c);
 
 /* ---- policy helpers (pure; exposed for unit tests) ---------------------- */

@@ -15,12 +15,13 @@
 #include <termios.h>
 #include <unistd.h>
 
+#include "agentfwd.h"
 #include "authkeys.h"
 #include "channel.h"
 #include "config.h"
 #include "conn.h"
-#include "fwd.h"
 #include "log.h"
+#include "loop.h"
 #include "passwd.h"
 #include "pty.h"
 #include "spawn.h"
@@ -36,6 +37,7 @@
 
 struct sess {
 	int used;
+	struct conn *conn;
 	struct channel *ch; /* NULL once the channel is gone */
 	struct session_spec spec;
 	int started;
@@ -81,17 +83,17 @@ static void sess_release(struct sess *s)
 	s->used = 0;
 }
 
-static void stop_timer(struct conn *c, struct sess *s)
+static void stop_timer(struct sess *s)
 {
 	if (s->timer >= 0) {
-		conn_unwatch_fd(c, s->timer);
+		loop_unwatch_fd(conn_loop(s->conn), s->timer);
 		close_fd(&s->timer);
 	}
 }
 
 /* ---- exit ---- */
 
-static void on_drain_timer(struct conn *c, int fd, short revents, void *arg)
+static void on_drain_timer(int fd, short revents, void *arg)
 {
 	(void)fd;
 	(void)revents;
@@ -101,7 +103,7 @@ static void on_drain_timer(struct conn *c, int fd, short revents, void *arg)
 	(void)r;
 	struct channel *ch = s->ch;
 	if (!ch) {
-		stop_timer(c, s);
+		stop_timer(s);
 		return;
 	}
 	if (ch->remote_window == 0)
@@ -109,11 +111,11 @@ static void on_drain_timer(struct conn *c, int fd, short revents, void *arg)
 	/* The shell is gone but something (a background job) still holds the
 	 * pty slave open: finish the channel as OpenSSH does. */
 	log_debug("session %u: pty still open after the shell exited: closing the channel", ch->id);
-	stop_timer(c, s);
-	channel_close(c, ch);
+	stop_timer(s);
+	channel_close(ch);
 }
 
-static void send_exit(struct conn *c, struct sess *s, int status)
+static void send_exit(struct sess *s, int status)
 {
 	struct channel *ch = s->ch;
 	struct buf b;
@@ -124,19 +126,19 @@ static void send_exit(struct conn *c, struct sess *s, int status)
 		r = r ? r : buf_put_cstring(&b, "");
 		r = r ? r : buf_put_cstring(&b, "");
 		if (!r)
-			channel_send_request(c, ch, "exit-signal", 0, &b);
+			channel_send_request(ch, "exit-signal", 0, &b);
 		log_debug("session %u: exit-signal %s", ch->id, session_signal_name(WTERMSIG(status)));
 	} else {
 		uint32_t code = WIFEXITED(status) ? (uint32_t)WEXITSTATUS(status)
 			      : WIFSIGNALED(status) ? 128u + (uint32_t)WTERMSIG(status) : 255u;
 		if (buf_put_u32(&b, code) == BUF_OK)
-			channel_send_request(c, ch, "exit-status", 0, &b);
+			channel_send_request(ch, "exit-status", 0, &b);
 		log_debug("session %u: exit-status %u", ch->id, code);
 	}
 	buf_free(&b);
 }
 
-static void on_child(struct conn *c, pid_t pid, int status, void *arg)
+static void on_child(pid_t pid, int status, void *arg)
 {
 	struct sess *s = arg;
 	if (!s->used || s->pid != pid)
@@ -147,29 +149,30 @@ static void on_child(struct conn *c, pid_t pid, int status, void *arg)
 		sess_release(s);
 		return;
 	}
-	send_exit(c, s, status);
+	send_exit(s, status);
 	struct channel *ch = s->ch;
 	if (s->spec.pty) {
 		s->timer = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
 		struct itimerspec its = {.it_value = {PTY_DRAIN_MS / 1000, (PTY_DRAIN_MS % 1000) * 1000000L},
 					 .it_interval = {0, 500 * 1000000L}};
-		if (s->timer >= 0 && (timerfd_settime(s->timer, 0, &its, NULL) != 0 ||
-				      conn_watch_fd(c, s->timer, POLLIN, on_drain_timer, s) != 0))
+		if (s->timer >= 0 &&
+		    (timerfd_settime(s->timer, 0, &its, NULL) != 0 ||
+		     loop_watch_fd(conn_loop(s->conn), s->timer, POLLIN, on_drain_timer, s) != 0))
 			close_fd(&s->timer);
 	}
-	channel_release_close(c, ch);
+	channel_release_close(ch);
 }
 
 /* ---- channel ops ---- */
 
-static void sess_free(struct conn *c, struct channel *ch)
+static void sess_free(void *owner, struct channel *ch)
 {
 	struct sess *s = ch->ctx;
 	if (!s)
 		return;
 	ch->ctx = NULL;
 	s->ch = NULL;
-	stop_timer(c, s);
+	stop_timer(s);
 	/* EOF on the control pipe: the exec child hangs up the session,
 	 * writes the logout record and exits; we reap it via on_child. */
 	close_fd(&s->ctl);
@@ -187,8 +190,9 @@ static int accept_env_name(const struct sshd_config *cfg, const char *name)
 	return 0;
 }
 
-static int req_env(struct conn *c, struct sess *s, struct buf *d)
+static int req_env(struct sess *s, struct buf *d)
 {
+	const struct conn_info *ci = conn_info(s->conn);
 	char *name = NULL, *value = NULL;
 	int ok = 0;
 	if (buf_get_cstring(d, &name, ENV_NAME_MAX) || buf_get_cstring(d, &value, ENV_VALUE_MAX)) {
@@ -197,7 +201,7 @@ static int req_env(struct conn *c, struct sess *s, struct buf *d)
 	}
 	if (s->started || !name[0] || strchr(name, '='))
 		goto out;
-	if (!accept_env_name(c->cfg, name)) {
+	if (!accept_env_name(ci->cfg, name)) {
 		log_debug("session: env %s not accepted (AcceptEnv)", name);
 		goto out;
 	}
@@ -213,8 +217,9 @@ out:
 	return ok;
 }
 
-static int req_pty(struct conn *c, struct sess *s, struct buf *d)
+static int req_pty(struct sess *s, struct buf *d)
 {
+	const struct conn_info *ci = conn_info(s->conn);
 	char *term = NULL;
 	uint32_t cols, rows, xp, yp;
 	const uint8_t *modes;
@@ -230,16 +235,16 @@ static int req_pty(struct conn *c, struct sess *s, struct buf *d)
 		log_debug("session: pty-req after start or twice");
 		goto out;
 	}
-	if (!c->cfg->permit_tty || (c->key_opts && c->key_opts->no_pty)) {
-		log_info("session: pty refused for %s (%s)", c->user->name,
-			 !c->cfg->permit_tty ? "PermitTTY no" : "no-pty key option");
+	if (!ci->cfg->permit_tty || (ci->key_opts && ci->key_opts->no_pty)) {
+		log_info("session: pty refused for %s (%s)", ci->user->name,
+			 !ci->cfg->permit_tty ? "PermitTTY no" : "no-pty key option");
 		goto out;
 	}
 	if (pty_open(&s->ptym, &s->ptys, s->tty, sizeof(s->tty)) != 0) {
 		log_error("session: cannot allocate a pty: %s", strerror(errno));
 		goto out;
 	}
-	if (pty_chown_slave(s->ptys, c->user->uid, c->user->gid) != 0)
+	if (pty_chown_slave(s->ptys, ci->user->uid, ci->user->gid) != 0)
 		log_warn("session: chown %s: %s", s->tty, strerror(errno));
 	if (pty_set_modes(s->ptys, modes, mlen) != 0)
 		log_debug("session: terminal modes: %s", strerror(errno));
@@ -266,11 +271,12 @@ static int is_internal_sftp(const char *cmd, const char **args)
 }
 
 /* what: "shell", "exec", "subsystem"; arg: command or subsystem name. */
-static int start(struct conn *c, struct sess *s, const char *what, const char *arg)
+static int start(struct sess *s, const char *what, const char *arg)
 {
-	const struct sshd_config *cfg = c->cfg;
-	const struct user_info *u = c->user;
-	const struct authkeys_opts *ko = c->key_opts;
+	const struct conn_info *ci = conn_info(s->conn);
+	const struct sshd_config *cfg = ci->cfg;
+	const struct user_info *u = ci->user;
+	const struct authkeys_opts *ko = ci->key_opts;
 	struct session_spec *sp = &s->spec;
 	if (s->started)
 		return 0;
@@ -341,10 +347,10 @@ static int start(struct conn *c, struct sess *s, const char *what, const char *a
 	sp->kind = kind;
 	r |= sessionspec_set(&sp->command, command);
 	r |= sessionspec_set(&sp->subsystem, subsys_name);
-	r |= sessionspec_set(&sp->client_addr, c->client_addr);
-	sp->client_port = (uint32_t)c->client_port;
-	r |= sessionspec_set(&sp->server_addr, c->local_addr);
-	sp->server_port = (uint32_t)c->local_port;
+	r |= sessionspec_set(&sp->client_addr, ci->client_addr);
+	sp->client_port = (uint32_t)ci->client_port;
+	r |= sessionspec_set(&sp->server_addr, ci->local_addr);
+	sp->server_port = (uint32_t)ci->local_port;
 	/* authorized_keys environment= (already filtered by PermitUserEnvironment) */
 	for (size_t i = 0; ko && i < ko->env.n; i++) {
 		const char *kv = ko->env.v[i];
@@ -375,7 +381,7 @@ static int start(struct conn *c, struct sess *s, const char *what, const char *a
 	}
 	sp->print_motd = cfg->print_motd;
 	sp->flags |= SPEC_FLAG_HUSHLOGIN_CHECK;
-	const char *agent = fwd_agent_path();
+	const char *agent = agentfwd_path();
 	if (agent && !sp->auth_sock)
 		r |= sessionspec_set(&sp->auth_sock, agent);
 	if (r) {
@@ -404,42 +410,43 @@ static int start(struct conn *c, struct sess *s, const char *what, const char *a
 		}
 	}
 	ch->hold_close = 1;
-	channel_set_fds(c, ch, in, out, err);
-	if (conn_watch_child(c, p.pid, on_child, s) != 0) {
+	channel_set_fds(ch, in, out, err);
+	if (loop_watch_child(conn_loop(s->conn), p.pid, on_child, s) != 0) {
 		log_error("session: too many children to watch");
 		kill(p.pid, SIGKILL);
 	}
 	if (kind == SPEC_KIND_SHELL)
-		log_info("Starting session: shell on %s for %s from %s port %d id %u", sp->pty ? s->tty + 5 : "notty",
-			 u->name, c->client_addr, c->client_port, ch->id);
+		log_info("Starting session: shell on %s for %s from %s port %d id %u",
+			 sp->pty ? s->tty + 5 : "notty", u->name, ci->client_addr, ci->client_port, ch->id);
 	else if (subsys_name)
-		log_info("Starting session: subsystem '%s' for %s from %s port %d id %u", subsys_name, u->name,
-			 c->client_addr, c->client_port, ch->id);
+		log_info("Starting session: subsystem '%s' for %s from %s port %d id %u", subsys_name,
+			 u->name, ci->client_addr, ci->client_port, ch->id);
 	else
-		log_info("Starting session: %scommand on %s for %s from %s port %d id %u", forced ? "forced-" : "",
-			 sp->pty ? s->tty + 5 : "notty", u->name, c->client_addr, c->client_port, ch->id);
+		log_info("Starting session: %scommand on %s for %s from %s port %d id %u",
+			 forced ? "forced-" : "", sp->pty ? s->tty + 5 : "notty", u->name, ci->client_addr,
+			 ci->client_port, ch->id);
 	return 1;
 }
 
-static int sess_request(struct conn *c, struct channel *ch, const char *type, int want_reply, struct buf *data)
+static int sess_request(void *owner, struct channel *ch, const char *type, int want_reply, struct buf *data)
 {
 	(void)want_reply;
 	struct sess *s = ch->ctx;
 	if (!s)
 		return 0;
 	if (strcmp(type, "env") == 0)
-		return req_env(c, s, data);
+		return req_env(s, data);
 	if (strcmp(type, "pty-req") == 0)
-		return req_pty(c, s, data);
+		return req_pty(s, data);
 	if (strcmp(type, "shell") == 0)
-		return start(c, s, "shell", NULL);
+		return start(s, "shell", NULL);
 	if (strcmp(type, "exec") == 0 || strcmp(type, "subsystem") == 0) {
 		char *arg = NULL;
 		if (buf_get_cstring(data, &arg, strcmp(type, "exec") == 0 ? SESSIONSPEC_MAX_CMD : 256)) {
 			log_info("session: %s request malformed, too long or with NUL bytes", type);
 			return 0;
 		}
-		int r = start(c, s, type, arg);
+		int r = start(s, type, arg);
 		free(arg);
 		return r;
 	}
@@ -470,7 +477,7 @@ static int sess_request(struct conn *c, struct channel *ch, const char *type, in
 	}
 	if (strcmp(type, "auth-agent-req@openssh.com") == 0) {
 		char path[256];
-		if (s->started || fwd_agent_request(c, path, sizeof(path)) != 0)
+		if (s->started || agentfwd_request(s->conn, path, sizeof(path)) != 0)
 			return 0;
 		return sessionspec_set(&s->spec.auth_sock, path) == 0;
 	}
@@ -483,12 +490,18 @@ static const struct channel_ops sess_ops = {
 	.free = sess_free,
 };
 
-static int sess_open(struct conn *c, struct channel *ch, struct buf *data, uint32_t *reason, char *desc,
-		     size_t desclen)
+int session_open(void *owner, struct channel *ch, struct buf *data, uint32_t *reason, char *desc,
+		 size_t desclen)
 {
 	(void)data;
-	int max = c->cfg && c->cfg->max_sessions > 0 ? c->cfg->max_sessions : 10;
-	if (channel_count_type(c, "session") > max) {
+	const struct conn_info *ci = conn_info(owner);
+	if (ci->no_more_sessions) {
+		*reason = SSH_OPEN_ADMINISTRATIVELY_PROHIBITED;
+		snprintf(desc, desclen, "no more sessions");
+		return -1;
+	}
+	int max = ci->cfg && ci->cfg->max_sessions > 0 ? ci->cfg->max_sessions : 10;
+	if (channel_count_type(channel_table_of(ch), "session") > max) {
 		*reason = SSH_OPEN_ADMINISTRATIVELY_PROHIBITED;
 		snprintf(desc, desclen, "too many sessions (MaxSessions %d)", max);
 		return -1;
@@ -499,10 +512,9 @@ static int sess_open(struct conn *c, struct channel *ch, struct buf *data, uint3
 		snprintf(desc, desclen, "too many sessions");
 		return -1;
 	}
+	s->conn = owner;
 	s->ch = ch;
 	ch->ctx = s;
 	ch->ops = &sess_ops;
 	return 0;
 }
-
-void session_register(void) { channel_register_type("session", sess_open); }

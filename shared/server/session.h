@@ -1,9 +1,8 @@
 /* session: the "session" channel type (RFC 4254 s6) on the connection side.
  *
- * session_register() (called by conn.c once per connection process)
- * registers the channel type. Requests handled: pty-req, env, shell, exec,
+ * conn.c serves the channel type with session_open. Requests handled: pty-req, env, shell, exec,
  * subsystem, window-change, signal, break, auth-agent-req@openssh.com
- * (through fwd_agent_request), x11-req (refused).
+ * (through agentfwd_request), x11-req (refused).
  *
  * Starting a session (shell/exec/subsystem) builds a session spec
  * (shared/sessionspec.h) and spawns the `exec` child applet from the helper
@@ -25,14 +24,20 @@
 #ifndef SSHBOX_SESSION_H
 #define SSHBOX_SESSION_H
 
+#include <stddef.h>
+#include <stdint.h>
 #include <sys/types.h>
 
 #include "sessionspec.h"
 
-struct conn;
+struct buf;
+struct channel;
 
-/* conn.h declares it too. Registers "session". */
-void session_register(void);
+/* Open handler of the "session" channel type (channel_open_fn; owner is
+ * the struct conn). Refuses after "no-more-sessions@openssh.com" and
+ * beyond MaxSessions (ADMINISTRATIVELY_PROHIBITED). */
+int session_open(void *owner, struct channel *ch, struct buf *data, uint32_t *reason, char *desc,
+		 size_t desclen);
 
 /* The fds of a started exec child, as the connection process keeps them. */
 struct session_proc {

@@ -19,8 +19,13 @@
  * with /dev/null attached, even: fail), and everything the client sends
  * meanwhile hits a channel whose open is pending.
  *
- * Input: u8 flags (bit 0: not authenticated; bit 1: PermitTTY no; bit 2:
- * no-pty key option), then records [u8 kind][u16 len][bytes]:
+ * The channel table is this harness's own (its host sends into nothing);
+ * the owner handed to the handlers is a detached struct conn (conn.h) that
+ * carries the user, the config and the key options session.c reads.
+ *
+ * Input: u8 flags (bit 0: not authenticated: the connection loop never
+ * feeds the channel layer then, so the input is skipped; bit 1: PermitTTY
+ * no; bit 2: no-pty key option), then records [u8 kind][u16 len][bytes]:
  *   kind%4 == 0 or 3: an incoming packet (first byte = message type);
  *   1: we open a "forwarded-tcpip" channel toward the client (bytes = its
  *      type-specific data); 2: one round of the poll loop (timeout 0). */
@@ -40,17 +45,19 @@
 #include "fuzzutil.h"
 #include "passwd.h"
 #include "sshd_config.h"
+#include "session.h"
 #include "transport.h"
+#include "util.h"
 
 static struct sshd_config cfg_tty, cfg_notty;
 static struct user_info user;
-static struct conn conn;
+static struct channel_table tab;
 
 struct pipe_ctx {
 	int keep; /* read end of the fd_in pipe, closed when the channel goes */
 };
 
-static void pipe_free(struct conn *c, struct channel *ch)
+static void pipe_free(void *owner, struct channel *ch)
 {
 	struct pipe_ctx *pc = ch->ctx;
 	if (pc) {
@@ -60,7 +67,7 @@ static void pipe_free(struct conn *c, struct channel *ch)
 	ch->ctx = NULL;
 }
 
-static int test_request(struct conn *c, struct channel *ch, const char *type, int want_reply, struct buf *data)
+static int test_request(void *owner, struct channel *ch, const char *type, int want_reply, struct buf *data)
 {
 	return strcmp(type, "fuzz-ok") == 0 ? 1 : strcmp(type, "fuzz-fatal") == 0 ? -1 : 0;
 }
@@ -68,7 +75,7 @@ static int test_request(struct conn *c, struct channel *ch, const char *type, in
 static const struct channel_ops null_ops = {.request = test_request};
 static const struct channel_ops pipe_ops = {.request = test_request, .free = pipe_free};
 
-static int open_null(struct conn *c, struct channel *ch, struct buf *data, uint32_t *reason, char *desc,
+static int open_null(void *owner, struct channel *ch, struct buf *data, uint32_t *reason, char *desc,
 		     size_t desclen)
 {
 	int fd = open("/dev/null", O_WRONLY | O_CLOEXEC);
@@ -77,11 +84,11 @@ static int open_null(struct conn *c, struct channel *ch, struct buf *data, uint3
 		return -1;
 	}
 	ch->ops = &null_ops;
-	channel_set_fds(c, ch, fd, -1, -1);
+	channel_set_fds(ch, fd, -1, -1);
 	return 0;
 }
 
-static int open_pipe(struct conn *c, struct channel *ch, struct buf *data, uint32_t *reason, char *desc,
+static int open_pipe(void *owner, struct channel *ch, struct buf *data, uint32_t *reason, char *desc,
 		     size_t desclen)
 {
 	int in[2], out[2];
@@ -99,7 +106,7 @@ static int open_pipe(struct conn *c, struct channel *ch, struct buf *data, uint3
 	pc->keep = in[0];
 	ch->ctx = pc;
 	ch->ops = &pipe_ops;
-	channel_set_fds(c, ch, in[1], out[0], -1);
+	channel_set_fds(ch, in[1], out[0], -1);
 	return 0;
 }
 
@@ -117,10 +124,13 @@ static void pending_forget(uint32_t id)
 		}
 }
 
-static void pending_free(struct conn *c, struct channel *ch) { pending_forget(ch->id); }
+static void pending_free(void *owner, struct channel *ch)
+{
+	pending_forget(ch->id);
+}
 static const struct channel_ops pending_ops = {.request = test_request, .free = pending_free};
 
-static int open_pending(struct conn *c, struct channel *ch, struct buf *data, uint32_t *reason, char *desc,
+static int open_pending(void *owner, struct channel *ch, struct buf *data, uint32_t *reason, char *desc,
 			size_t desclen)
 {
 	ch->ops = &pending_ops;
@@ -128,26 +138,26 @@ static int open_pending(struct conn *c, struct channel *ch, struct buf *data, ui
 	return CHANNEL_OPEN_PENDING;
 }
 
-static int resolve_pending(struct conn *c, int confirm)
+static int resolve_pending(struct channel_table *t, int confirm)
 {
 	if (n_pending == 0)
 		return 0;
 	uint32_t id = pending[0];
 	pending_forget(id);
-	struct channel *ch = &c->chans.ch[id];
+	struct channel *ch = &t->ch[id];
 	if (!ch->used || !ch->open_pending)
 		abort(); /* the channel layer lost track of a pending open */
 	ch->ops = &null_ops;
 	if (!confirm)
-		return channel_open_fail(c, ch, SSH_OPEN_CONNECT_FAILED, "fuzz: dial failed");
+		return channel_open_fail(ch, SSH_OPEN_CONNECT_FAILED, "fuzz: dial failed");
 	int fd = open("/dev/null", O_RDWR | O_CLOEXEC);
 	if (fd < 0)
-		return channel_open_fail(c, ch, SSH_OPEN_RESOURCE_SHORTAGE, "fuzz: no fd");
-	channel_set_fds(c, ch, fd, fd, -1);
-	return channel_open_confirm(c, ch);
+		return channel_open_fail(ch, SSH_OPEN_RESOURCE_SHORTAGE, "fuzz: no fd");
+	channel_set_fds(ch, fd, fd, -1);
+	return channel_open_confirm(ch);
 }
 
-static void out_result(struct conn *c, struct channel *ch, int ok, uint32_t reason, const char *desc) {}
+static void out_result(void *owner, struct channel *ch, int ok, uint32_t reason, const char *desc) {}
 static const struct channel_ops out_ops = {.request = test_request, .open_result = out_result};
 
 static void load(struct sshd_config *cfg, const char *text)
@@ -173,12 +183,23 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	user.home = home;
 	user.shell = shell;
 	user.gecos = gecos;
-	session_register();
-	channel_register_type("fuzz-null", open_null);
-	channel_register_type("fuzz-pipe", open_pipe);
-	channel_register_type("fuzz-pending", open_pending);
 	return 0;
 }
+
+static int discard(void *owner, const struct buf *payload)
+{
+	return 0;
+}
+
+static const struct channel_type types[] = {
+    {"session", session_open},
+    {"fuzz-null", open_null},
+    {"fuzz-pipe", open_pipe},
+    {"fuzz-pending", open_pending},
+};
+static const struct channel_global globals[] = {
+    {"no-more-sessions@openssh.com", conn_global_no_more_sessions},
+};
 
 /* Requests that would start a child process. */
 static int spawns(const uint8_t *rec, size_t n)
@@ -197,29 +218,34 @@ static int spawns(const uint8_t *rec, size_t n)
 
 static void run(const uint8_t *data, size_t size)
 {
-	if (size < 1)
+	if (size < 1 || (data[0] & 1))
 		return;
-	struct conn *c = &conn;
-	memset(c, 0, sizeof(*c));
-	c->sock = -1;
-	c->sigchld_pipe[0] = c->sigchld_pipe[1] = -1;
-	snprintf(c->client_addr, sizeof(c->client_addr), "192.0.2.7");
-	c->client_port = 50022;
-	snprintf(c->local_addr, sizeof(c->local_addr), "198.51.100.1");
-	c->local_port = 22;
-	for (int i = 0; i < CONN_MAX_FD_WATCH; i++)
-		c->fd_watch[i].fd = -1;
-	transport_init(&c->t, -1);
-	channel_table_init(&c->chans);
 	struct authkeys_opts ko;
 	authkeys_opts_init(&ko);
 	ko.no_pty = (data[0] >> 2) & 1;
-	c->authenticated = !(data[0] & 1);
-	c->user = &user;
-	c->cfg = c->base_cfg = (data[0] & 2) ? &cfg_notty : &cfg_tty;
-	c->key_opts = &ko;
-	c->auth_method = "publickey";
-	c->auth_key_fp = "SHA256:fuzz";
+	struct conn_info info = {
+	    .client_addr = "192.0.2.7",
+	    .client_port = 50022,
+	    .local_addr = "198.51.100.1",
+	    .local_port = 22,
+	    .authenticated = 1,
+	    .user = &user,
+	    .cfg = (data[0] & 2) ? &cfg_notty : &cfg_tty,
+	    .key_opts = &ko,
+	    .auth_method = "publickey",
+	    .auth_key_fp = "SHA256:fuzz",
+	};
+	struct conn *c = conn_new_detached(&info, &tab);
+	struct channel_host host = {
+	    .owner = c,
+	    .send = discard,
+	    .peer = info.client_addr,
+	    .types = types,
+	    .n_types = ARRAY_LEN(types),
+	    .globals = globals,
+	    .n_globals = ARRAY_LEN(globals),
+	};
+	channel_table_init(&tab, &host);
 
 	const uint8_t *p = data + 1, *end = data + size;
 	uint8_t kind;
@@ -231,20 +257,20 @@ static void run(const uint8_t *data, size_t size)
 		case 1: {
 			struct buf d;
 			buf_view(&d, rec, n);
-			(void)channel_open_outgoing(c, "forwarded-tcpip", &d, &out_ops, NULL);
+			(void)channel_open_outgoing(&tab, "forwarded-tcpip", &d, &out_ops, NULL);
 			break;
 		}
 		case 2: {
 			if (n > 0)
-				r = resolve_pending(c, rec[0] & 1);
+				r = resolve_pending(&tab, rec[0] & 1);
 			if (r < 0)
 				break;
 			struct pollfd pfds[64];
 			struct channel_pollref refs[64];
-			size_t np = channel_poll_prepare(c, pfds, refs, 64);
+			size_t np = channel_poll_prepare(&tab, pfds, refs, 64);
 			if (poll(pfds, np, 0) >= 0)
-				r = channel_poll_service(c, pfds, refs, np);
-			channel_progress(c);
+				r = channel_poll_service(&tab, pfds, refs, np);
+			channel_progress(&tab);
 			break;
 		}
 		default: {
@@ -252,19 +278,18 @@ static void run(const uint8_t *data, size_t size)
 				break;
 			struct buf payload;
 			buf_view(&payload, rec, n);
-			r = channel_handle_packet(c, rec[0], &payload);
-			channel_progress(c);
+			r = channel_handle_packet(&tab, rec[0], &payload);
+			channel_progress(&tab);
 			break;
 		}
 		}
-		buf_reset(&c->t.out);
 		if (r < 0)
 			break;
 	}
-	channel_table_free(c);
+	channel_table_free(&tab);
 	if (n_pending != 0)
 		abort(); /* every pending open is freed with the table */
-	transport_free(&c->t);
+	conn_free_detached(c);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

@@ -1,7 +1,10 @@
-/* Unit tests for shared/channel.c: open dispatch, windows in both
+/* Unit tests for shared/ssh/channel.c: open dispatch, windows in both
  * directions, pipe plumbing, and the output -> exit-status -> EOF -> CLOSE
- * order. A struct conn is driven directly; packets the channel layer sends
- * are read back from its transport output. */
+ * order. A channel table is driven directly with this file's host
+ * callbacks; packets the channel layer sends go through a server-side
+ * transport and are read back by a client-side one. The owner is a
+ * detached struct conn, so conn.c's "no-more-sessions@openssh.com" and
+ * session.c's open handler can be checked against the layer too. */
 #include <fcntl.h>
 #include <poll.h>
 #include <string.h>
@@ -10,53 +13,90 @@
 #include "channel.h"
 #include "conn.h"
 #include "crypto.h"
+#include "session.h"
 #include "t.h"
 #include "transport.h"
+#include "util.h"
 
-static struct conn C;
+static struct channel_table T;
+static struct conn *owner;
+static struct transport server; /* frames what the channel layer sends */
 static struct transport client; /* parses what the server sent */
+static int answered;
 static int child_in[2], child_out[2], child_err[2];
 static int freed, out_eof_calls;
 
-static void ops_free(struct conn *c, struct channel *ch) { freed++; }
-static void ops_output_eof(struct conn *c, struct channel *ch) { out_eof_calls++; }
+static void ops_free(void *o, struct channel *ch)
+{
+	freed++;
+}
+static void ops_output_eof(void *o, struct channel *ch)
+{
+	out_eof_calls++;
+}
 static const struct channel_ops test_ops = {.free = ops_free, .output_eof = ops_output_eof};
 
-static int open_test(struct conn *c, struct channel *ch, struct buf *data, uint32_t *reason, char *desc, size_t dl)
+static int open_test(void *o, struct channel *ch, struct buf *data, uint32_t *reason, char *desc, size_t dl)
 {
 	ch->ops = &test_ops;
 	if (pipe2(child_in, O_CLOEXEC) || pipe2(child_out, O_CLOEXEC) || pipe2(child_err, O_CLOEXEC))
 		return -1;
 	ch->hold_close = 1;
-	channel_set_fds(c, ch, child_in[1], child_out[0], child_err[0]);
+	channel_set_fds(ch, child_in[1], child_out[0], child_err[0]);
 	return 0;
 }
 
+static int host_send(void *o, const struct buf *payload)
+{
+	CHECK(o == owner);
+	return transport_send(&server, payload);
+}
+
+static void host_answered(void *o)
+{
+	answered++;
+}
+
+static const struct channel_type types[] = {{"test", open_test}, {"session", session_open}};
+static const struct channel_global globals[] = {
+    {"no-more-sessions@openssh.com", conn_global_no_more_sessions}};
+
 static void setup(void)
 {
-	memset(&C, 0, sizeof(C));
-	C.authenticated = 1;
-	snprintf(C.client_addr, sizeof(C.client_addr), "test");
-	transport_init(&C.t, -1);
-	channel_table_init(&C.chans);
+	struct conn_info info = {.client_addr = "test", .authenticated = 1};
+	owner = conn_new_detached(&info, &T);
+	struct channel_host host = {.owner = owner,
+				    .send = host_send,
+				    .global_answered = host_answered,
+				    .peer = "test",
+				    .types = types,
+				    .n_types = ARRAY_LEN(types),
+				    .globals = globals,
+				    .n_globals = ARRAY_LEN(globals)};
+	channel_table_init(&T, &host);
+	transport_init(&server, -1);
 	transport_init(&client, -1);
-	freed = out_eof_calls = 0;
+	freed = out_eof_calls = answered = 0;
 }
 
 static void teardown(void)
 {
-	channel_table_free(&C);
-	transport_free(&C.t);
+	channel_table_free(&T);
+	conn_free_detached(owner);
+	transport_free(&server);
 	transport_free(&client);
 }
 
-static int feed(const struct buf *b) { return channel_handle_packet(&C, buf_rptr(b)[0], (struct buf *)b); }
+static int feed(const struct buf *b)
+{
+	return channel_handle_packet(&T, buf_rptr(b)[0], (struct buf *)b);
+}
 
 /* Next packet the server sent: returns its type or -1 if none. */
 static int next(struct buf *p)
 {
-	buf_put(&client.in, buf_rptr(&C.t.out), buf_avail(&C.t.out));
-	buf_reset(&C.t.out);
+	buf_put(&client.in, buf_rptr(&server.out), buf_avail(&server.out));
+	buf_reset(&server.out);
 	uint8_t type;
 	int reason;
 	if (transport_next_packet(&client, p, &type, &reason) != 1)
@@ -69,10 +109,10 @@ static void service(void)
 	struct pollfd pfds[16];
 	struct channel_pollref refs[16];
 	for (int i = 0; i < 4; i++) {
-		size_t n = channel_poll_prepare(&C, pfds, refs, 16);
+		size_t n = channel_poll_prepare(&T, pfds, refs, 16);
 		if (n)
 			poll(pfds, n, 50);
-		channel_poll_service(&C, pfds, refs, n);
+		channel_poll_service(&T, pfds, refs, n);
 	}
 }
 
@@ -104,7 +144,6 @@ static void send_msg_u32(uint8_t type, uint32_t id)
 TEST(open_dispatch)
 {
 	setup();
-	channel_register_type("test", open_test);
 	struct buf b, p;
 	buf_init(&b, 256);
 	buf_put_u8(&b, SSH_MSG_CHANNEL_OPEN);
@@ -209,15 +248,15 @@ TEST(close_order)
 {
 	setup();
 	open_channel(1 << 20);
-	struct channel *ch = &C.chans.ch[0];
+	struct channel *ch = &T.ch[0];
 	CHECK_EQ_INT(write(child_out[1], "last words", 10), 10);
 	CHECK_EQ_INT(write(child_err[1], "err", 3), 3);
 	/* the child exits before its output was read: exit-status is held */
 	struct buf st;
 	buf_init(&st, 16);
 	buf_put_u32(&st, 3);
-	CHECK_EQ_INT(channel_send_request(&C, ch, "exit-status", 0, &st), 0);
-	channel_release_close(&C, ch);
+	CHECK_EQ_INT(channel_send_request(ch, "exit-status", 0, &st), 0);
+	channel_release_close(ch);
 	struct buf p;
 	CHECK_EQ_INT(next(&p), -1); /* nothing yet: output first */
 	close(child_out[1]);
@@ -239,7 +278,7 @@ TEST(close_order)
 	CHECK_EQ_INT(freed, 0);
 	send_msg_u32(SSH_MSG_CHANNEL_CLOSE, 0);
 	CHECK_EQ_INT(freed, 1);
-	CHECK(!channel_any_open(&C));
+	CHECK(!channel_any_open(&T));
 	buf_free(&st);
 	close(child_in[0]);
 	teardown();
@@ -249,7 +288,7 @@ TEST(hold_close_waits_for_exit)
 {
 	setup();
 	open_channel(1 << 20);
-	struct channel *ch = &C.chans.ch[0];
+	struct channel *ch = &T.ch[0];
 	close(child_out[1]);
 	close(child_err[1]);
 	service();
@@ -258,9 +297,9 @@ TEST(hold_close_waits_for_exit)
 	struct buf st;
 	buf_init(&st, 16);
 	buf_put_u32(&st, 0);
-	channel_send_request(&C, ch, "exit-status", 0, &st);
+	channel_send_request(ch, "exit-status", 0, &st);
 	CHECK_EQ_INT(next(&p), SSH_MSG_CHANNEL_REQUEST); /* drained: at once */
-	channel_release_close(&C, ch);
+	channel_release_close(ch);
 	CHECK_EQ_INT(next(&p), SSH_MSG_CHANNEL_EOF);
 	CHECK_EQ_INT(next(&p), SSH_MSG_CHANNEL_CLOSE);
 	buf_free(&st);
@@ -302,8 +341,58 @@ TEST(global_requests)
 	buf_put_u8(&b, 0);
 	CHECK_EQ_INT(feed(&b), 0);
 	CHECK_EQ_INT(next(&p), -1); /* no reply wanted */
-	CHECK(C.chans.no_more_sessions);
+	CHECK(conn_info(owner)->no_more_sessions);
+	/* answers to our keepalives reach the owner */
+	buf_reset(&b);
+	buf_put_u8(&b, SSH_MSG_REQUEST_FAILURE);
+	CHECK_EQ_INT(feed(&b), 0);
+	CHECK_EQ_INT(answered, 1);
 	buf_free(&b);
+	teardown();
+}
+
+static int open_session(uint32_t sender)
+{
+	struct buf b, p;
+	buf_init(&b, 256);
+	buf_put_u8(&b, SSH_MSG_CHANNEL_OPEN);
+	buf_put_cstring(&b, "session");
+	buf_put_u32(&b, sender);
+	buf_put_u32(&b, 1 << 20);
+	buf_put_u32(&b, 32768);
+	CHECK_EQ_INT(feed(&b), 0);
+	buf_free(&b);
+	int t = next(&p);
+	if (t == SSH_MSG_CHANNEL_OPEN_FAILURE) {
+		uint8_t mt;
+		uint32_t rid, reason;
+		buf_get_u8(&p, &mt);
+		buf_get_u32(&p, &rid);
+		buf_get_u32(&p, &reason);
+		CHECK_EQ_INT(rid, sender);
+		CHECK_EQ_INT(reason, SSH_OPEN_ADMINISTRATIVELY_PROHIBITED);
+	}
+	return t;
+}
+
+/* "no-more-sessions@openssh.com" refuses later session channels (and only
+ * those); the channel layer itself knows no channel type by name. */
+TEST(no_more_sessions)
+{
+	setup();
+	CHECK_EQ_INT(open_session(1), SSH_MSG_CHANNEL_OPEN_CONFIRMATION);
+	struct buf b;
+	buf_init(&b, 256);
+	buf_put_u8(&b, SSH_MSG_GLOBAL_REQUEST);
+	buf_put_cstring(&b, "no-more-sessions@openssh.com");
+	buf_put_u8(&b, 0);
+	CHECK_EQ_INT(feed(&b), 0);
+	buf_free(&b);
+	CHECK_EQ_INT(open_session(2), SSH_MSG_CHANNEL_OPEN_FAILURE);
+	open_channel(1 << 20); /* other types still open */
+	close(child_in[0]);
+	close(child_out[1]);
+	close(child_err[1]);
 	teardown();
 }
 
@@ -317,5 +406,6 @@ int main(void)
 	RUN(hold_close_waits_for_exit);
 	RUN(client_eof_closes_child_stdin);
 	RUN(global_requests);
+	RUN(no_more_sessions);
 	return t_done();
 }

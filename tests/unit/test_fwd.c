@@ -1,7 +1,8 @@
 /* test_fwd: forwarding policy (AllowTcpForwarding, PermitOpen, PermitListen,
  * GatewayPorts, key options) and the channel-level handlers of shared/fwd.c
- * driven in-process: the channel/conn functions fwd.c calls are replaced by
- * recording stubs below (so channel.o/conn.o are not linked), while the
+ * driven in-process: the channel/conn/loop functions fwd.c calls are replaced
+ * by recording stubs below (so channel.o/conn.o/loop.o are not linked, and
+ * struct conn is this file's own), while the
  * networking child is the real applet spawned from the helper binary.
  * 127.0.0.1 only. */
 #include <arpa/inet.h>
@@ -17,12 +18,14 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include "agentfwd.h"
 #include "authkeys.h"
 #include "buf.h"
 #include "channel.h"
 #include "conn.h"
 #include "fwd.h"
 #include "log.h"
+#include "loop.h"
 #include "passwd.h"
 #include "spawn.h"
 #include "sshd_config.h"
@@ -32,17 +35,21 @@
 
 /* ---- recording stubs for the channel/conn API ----------------------------- */
 
-static struct {
-	char name[64];
-	channel_open_fn fn;
-} s_types[8];
-static struct {
-	char name[64];
-	global_request_fn fn;
-} s_globals[8];
+/* The handler tables conn.c hands to the channel layer, as far as fwd.c
+ * provides them. */
+static const struct channel_type s_types[] = {
+    {"direct-tcpip", fwd_open_direct_tcpip},
+    {"direct-streamlocal@openssh.com", fwd_open_direct_streamlocal},
+};
+static const struct channel_global s_globals[] = {
+    {"tcpip-forward", fwd_global_tcpip_forward},
+    {"cancel-tcpip-forward", fwd_global_cancel_tcpip_forward},
+    {"streamlocal-forward@openssh.com", fwd_global_streamlocal_forward},
+    {"cancel-streamlocal-forward@openssh.com", fwd_global_cancel_streamlocal_forward},
+};
 static struct {
 	int fd;
-	conn_fd_fn fn;
+	loop_fd_fn fn;
 	void *arg;
 	int used;
 } s_watch[16];
@@ -52,31 +59,30 @@ static struct buf s_out_data;
 static struct channel s_out_ch;
 static int s_outgoing_calls;
 
-int channel_register_type(const char *type, channel_open_fn fn)
+struct conn {
+	struct conn_info info;
+};
+static struct conn conn;
+
+const struct conn_info *conn_info(const struct conn *c)
 {
-	for (size_t i = 0; i < ARRAY_LEN(s_types); i++)
-		if (!s_types[i].fn) {
-			snprintf(s_types[i].name, sizeof(s_types[i].name), "%s", type);
-			s_types[i].fn = fn;
-			return 0;
-		}
-	return -1;
+	return &c->info;
+}
+struct channel_table *conn_channels(struct conn *c)
+{
+	return NULL;
+}
+struct loop *conn_loop(struct conn *c)
+{
+	return NULL;
+}
+const char *conn_user_name(const struct conn *c)
+{
+	return c->info.user ? c->info.user->name : "?";
 }
 
-int channel_register_global(const char *name, global_request_fn fn)
+void channel_set_fds(struct channel *ch, int fd_in, int fd_out, int fd_err)
 {
-	for (size_t i = 0; i < ARRAY_LEN(s_globals); i++)
-		if (!s_globals[i].fn) {
-			snprintf(s_globals[i].name, sizeof(s_globals[i].name), "%s", name);
-			s_globals[i].fn = fn;
-			return 0;
-		}
-	return -1;
-}
-
-void channel_set_fds(struct conn *c, struct channel *ch, int fd_in, int fd_out, int fd_err)
-{
-	(void)c;
 	ch->fd_in = fd_in;
 	ch->fd_out = fd_out;
 	ch->fd_err = fd_err;
@@ -86,10 +92,10 @@ void channel_set_fds(struct conn *c, struct channel *ch, int fd_in, int fd_out, 
 	s_set_calls++;
 }
 
-struct channel *channel_open_outgoing(struct conn *c, const char *type, const struct buf *data,
+struct channel *channel_open_outgoing(struct channel_table *tab, const char *type, const struct buf *data,
 				      const struct channel_ops *ops, void *ctx)
 {
-	(void)c;
+	(void)tab;
 	s_outgoing_calls++;
 	snprintf(s_out_type, sizeof(s_out_type), "%s", type);
 	buf_reset(&s_out_data);
@@ -108,38 +114,37 @@ static uint32_t s_fail_reason;
 static char s_fail_desc[256];
 static int s_last_watch = -1;
 
-int channel_open_confirm(struct conn *c, struct channel *ch)
+int channel_open_confirm(struct channel *ch)
 {
-	(void)c;
 	ch->confirmed = 1;
 	s_confirmed++;
 	return 0;
 }
 
-int channel_open_fail(struct conn *c, struct channel *ch, uint32_t reason, const char *desc)
+int channel_open_fail(struct channel *ch, uint32_t reason, const char *desc)
 {
 	s_failed++;
 	s_fail_reason = reason;
 	snprintf(s_fail_desc, sizeof(s_fail_desc), "%s", desc ? desc : "");
 	if (ch->ops && ch->ops->free) /* as free_channel does */
-		ch->ops->free(c, ch);
+		ch->ops->free(&conn, ch);
 	ch->ops = NULL;
 	ch->ctx = NULL;
 	return 0;
 }
 
-int conn_watch_child(struct conn *c, pid_t pid, conn_child_fn fn, void *arg)
+int loop_watch_child(struct loop *l, pid_t pid, loop_child_fn fn, void *arg)
 {
-	(void)c;
+	(void)l;
 	(void)pid;
 	(void)fn;
 	(void)arg;
 	return 0;
 }
 
-int conn_watch_fd(struct conn *c, int fd, short events, conn_fd_fn fn, void *arg)
+int loop_watch_fd(struct loop *l, int fd, short events, loop_fd_fn fn, void *arg)
 {
-	(void)c;
+	(void)l;
 	(void)events;
 	for (size_t i = 0; i < ARRAY_LEN(s_watch); i++)
 		if (!s_watch[i].used) {
@@ -153,9 +158,9 @@ int conn_watch_fd(struct conn *c, int fd, short events, conn_fd_fn fn, void *arg
 	return -1;
 }
 
-void conn_unwatch_fd(struct conn *c, int fd)
+void loop_unwatch_fd(struct loop *l, int fd)
 {
-	(void)c;
+	(void)l;
 	for (size_t i = 0; i < ARRAY_LEN(s_watch); i++)
 		if (s_watch[i].used && s_watch[i].fd == fd)
 			s_watch[i].used = 0;
@@ -185,7 +190,7 @@ static int pump_watches(int timeout_ms)
 	int fired = 0;
 	for (size_t k = 0; k < n; k++)
 		if (p[k].revents && s_watch[idx[k]].used) {
-			s_watch[idx[k]].fn(NULL, s_watch[idx[k]].fd, p[k].revents, s_watch[idx[k]].arg);
+			s_watch[idx[k]].fn(s_watch[idx[k]].fd, p[k].revents, s_watch[idx[k]].arg);
 			fired++;
 		}
 	return fired;
@@ -194,16 +199,16 @@ static int pump_watches(int timeout_ms)
 static channel_open_fn find_type(const char *n)
 {
 	for (size_t i = 0; i < ARRAY_LEN(s_types); i++)
-		if (s_types[i].fn && strcmp(s_types[i].name, n) == 0)
-			return s_types[i].fn;
+		if (strcmp(s_types[i].name, n) == 0)
+			return s_types[i].open;
 	return NULL;
 }
 
 static global_request_fn find_global(const char *n)
 {
 	for (size_t i = 0; i < ARRAY_LEN(s_globals); i++)
-		if (s_globals[i].fn && strcmp(s_globals[i].name, n) == 0)
-			return s_globals[i].fn;
+		if (strcmp(s_globals[i].name, n) == 0)
+			return s_globals[i].handle;
 	return NULL;
 }
 
@@ -212,7 +217,6 @@ static global_request_fn find_global(const char *n)
 static struct sshd_config cfg;
 static struct authkeys_opts ko;
 static struct user_info ui;
-static struct conn conn;
 static char tmpdir[64];
 static char helper[512];
 
@@ -370,7 +374,7 @@ static int open_direct(const char *type, struct buf *req, uint32_t *reason, char
 	struct pollfd pfd = {.fd = s_watch[s_last_watch].fd, .events = POLLIN};
 	if (poll(&pfd, 1, 15000) != 1)
 		return -97;
-	s_watch[s_last_watch].fn(&conn, pfd.fd, pfd.revents, s_watch[s_last_watch].arg);
+	s_watch[s_last_watch].fn(pfd.fd, pfd.revents, s_watch[s_last_watch].arg);
 	if (s_confirmed == 1 && s_failed == 0)
 		return 0;
 	if (s_failed == 1 && s_confirmed == 0) {
@@ -705,13 +709,13 @@ TEST(agent_forwarding)
 	struct stat st;
 	reset_policy();
 	ko.no_agent_forwarding = 1;
-	CHECK_EQ_INT(fwd_agent_request(&conn, path, sizeof(path)), -1);
+	CHECK_EQ_INT(agentfwd_request(&conn, path, sizeof(path)), -1);
 	ko.no_agent_forwarding = 0;
-	CHECK_EQ_INT(fwd_agent_request(&conn, path, sizeof(path)), 0);
+	CHECK_EQ_INT(agentfwd_request(&conn, path, sizeof(path)), 0);
 	CHECK(strncmp(path, "/tmp/", 5) == 0);
-	CHECK_EQ_INT(fwd_agent_request(&conn, path2, sizeof(path2)), 0); /* same socket again */
+	CHECK_EQ_INT(agentfwd_request(&conn, path2, sizeof(path2)), 0); /* same socket again */
 	CHECK_STR(path2, path);
-	CHECK(fwd_agent_path() != NULL);
+	CHECK(agentfwd_path() != NULL);
 	CHECK_EQ_INT(lstat(path, &st), 0);
 	CHECK(S_ISSOCK(st.st_mode));
 	int c = unix_connect(path);
@@ -721,11 +725,12 @@ TEST(agent_forwarding)
 		close(c);
 	}
 	/* connection end: the networking child removes the socket and its directory */
+	agentfwd_connection_end(&conn);
 	fwd_connection_end(&conn);
 	CHECK(lstat(path, &st) < 0 && errno == ENOENT);
 	*strrchr(path, '/') = '\0';
 	CHECK(lstat(path, &st) < 0 && errno == ENOENT);
-	CHECK(fwd_agent_path() == NULL);
+	CHECK(agentfwd_path() == NULL);
 	CHECK_EQ_INT(n_watched(), 0);
 }
 
@@ -744,15 +749,14 @@ int main(void)
 	RUN(gateway_ports);
 	RUN(decisions);
 
-	fwd_register();
 	ui.name = "self";
 	ui.uid = getuid();
 	ui.gid = getgid();
 	ui.home = "/";
-	conn.authenticated = 1;
-	conn.user = &ui;
-	conn.cfg = &cfg;
-	conn.key_opts = &ko;
+	conn.info.authenticated = 1;
+	conn.info.user = &ui;
+	conn.info.cfg = &cfg;
+	conn.info.key_opts = &ko;
 	if (find_helper_path(helper, sizeof(helper)) && spawn_init_image(NULL, 0, "procself", helper, NULL) == 0) {
 		RUN(handler_direct_tcpip);
 		RUN(handler_direct_streamlocal);

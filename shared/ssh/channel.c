@@ -11,82 +11,61 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "conn.h"
 #include "log.h"
 #include "transport.h"
 #include "util.h"
 
-#define MAX_TYPES 16
-#define MAX_GLOBALS 16
 /* One read from a channel fd may fill several packets (each at most the
  * client's max packet): fewer syscalls and poll rounds for bulk output. */
 #define READ_CHUNK (128u * 1024u)
 
-/* Handler registries: names[i][0] == 0 marks a free slot. */
-#define REG_NAME_MAX 64
-static char type_names[MAX_TYPES][REG_NAME_MAX];
-static channel_open_fn type_fns[MAX_TYPES];
-static char global_names[MAX_GLOBALS][REG_NAME_MAX];
-static global_request_fn global_fns[MAX_GLOBALS];
-
-/* Slot of name in a registry, or -1. */
-static int registry_find(char (*names)[REG_NAME_MAX], size_t n, const char *name)
+static int host_send(struct channel_table *tab, const struct buf *payload)
 {
-	for (size_t i = 0; i < n; i++)
-		if (names[i][0] && strcmp(names[i], name) == 0)
-			return (int)i;
-	return -1;
+	return tab->host.send(tab->host.owner, payload);
 }
 
-/* Slot for registering name: its own (a later registration replaces an
- * earlier one) or the first free one, now named; -1 if full or too long. */
-static int registry_slot(char (*names)[REG_NAME_MAX], size_t n, const char *name)
+static int host_can_send_bulk(struct channel_table *tab)
 {
-	if (!name[0] || strlen(name) >= REG_NAME_MAX)
-		return -1;
-	int i = registry_find(names, n, name);
-	for (size_t k = 0; i < 0 && k < n; k++)
-		if (!names[k][0]) {
-			snprintf(names[k], REG_NAME_MAX, "%s", name);
-			i = (int)k;
-		}
-	return i;
+	return !tab->host.can_send_bulk || tab->host.can_send_bulk(tab->host.owner);
 }
 
-int channel_register_type(const char *type, channel_open_fn fn)
+static channel_open_fn find_type(const struct channel_table *tab, const char *name)
 {
-	int i = registry_slot(type_names, MAX_TYPES, type);
-	if (i < 0)
-		return -1;
-	type_fns[i] = fn;
-	return 0;
+	for (size_t i = 0; i < tab->host.n_types; i++)
+		if (strcmp(tab->host.types[i].name, name) == 0)
+			return tab->host.types[i].open;
+	return NULL;
 }
 
-int channel_register_global(const char *name, global_request_fn fn)
+static global_request_fn find_global(const struct channel_table *tab, const char *name)
 {
-	int i = registry_slot(global_names, MAX_GLOBALS, name);
-	if (i < 0)
-		return -1;
-	global_fns[i] = fn;
-	return 0;
+	for (size_t i = 0; i < tab->host.n_globals; i++)
+		if (strcmp(tab->host.globals[i].name, name) == 0)
+			return tab->host.globals[i].handle;
+	return NULL;
 }
 
-void channel_table_init(struct channel_table *tab)
+void channel_table_init(struct channel_table *tab, const struct channel_host *host)
 {
 	memset(tab, 0, sizeof(*tab));
+	tab->host = *host;
+	if (!tab->host.peer)
+		tab->host.peer = "?";
 	for (uint32_t i = 0; i < CHANNEL_MAX; i++) {
 		tab->ch[i].id = i;
+		tab->ch[i].tab = tab;
 		tab->ch[i].fd_in = tab->ch[i].fd_out = tab->ch[i].fd_err = -1;
 	}
 }
 
-static struct channel *alloc_channel(struct conn *c)
+static struct channel *alloc_channel(struct channel_table *tab)
 {
 	for (uint32_t i = 0; i < CHANNEL_MAX; i++) {
-		struct channel *ch = &c->chans.ch[i];
+		struct channel *ch = &tab->ch[i];
 		if (!ch->used) {
 			memset(ch, 0, sizeof(*ch));
 			ch->id = i;
+			ch->tab = tab;
 			ch->used = 1;
 			ch->fd_in = ch->fd_out = ch->fd_err = -1;
 			ch->out_eof = ch->err_eof = 1; /* until fds are attached */
@@ -100,25 +79,23 @@ static struct channel *alloc_channel(struct conn *c)
 	return NULL;
 }
 
-static struct channel *lookup(struct conn *c, uint32_t id)
+static struct channel *lookup(struct channel_table *tab, uint32_t id)
 {
-	if (id >= CHANNEL_MAX || !c->chans.ch[id].used)
+	if (id >= CHANNEL_MAX || !tab->ch[id].used)
 		return NULL;
-	return &c->chans.ch[id];
+	return &tab->ch[id];
 }
 
-static void close_fd(int *fd) {
+static void close_fd(int *fd)
+{
 	if (*fd >= 0)
 		close(*fd);
 	*fd = -1;
 }
 
-static void free_channel(struct conn *c, struct channel *ch)
+/* Closes fd_in/fd_out/fd_err (each distinct fd once) and marks them absent. */
+static void close_fds(struct channel *ch)
 {
-	if (ch->used)
-		metrics_conn_channels(-1);
-	if (ch->ops && ch->ops->free)
-		ch->ops->free(c, ch);
 	int in = ch->fd_in, out = ch->fd_out, err = ch->fd_err;
 	if (in >= 0)
 		close(in);
@@ -126,41 +103,57 @@ static void free_channel(struct conn *c, struct channel *ch)
 		close(out);
 	if (err >= 0 && err != in && err != out)
 		close(err);
+	ch->fd_in = ch->fd_out = ch->fd_err = -1;
+}
+
+static void free_channel(struct channel *ch)
+{
+	struct channel_table *tab = ch->tab;
+	if (ch->used)
+		metrics_conn_channels(-1);
+	if (ch->ops && ch->ops->free)
+		ch->ops->free(tab->host.owner, ch);
+	close_fds(ch);
 	buf_free(&ch->to_child);
 	buf_free(&ch->pending_exit);
 	uint32_t id = ch->id;
 	memset(ch, 0, sizeof(*ch));
 	ch->id = id;
+	ch->tab = tab;
 	ch->fd_in = ch->fd_out = ch->fd_err = -1;
 }
 
-void channel_table_free(struct conn *c)
+void channel_table_free(struct channel_table *tab)
 {
 	for (uint32_t i = 0; i < CHANNEL_MAX; i++)
-		if (c->chans.ch[i].used)
-			free_channel(c, &c->chans.ch[i]);
+		if (tab->ch[i].used)
+			free_channel(&tab->ch[i]);
 }
 
-int channel_any_open(struct conn *c)
+int channel_any_open(const struct channel_table *tab)
 {
 	for (uint32_t i = 0; i < CHANNEL_MAX; i++)
-		if (c->chans.ch[i].used)
+		if (tab->ch[i].used)
 			return 1;
 	return 0;
 }
 
-int channel_count_type(struct conn *c, const char *type)
+struct channel_table *channel_table_of(struct channel *ch)
+{
+	return ch->tab;
+}
+
+int channel_count_type(const struct channel_table *tab, const char *type)
 {
 	int n = 0;
 	for (uint32_t i = 0; i < CHANNEL_MAX; i++)
-		if (c->chans.ch[i].used && strcmp(c->chans.ch[i].type, type) == 0)
+		if (tab->ch[i].used && strcmp(tab->ch[i].type, type) == 0)
 			n++;
 	return n;
 }
 
-void channel_set_fds(struct conn *c, struct channel *ch, int fd_in, int fd_out, int fd_err)
+void channel_set_fds(struct channel *ch, int fd_in, int fd_out, int fd_err)
 {
-	(void)c;
 	int fds[3] = {fd_in, fd_out, fd_err};
 	for (int i = 0; i < 3; i++) {
 		if (fds[i] >= 0) {
@@ -184,18 +177,19 @@ void channel_set_fds(struct conn *c, struct channel *ch, int fd_in, int fd_out, 
 	}
 }
 
-static int send_simple(struct conn *c, uint8_t type, uint32_t id)
+static int send_simple(struct channel_table *tab, uint8_t type, uint32_t id)
 {
 	struct buf b;
 	buf_init(&b, 16);
 	int r = buf_put_u8(&b, type);
 	r = r ? r : buf_put_u32(&b, id);
-	r = r ? r : conn_send(c, &b);
+	r = r ? r : host_send(tab, &b);
 	buf_free(&b);
 	return r;
 }
 
-static int build_request(struct buf *b, struct channel *ch, const char *type, int want_reply, const struct buf *data)
+static int build_request(struct buf *b, struct channel *ch, const char *type, int want_reply,
+			 const struct buf *data)
 {
 	int r = buf_put_u8(b, SSH_MSG_CHANNEL_REQUEST);
 	r = r ? r : buf_put_u32(b, ch->remote_id);
@@ -211,8 +205,7 @@ static int output_drained(const struct channel *ch)
 	return !ch->fds_attached || (ch->out_eof && ch->err_eof);
 }
 
-int channel_send_request(struct conn *c, struct channel *ch, const char *type, int want_reply,
-			 const struct buf *data)
+int channel_send_request(struct channel *ch, const char *type, int want_reply, const struct buf *data)
 {
 	if (ch->close_sent || ch->close_rcvd)
 		return -1;
@@ -225,14 +218,14 @@ int channel_send_request(struct conn *c, struct channel *ch, const char *type, i
 	struct buf b;
 	buf_init(&b, 4096 + (data ? buf_avail(data) : 0));
 	int r = build_request(&b, ch, type, want_reply, data);
-	r = r ? r : conn_send(c, &b);
+	r = r ? r : host_send(ch->tab, &b);
 	buf_free(&b);
 	return r;
 }
 
 static struct buf data_scratch; /* reused: one packet at a time */
 
-static int send_data(struct conn *c, struct channel *ch, int ext, const void *p, size_t n)
+static int send_data(struct channel *ch, int ext, const void *p, size_t n)
 {
 	struct buf *b = &data_scratch;
 	if (!b->max)
@@ -243,64 +236,45 @@ static int send_data(struct conn *c, struct channel *ch, int ext, const void *p,
 	if (!r && ext)
 		r = buf_put_u32(b, 1);
 	r = r ? r : buf_put_string(b, p, n);
-	r = r ? r : conn_send(c, b);
+	r = r ? r : host_send(ch->tab, b);
 	buf_reset(b);
 	return r;
 }
 
-int channel_send_data(struct conn *c, struct channel *ch, int ext, const void *p, size_t n)
-{
-	if (ch->eof_sent || ch->close_sent || !ch->confirmed)
-		return -1;
-	if (n > 1024 && n > ch->remote_window)
-		return -1;
-	if (n > ch->remote_window)
-		ch->remote_window = 0;
-	else
-		ch->remote_window -= (uint32_t)n;
-	return send_data(c, ch, ext, p, n);
-}
-
-void channel_release_close(struct conn *c, struct channel *ch)
+void channel_release_close(struct channel *ch)
 {
 	ch->hold_close = 0;
-	channel_progress(c);
+	channel_progress(ch->tab);
 }
 
-void channel_close(struct conn *c, struct channel *ch)
+void channel_close(struct channel *ch)
 {
-	int in = ch->fd_in, out = ch->fd_out, err = ch->fd_err;
-	if (in >= 0)
-		close(in);
-	if (out >= 0 && out != in)
-		close(out);
-	if (err >= 0 && err != in && err != out)
-		close(err);
-	ch->fd_in = ch->fd_out = ch->fd_err = -1;
+	struct channel_table *tab = ch->tab;
+	close_fds(ch);
 	ch->out_eof = ch->err_eof = 1;
 	ch->in_closed = 1;
 	ch->hold_close = 0;
 	buf_reset(&ch->to_child);
 	if (ch->confirmed && !ch->close_sent && !ch->close_rcvd && buf_avail(&ch->pending_exit) > 0)
-		conn_send(c, &ch->pending_exit);
+		host_send(tab, &ch->pending_exit);
 	buf_reset(&ch->pending_exit);
 	if (ch->confirmed && !ch->eof_sent && !ch->close_sent) {
-		send_simple(c, SSH_MSG_CHANNEL_EOF, ch->remote_id);
+		send_simple(tab, SSH_MSG_CHANNEL_EOF, ch->remote_id);
 		ch->eof_sent = 1;
 	}
 	if (ch->confirmed && !ch->close_sent) {
-		send_simple(c, SSH_MSG_CHANNEL_CLOSE, ch->remote_id);
+		send_simple(tab, SSH_MSG_CHANNEL_CLOSE, ch->remote_id);
 		ch->close_sent = 1;
 	}
 	if (!ch->confirmed && !ch->close_sent)
 		ch->close_sent = 1; /* outgoing, unanswered: wait for the answer */
-	channel_progress(c);
+	channel_progress(tab);
 }
 
-struct channel *channel_open_outgoing(struct conn *c, const char *type, const struct buf *data,
+struct channel *channel_open_outgoing(struct channel_table *tab, const char *type, const struct buf *data,
 				      const struct channel_ops *ops, void *ctx)
 {
-	struct channel *ch = alloc_channel(c);
+	struct channel *ch = alloc_channel(tab);
 	if (!ch)
 		return NULL;
 	snprintf(ch->type, sizeof(ch->type), "%s", type);
@@ -315,11 +289,11 @@ struct channel *channel_open_outgoing(struct conn *c, const char *type, const st
 	r = r ? r : buf_put_u32(&b, CHANNEL_MAX_PACKET);
 	if (!r && data)
 		r = buf_put(&b, buf_rptr(data), buf_avail(data));
-	r = r ? r : conn_send(c, &b);
+	r = r ? r : host_send(tab, &b);
 	buf_free(&b);
 	if (r) {
 		ch->ops = NULL;
-		free_channel(c, ch);
+		free_channel(ch);
 		return NULL;
 	}
 	return ch;
@@ -327,7 +301,8 @@ struct channel *channel_open_outgoing(struct conn *c, const char *type, const st
 
 /* ---- incoming messages ---- */
 
-static int send_open_failure(struct conn *c, uint32_t sender, const char *type, uint32_t reason, const char *desc)
+static int send_open_failure(struct channel_table *tab, uint32_t sender, const char *type, uint32_t reason,
+			     const char *desc)
 {
 	log_debug("channel open %s refused: %s", type, desc);
 	struct buf b;
@@ -337,12 +312,12 @@ static int send_open_failure(struct conn *c, uint32_t sender, const char *type, 
 	r = r ? r : buf_put_u32(&b, reason);
 	r = r ? r : buf_put_cstring(&b, desc);
 	r = r ? r : buf_put_cstring(&b, "");
-	r = r ? r : conn_send(c, &b);
+	r = r ? r : host_send(tab, &b);
 	buf_free(&b);
 	return r;
 }
 
-int channel_open_confirm(struct conn *c, struct channel *ch)
+int channel_open_confirm(struct channel *ch)
 {
 	ch->open_pending = 0;
 	ch->confirmed = 1;
@@ -353,46 +328,39 @@ int channel_open_confirm(struct conn *c, struct channel *ch)
 	r = r ? r : buf_put_u32(&b, ch->id);
 	r = r ? r : buf_put_u32(&b, ch->local_window);
 	r = r ? r : buf_put_u32(&b, CHANNEL_MAX_PACKET);
-	r = r ? r : conn_send(c, &b);
+	r = r ? r : host_send(ch->tab, &b);
 	buf_free(&b);
 	log_debug("channel %u: open %s confirmed (remote %u, window %u, max packet %u)", ch->id, ch->type,
 		  ch->remote_id, ch->remote_window, ch->remote_maxpacket);
 	return r;
 }
 
-int channel_open_fail(struct conn *c, struct channel *ch, uint32_t reason, const char *desc)
+int channel_open_fail(struct channel *ch, uint32_t reason, const char *desc)
 {
+	struct channel_table *tab = ch->tab;
 	uint32_t sender = ch->remote_id;
 	char type[sizeof(ch->type)];
 	snprintf(type, sizeof(type), "%s", ch->type);
-	free_channel(c, ch);
-	return send_open_failure(c, sender, type, reason, desc && desc[0] ? desc : "open failed");
+	free_channel(ch);
+	return send_open_failure(tab, sender, type, reason, desc && desc[0] ? desc : "open failed");
 }
 
-static int handle_open(struct conn *c, struct buf *p)
+static int handle_open(struct channel_table *tab, struct buf *p)
 {
 	char type[64];
 	uint32_t sender, window, maxpkt;
-	if (buf_get_cstring_into(p, type, sizeof(type)) || buf_get_u32(p, &sender) || buf_get_u32(p, &window) ||
-	    buf_get_u32(p, &maxpkt))
+	if (buf_get_cstring_into(p, type, sizeof(type)) || buf_get_u32(p, &sender) ||
+	    buf_get_u32(p, &window) || buf_get_u32(p, &maxpkt))
 		return -1;
 	uint32_t reason = SSH_OPEN_UNKNOWN_CHANNEL_TYPE;
 	char desc[256] = "unknown channel type";
-	int slot = registry_find(type_names, MAX_TYPES, type);
-	channel_open_fn fn = slot >= 0 ? type_fns[slot] : NULL;
+	channel_open_fn fn = find_type(tab, type);
 	struct channel *ch = NULL;
-	if (!c->authenticated) {
-		reason = SSH_OPEN_ADMINISTRATIVELY_PROHIBITED;
-		snprintf(desc, sizeof(desc), "not authenticated");
-	} else if (fn && strcmp(type, "session") == 0 && c->chans.no_more_sessions) {
-		reason = SSH_OPEN_ADMINISTRATIVELY_PROHIBITED;
-		snprintf(desc, sizeof(desc), "no more sessions");
-		fn = NULL;
-	} else if (fn && maxpkt < 64) {
+	if (fn && maxpkt < 64) {
 		reason = SSH_OPEN_ADMINISTRATIVELY_PROHIBITED;
 		snprintf(desc, sizeof(desc), "max packet too small");
 		fn = NULL;
-	} else if (fn && !(ch = alloc_channel(c))) {
+	} else if (fn && !(ch = alloc_channel(tab))) {
 		reason = SSH_OPEN_RESOURCE_SHORTAGE;
 		snprintf(desc, sizeof(desc), "too many channels");
 		fn = NULL;
@@ -403,9 +371,9 @@ static int handle_open(struct conn *c, struct buf *p)
 		ch->remote_window = window;
 		ch->remote_maxpacket = maxpkt > CHANNEL_MAX_PACKET ? CHANNEL_MAX_PACKET : maxpkt;
 		desc[0] = 0;
-		int rc = fn(c, ch, p, &reason, desc, sizeof(desc));
+		int rc = fn(tab->host.owner, ch, p, &reason, desc, sizeof(desc));
 		if (rc == 0)
-			return channel_open_confirm(c, ch);
+			return channel_open_confirm(ch);
 		if (rc == CHANNEL_OPEN_PENDING) {
 			ch->open_pending = 1;
 			log_debug("channel %u: open %s pending", ch->id, type);
@@ -413,12 +381,12 @@ static int handle_open(struct conn *c, struct buf *p)
 		}
 		if (!desc[0])
 			snprintf(desc, sizeof(desc), "open failed");
-		free_channel(c, ch);
+		free_channel(ch);
 	}
-	return send_open_failure(c, sender, type, reason, desc);
+	return send_open_failure(tab, sender, type, reason, desc);
 }
 
-static int handle_global(struct conn *c, struct buf *p)
+static int handle_global(struct channel_table *tab, struct buf *p)
 {
 	char name[128];
 	int want;
@@ -428,14 +396,9 @@ static int handle_global(struct conn *c, struct buf *p)
 	struct buf reply;
 	buf_init(&reply, 4096);
 	int r = buf_put_u8(&reply, SSH_MSG_REQUEST_SUCCESS);
-	if (strcmp(name, "no-more-sessions@openssh.com") == 0) {
-		c->chans.no_more_sessions = 1;
-		ok = 1;
-	} else if (c->authenticated) {
-		int slot = registry_find(global_names, MAX_GLOBALS, name);
-		if (slot >= 0 && global_fns[slot])
-			ok = global_fns[slot](c, name, p, &reply);
-	}
+	global_request_fn fn = find_global(tab, name);
+	if (fn)
+		ok = fn(tab->host.owner, name, p, &reply);
 	log_debug("global request %s: %s", name, ok > 0 ? "success" : "failure");
 	if (ok < 0) {
 		buf_free(&reply);
@@ -443,19 +406,19 @@ static int handle_global(struct conn *c, struct buf *p)
 	}
 	if (want) {
 		if (ok) {
-			r = r ? r : conn_send(c, &reply);
+			r = r ? r : host_send(tab, &reply);
 		} else {
 			uint8_t f = SSH_MSG_REQUEST_FAILURE;
 			struct buf b;
 			buf_view(&b, &f, 1);
-			r = conn_send(c, &b);
+			r = host_send(tab, &b);
 		}
 	}
 	buf_free(&reply);
 	return r;
 }
 
-static void maybe_close_input(struct conn *c, struct channel *ch)
+static void maybe_close_input(struct channel *ch)
 {
 	if (!ch->eof_rcvd || ch->in_closed || buf_avail(&ch->to_child) > 0)
 		return;
@@ -471,11 +434,11 @@ static void maybe_close_input(struct conn *c, struct channel *ch)
 	if (!ch->input_eof_called) {
 		ch->input_eof_called = 1;
 		if (ch->ops && ch->ops->input_eof)
-			ch->ops->input_eof(c, ch);
+			ch->ops->input_eof(ch->tab->host.owner, ch);
 	}
 }
 
-static int write_to_child(struct conn *c, struct channel *ch)
+static int write_to_child(struct channel *ch)
 {
 	while (buf_avail(&ch->to_child) > 0 && ch->fd_in >= 0) {
 		ssize_t n = write(ch->fd_in, buf_rptr(&ch->to_child), buf_avail(&ch->to_child));
@@ -510,23 +473,24 @@ static int write_to_child(struct conn *c, struct channel *ch)
 		int r = buf_put_u8(&b, SSH_MSG_CHANNEL_WINDOW_ADJUST);
 		r = r ? r : buf_put_u32(&b, ch->remote_id);
 		r = r ? r : buf_put_u32(&b, ch->local_consumed);
-		r = r ? r : conn_send(c, &b);
+		r = r ? r : host_send(ch->tab, &b);
 		buf_free(&b);
 		if (r)
 			return -1;
 		ch->local_window += ch->local_consumed;
 		ch->local_consumed = 0;
 	}
-	maybe_close_input(c, ch);
+	maybe_close_input(ch);
 	return 0;
 }
 
-static int handle_channel_msg(struct conn *c, uint8_t type, struct buf *p)
+static int handle_channel_msg(struct channel_table *tab, uint8_t type, struct buf *p)
 {
+	void *owner = tab->host.owner;
 	uint32_t id;
 	if (buf_get_u32(p, &id))
 		return -1;
-	struct channel *ch = lookup(c, id);
+	struct channel *ch = lookup(tab, id);
 	if (!ch) {
 		log_info("message %u for unknown channel %u", type, id);
 		return -1;
@@ -539,7 +503,8 @@ static int handle_channel_msg(struct conn *c, uint8_t type, struct buf *p)
 	switch (type) {
 	case SSH_MSG_CHANNEL_OPEN_CONFIRMATION: {
 		uint32_t sender, window, maxpkt;
-		if (ch->confirmed || buf_get_u32(p, &sender) || buf_get_u32(p, &window) || buf_get_u32(p, &maxpkt))
+		if (ch->confirmed || buf_get_u32(p, &sender) || buf_get_u32(p, &window) ||
+		    buf_get_u32(p, &maxpkt))
 			return -1;
 		ch->remote_id = sender;
 		ch->remote_window = window;
@@ -548,10 +513,10 @@ static int handle_channel_msg(struct conn *c, uint8_t type, struct buf *p)
 			ch->remote_maxpacket = 64;
 		ch->confirmed = 1;
 		if (ch->ops && ch->ops->open_result)
-			ch->ops->open_result(c, ch, 1, 0, "");
+			ch->ops->open_result(owner, ch, 1, 0, "");
 		if (ch->close_sent) { /* closed while the open was pending */
 			ch->close_sent = 0;
-			channel_close(c, ch);
+			channel_close(ch);
 		}
 		return 0;
 	}
@@ -563,8 +528,8 @@ static int handle_channel_msg(struct conn *c, uint8_t type, struct buf *p)
 		if (buf_get_cstring_into(p, desc, sizeof(desc)))
 			desc[0] = 0;
 		if (ch->ops && ch->ops->open_result)
-			ch->ops->open_result(c, ch, 0, reason, desc);
-		free_channel(c, ch);
+			ch->ops->open_result(owner, ch, 0, reason, desc);
+		free_channel(ch);
 		return 0;
 	}
 	default:
@@ -597,11 +562,13 @@ static int handle_channel_msg(struct conn *c, uint8_t type, struct buf *p)
 			return -1;
 		}
 		if (n > ch->local_window || n > CHANNEL_MAX_PACKET) {
-			log_info("channel %u: client exceeded window (%zu > %u)", ch->id, n, ch->local_window);
+			log_info("channel %u: client exceeded window (%zu > %u)", ch->id, n,
+				 ch->local_window);
 			return -1;
 		}
 		ch->local_window -= (uint32_t)n;
-		if (type == SSH_MSG_CHANNEL_EXTENDED_DATA || (ch->fds_attached && ch->fd_in < 0) || ch->in_closed) {
+		if (type == SSH_MSG_CHANNEL_EXTENDED_DATA || (ch->fds_attached && ch->fd_in < 0) ||
+		    ch->in_closed) {
 			ch->local_consumed += (uint32_t)n; /* discarded */
 		} else {
 			/* buf's limit counts consumed-but-not-compacted bytes */
@@ -610,13 +577,13 @@ static int handle_channel_msg(struct conn *c, uint8_t type, struct buf *p)
 			if (buf_put(&ch->to_child, d, n) != BUF_OK)
 				return -1;
 		}
-		return write_to_child(c, ch);
+		return write_to_child(ch);
 	}
 	case SSH_MSG_CHANNEL_EOF:
 		if (ch->eof_rcvd)
 			return 0;
 		ch->eof_rcvd = 1;
-		maybe_close_input(c, ch);
+		maybe_close_input(ch);
 		return 0;
 	case SSH_MSG_CHANNEL_CLOSE:
 		if (ch->close_rcvd)
@@ -628,7 +595,7 @@ static int handle_channel_msg(struct conn *c, uint8_t type, struct buf *p)
 			 * sent before CLOSE is still written to fd_in (as OpenSSH
 			 * drains its output buffer): channel_progress frees the
 			 * channel once to_child is empty. (fwd: ssh -R echo data.) */
-			if (write_to_child(c, ch) < 0)
+			if (write_to_child(ch) < 0)
 				return -1;
 			int keep = ch->fd_in >= 0 && buf_avail(&ch->to_child) > 0 ? ch->fd_in : -1;
 			int in = ch->fd_in, out = ch->fd_out, err = ch->fd_err;
@@ -644,7 +611,7 @@ static int handle_channel_msg(struct conn *c, uint8_t type, struct buf *p)
 			if (keep < 0)
 				ch->in_closed = 1;
 		}
-		channel_progress(c);
+		channel_progress(tab);
 		return 0;
 	case SSH_MSG_CHANNEL_REQUEST: {
 		char rtype[64];
@@ -653,13 +620,14 @@ static int handle_channel_msg(struct conn *c, uint8_t type, struct buf *p)
 			return -1;
 		int ok = 0;
 		if (!ch->close_rcvd && ch->ops && ch->ops->request)
-			ok = ch->ops->request(c, ch, rtype, want, p);
+			ok = ch->ops->request(owner, ch, rtype, want, p);
 		log_debug("channel %u: request %s: %s", ch->id, rtype, ok > 0 ? "success" : "failure");
 		if (ok < 0)
 			return -1;
 		if (want && !ch->close_sent)
-			return send_simple(c, ok ? SSH_MSG_CHANNEL_SUCCESS : SSH_MSG_CHANNEL_FAILURE, ch->remote_id);
-		channel_progress(c);
+			return send_simple(tab, ok ? SSH_MSG_CHANNEL_SUCCESS : SSH_MSG_CHANNEL_FAILURE,
+					   ch->remote_id);
+		channel_progress(tab);
 		return 0;
 	}
 	case SSH_MSG_CHANNEL_SUCCESS:
@@ -670,7 +638,7 @@ static int handle_channel_msg(struct conn *c, uint8_t type, struct buf *p)
 	}
 }
 
-int channel_handle_packet(struct conn *c, uint8_t type, struct buf *payload)
+int channel_handle_packet(struct channel_table *tab, uint8_t type, struct buf *payload)
 {
 	struct buf p;
 	buf_view(&p, buf_rptr(payload), buf_avail(payload));
@@ -680,34 +648,35 @@ int channel_handle_packet(struct conn *c, uint8_t type, struct buf *payload)
 	int r;
 	switch (type) {
 	case SSH_MSG_GLOBAL_REQUEST:
-		r = handle_global(c, &p);
+		r = handle_global(tab, &p);
 		break;
 	case SSH_MSG_REQUEST_SUCCESS:
 	case SSH_MSG_REQUEST_FAILURE:
-		if (c->global_req_pending > 0)
-			c->global_req_pending--;
+		if (tab->host.global_answered)
+			tab->host.global_answered(tab->host.owner);
 		r = 0;
 		break;
 	case SSH_MSG_CHANNEL_OPEN:
-		r = handle_open(c, &p);
+		r = handle_open(tab, &p);
 		break;
 	default:
-		r = handle_channel_msg(c, type, &p);
+		r = handle_channel_msg(tab, type, &p);
 		break;
 	}
 	if (r < 0)
-		log_info("bad connection-protocol message %u from %s", type, c->client_addr);
+		log_info("bad connection-protocol message %u from %s", type, tab->host.peer);
 	return r;
 }
 
 /* ---- fd plumbing ---- */
 
-size_t channel_poll_prepare(struct conn *c, struct pollfd *pfds, struct channel_pollref *refs, size_t max)
+size_t channel_poll_prepare(struct channel_table *tab, struct pollfd *pfds, struct channel_pollref *refs,
+			    size_t max)
 {
 	size_t n = 0;
-	int bulk = transport_can_send_bulk(&c->t);
+	int bulk = host_can_send_bulk(tab);
 	for (uint32_t i = 0; i < CHANNEL_MAX && n + 3 <= max; i++) {
-		struct channel *ch = &c->chans.ch[i];
+		struct channel *ch = &tab->ch[i];
 		if (!ch->used || !ch->confirmed || !ch->fds_attached)
 			continue;
 		if (ch->fd_in >= 0 && buf_avail(&ch->to_child) > 0) {
@@ -733,7 +702,7 @@ size_t channel_poll_prepare(struct conn *c, struct pollfd *pfds, struct channel_
 static uint8_t read_buf[READ_CHUNK];
 
 /* Reads once from fd_out/fd_err and sends within the window. */
-static int read_from_child(struct conn *c, struct channel *ch, int role)
+static int read_from_child(struct channel *ch, int role)
 {
 	int fd = role == 1 ? ch->fd_out : ch->fd_err;
 	if (fd < 0)
@@ -769,33 +738,34 @@ static int read_from_child(struct conn *c, struct channel *ch, int role)
 	int r = 0;
 	for (size_t off = 0; off < (size_t)n && r == 0; off += ch->remote_maxpacket) {
 		size_t len = (size_t)n - off < ch->remote_maxpacket ? (size_t)n - off : ch->remote_maxpacket;
-		r = send_data(c, ch, role == 2, read_buf + off, len);
+		r = send_data(ch, role == 2, read_buf + off, len);
 	}
 	return r;
 }
 
-int channel_poll_service(struct conn *c, struct pollfd *pfds, struct channel_pollref *refs, size_t n)
+int channel_poll_service(struct channel_table *tab, struct pollfd *pfds, struct channel_pollref *refs,
+			 size_t n)
 {
 	for (size_t i = 0; i < n; i++) {
 		if (!pfds[i].revents)
 			continue;
-		struct channel *ch = lookup(c, refs[i].id);
+		struct channel *ch = lookup(tab, refs[i].id);
 		if (!ch)
 			continue;
 		int r = 0;
 		if (refs[i].role == 0) {
 			if (pfds[i].fd == ch->fd_in)
-				r = write_to_child(c, ch);
+				r = write_to_child(ch);
 		} else {
 			/* a few reads per wakeup while the window and the socket
 			 * backlog allow: fewer poll() rounds for bulk output */
 			for (int k = 0; k < 8 && r == 0; k++) {
 				int fd = refs[i].role == 1 ? ch->fd_out : ch->fd_err;
-				if (pfds[i].fd != fd || fd < 0 || !transport_can_send_bulk(&c->t) || ch->remote_window == 0 ||
-				    ch->eof_sent || ch->close_sent)
+				if (pfds[i].fd != fd || fd < 0 || !host_can_send_bulk(tab) ||
+				    ch->remote_window == 0 || ch->eof_sent || ch->close_sent)
 					break;
 				uint32_t w = ch->remote_window;
-				r = read_from_child(c, ch, refs[i].role);
+				r = read_from_child(ch, refs[i].role);
 				if (ch->remote_window == w) /* nothing read (EAGAIN or EOF) */
 					break;
 			}
@@ -803,14 +773,14 @@ int channel_poll_service(struct conn *c, struct pollfd *pfds, struct channel_pol
 		if (r < 0)
 			return -1;
 	}
-	channel_progress(c);
+	channel_progress(tab);
 	return 0;
 }
 
-void channel_progress(struct conn *c)
+void channel_progress(struct channel_table *tab)
 {
 	for (uint32_t i = 0; i < CHANNEL_MAX; i++) {
-		struct channel *ch = &c->chans.ch[i];
+		struct channel *ch = &tab->ch[i];
 		if (!ch->used || !ch->confirmed)
 			continue;
 		if (ch->fds_attached && ch->out_eof && ch->err_eof && !ch->eof_sent && !ch->close_sent &&
@@ -818,26 +788,27 @@ void channel_progress(struct conn *c)
 			if (!ch->output_eof_called) {
 				ch->output_eof_called = 1;
 				if (ch->ops && ch->ops->output_eof)
-					ch->ops->output_eof(c, ch);
+					ch->ops->output_eof(tab->host.owner, ch);
 			}
 			if (buf_avail(&ch->pending_exit) > 0) {
-				conn_send(c, &ch->pending_exit);
+				host_send(tab, &ch->pending_exit);
 				buf_reset(&ch->pending_exit);
 			}
 			if (!ch->hold_close) {
-				send_simple(c, SSH_MSG_CHANNEL_EOF, ch->remote_id);
+				send_simple(tab, SSH_MSG_CHANNEL_EOF, ch->remote_id);
 				ch->eof_sent = 1;
 			}
 		}
-		if (!ch->close_sent && (ch->close_rcvd || (!ch->hold_close && ch->fds_attached && ch->eof_sent &&
-							   (!ch->close_after_input || ch->in_closed)))) {
-			send_simple(c, SSH_MSG_CHANNEL_CLOSE, ch->remote_id);
+		if (!ch->close_sent &&
+		    (ch->close_rcvd || (!ch->hold_close && ch->fds_attached && ch->eof_sent &&
+					(!ch->close_after_input || ch->in_closed)))) {
+			send_simple(tab, SSH_MSG_CHANNEL_CLOSE, ch->remote_id);
 			ch->close_sent = 1;
 		}
 		/* data the client sent before its CLOSE is written out first */
 		if (ch->close_sent && ch->close_rcvd && (ch->fd_in < 0 || buf_avail(&ch->to_child) == 0)) {
 			log_debug("channel %u: closed", ch->id);
-			free_channel(c, ch);
+			free_channel(ch);
 		}
 	}
 }
