@@ -15,12 +15,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "admission.h"
 #include "applets.h"
 #include "buildinfo.h"
 #include "cipher.h"
@@ -50,14 +52,30 @@
 #define PENALTY_MIN 15
 #define PENALTY_MAX 600
 
+/* The kernel caps this at net.core.somaxconn (4096 by default): when no
+ * process slot is free and the waiting room is full, new clients wait here
+ * instead of being dropped. */
+#define LISTEN_BACKLOG 1024
+/* descriptors kept free for the listener's own use (logs, debug service,
+ * pipes) when sizing the waiting room under RLIMIT_NOFILE */
+#define FD_RESERVE 64
+/* connections accepted per poll wakeup and listening socket */
+#define ACCEPT_BATCH 64
+
 struct child {
 	pid_t pid;
 	int startup_rfd; /* open while the connection is pre-auth */
+	int src;	 /* admission netblock index while startup_rfd is open */
 	char addr[64];
 };
 
 static struct child children[MAX_CHILDREN];
-static int n_startups;
+static int n_children;
+static struct admission adm;
+
+/* Listening sockets, closed in every connection process. */
+static int lfd[MAX_LISTEN];
+static int nl;
 
 struct penalty {
 	char addr[64];
@@ -158,7 +176,7 @@ static int listen_on(const struct sshd_config *cfg, int *fds, int max)
 			char a[64];
 			int p;
 			sockaddr_to_str((const struct sockaddr_storage *)ai->ai_addr, a, sizeof(a), &p);
-			if (bind(fd, ai->ai_addr, ai->ai_addrlen) != 0 || listen(fd, 128) != 0) {
+			if (bind(fd, ai->ai_addr, ai->ai_addrlen) != 0 || listen(fd, LISTEN_BACKLOG) != 0) {
 				log_error("Bind to port %d on %s failed: %s.", la->port, a, strerror(errno));
 				close(fd);
 				continue;
@@ -319,6 +337,17 @@ static int load_config(struct opts *o, int argc, char **argv, struct sshd_config
 	return 0;
 }
 
+/* The connection process of child slot c left the unauthenticated state
+ * (closed its startup pipe, or exited). */
+static void startup_done(struct child *c)
+{
+	if (c->startup_rfd < 0)
+		return;
+	close(c->startup_rfd);
+	c->startup_rfd = -1;
+	adm_running_done(&adm, c->src);
+}
+
 static void reap(void)
 {
 	int st;
@@ -328,11 +357,7 @@ static void reap(void)
 			struct child *c = &children[i];
 			if (c->pid != pid)
 				continue;
-			if (c->startup_rfd >= 0) {
-				close(c->startup_rfd);
-				c->startup_rfd = -1;
-				n_startups--;
-			}
+			startup_done(c);
 			if (WIFSIGNALED(st)) {
 				log_warn("connection process %d from %s killed by signal %d", (int)pid, c->addr,
 					 WTERMSIG(st));
@@ -345,34 +370,45 @@ static void reap(void)
 			metrics_conn_unregister(pid);
 			metrics_gauge_add(M_CONN_ACTIVE, -1);
 			c->pid = 0;
+			n_children--;
 			break;
 		}
 	}
 }
 
-static int count_children(void)
+/* Admission limits from the config (see shared/server/admission.h). The
+ * waiting room holds one descriptor per waiting connection: it is sized to
+ * fit under RLIMIT_NOFILE next to the startup pipes and a reserve. */
+static void admission_setup(const struct sshd_config *cfg)
 {
-	int n = 0;
-	for (int i = 0; i < MAX_CHILDREN; i++)
-		if (children[i].pid)
-			n++;
-	return n;
-}
-
-/* OpenSSH MaxStartups start:rate:full. 1 = drop this connection. */
-static int drop_for_startups(const struct sshd_config *cfg)
-{
-	const struct max_startups *m = &cfg->max_startups;
-	if (m->full <= 0)
-		return 0;
-	if (n_startups >= m->full)
-		return 1;
-	if (n_startups < m->begin || m->full <= m->begin)
-		return 0;
-	int p = m->rate + (100 - m->rate) * (n_startups - m->begin) / (m->full - m->begin);
-	uint32_t rnd;
-	crypto_random(&rnd, sizeof(rnd));
-	return (int)(rnd % 100) < p;
+	struct rlimit rl;
+	int full = cfg->max_startups.full > 0 ? cfg->max_startups.full : MAX_CHILDREN;
+	if (full > MAX_CHILDREN)
+		full = MAX_CHILDREN;
+	long budget = ADM_MAX_WAITING;
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY)
+		budget = (long)rl.rlim_cur - FD_RESERVE - full;
+	if (budget > ADM_MAX_WAITING)
+		budget = ADM_MAX_WAITING;
+	if (budget < 0)
+		budget = 0;
+	int per_source = cfg->per_source_max_startups > 0 ? cfg->per_source_max_startups : full;
+	struct adm_limits lim = {
+	    .max_running = full,
+	    .per_source_running = per_source,
+	    .max_waiting = (int)budget,
+	    /* a netblock may queue up to MaxStartups full (at most half the
+	     * room) on top of its running share; beyond that it is dropped */
+	    .per_source_waiting = full < budget / 2 ? full : (int)budget / 2,
+	    .v4_bits = cfg->per_source_netblock_v4,
+	    .v6_bits = cfg->per_source_netblock_v6,
+	    .wait_timeout = cfg->login_grace_time,
+	};
+	adm_init(&adm, &lim);
+	log_debug("admission: %d unauthenticated processes, %d per source (/%d, /%d), waiting room %d, %d "
+		  "per source",
+		  adm.lim.max_running, adm.lim.per_source_running, adm.lim.v4_bits, adm.lim.v6_bits,
+		  adm.lim.max_waiting, adm.lim.per_source_waiting);
 }
 
 static struct hostkey hostkey;
@@ -383,11 +419,274 @@ static int run_one(int sock, const struct sshd_config *cfg)
 	return conn_run(sock, cfg, &hostkey);
 }
 
-static void close_listeners(int *lfd, int *nl)
+static void close_listeners(void)
 {
-	for (int i = 0; i < *nl; i++)
+	for (int i = 0; i < nl; i++)
 		close(lfd[i]);
-	*nl = 0;
+	nl = 0;
+}
+
+/* Forks the connection process for accepted socket s (netblock src,
+ * already counted as running). Closes s in the listener. */
+static void start_connection(int s, int src, const struct sshd_config *cfg)
+{
+	struct sockaddr_storage ss;
+	socklen_t sl = sizeof(ss);
+	char addr[64] = "?";
+	int port = 0, slot = -1, sp[2];
+	if (getpeername(s, (struct sockaddr *)&ss, &sl) == 0)
+		sockaddr_to_str(&ss, addr, sizeof(addr), &port);
+	for (int k = 0; k < MAX_CHILDREN && slot < 0; k++)
+		if (!children[k].pid)
+			slot = k;
+	if (slot < 0 || pipe2(sp, O_CLOEXEC) != 0) {
+		log_warn("cannot start a connection process for %s (%s)", addr,
+			 slot < 0 ? "too many connections" : strerror(errno));
+		goto fail;
+	}
+	pid_t pid = fork();
+	if (pid < 0) {
+		log_error("fork: %s", strerror(errno));
+		close(sp[0]);
+		close(sp[1]);
+		goto fail;
+	}
+	if (pid == 0) {
+		close(sp[0]);
+		close_listeners();
+		for (int k = 0; k < MAX_CHILDREN; k++)
+			if (children[k].startup_rfd >= 0)
+				close(children[k].startup_rfd);
+		for (int k = 0; k < ADM_MAX_WAITING; k++)
+			if (adm.wait[k].fd >= 0)
+				close(adm.wait[k].fd);
+		close(sig_pipe[0]);
+		close(sig_pipe[1]);
+		sig_pipe[0] = sig_pipe[1] = -1;
+#if CONFIG_DEBUG_SERVICE
+		if (cfg->debug_service)
+			debugsvc_after_fork_child();
+#endif
+		signal(SIGHUP, SIG_DFL);
+		signal(SIGTERM, SIG_DFL);
+		signal(SIGINT, SIG_DFL);
+		signal(SIGQUIT, SIG_DFL);
+		signal(SIGCHLD, SIG_DFL);
+		conn_set_startup_fd(sp[1]);
+		int r = conn_run(s, cfg, &hostkey);
+		hostkey_wipe(&hostkey);
+		_exit(r);
+	}
+	close(sp[1]);
+	close(s);
+	children[slot] = (struct child){.pid = pid, .startup_rfd = sp[0], .src = src};
+	snprintf(children[slot].addr, sizeof(children[slot].addr), "%s", addr);
+	n_children++;
+	metrics_gauge_add(M_CONN_ACTIVE, 1);
+	return;
+fail:
+	metrics_inc(M_CONN_REFUSED);
+	adm_running_done(&adm, src);
+	close(s);
+}
+
+/* Starts waiting connections while process slots are free; drops the ones
+ * that waited longer than LoginGraceTime. */
+static void serve_waiting(const struct sshd_config *cfg)
+{
+	int fd, src;
+	while (n_children < MAX_CHILDREN && adm_wait_pop(&adm, &fd, &src) == 0)
+		start_connection(fd, src, cfg);
+	time_t now = time(NULL);
+	while (adm_wait_expired(&adm, now, &fd) == 0) {
+		log_info("drop waiting connection: no process slot within LoginGraceTime (%ds)",
+			 cfg->login_grace_time);
+		metrics_inc(M_CONN_REFUSED);
+		close(fd);
+	}
+}
+
+/* Accepts up to ACCEPT_BATCH connections from listening socket fd and
+ * starts, queues or drops each (admission.h). Returns 1 if -d asked to
+ * serve the connection in this process and it has ended (*rc set). */
+static int accept_batch(int fd, const struct sshd_config *cfg, const struct opts *o, int *rc)
+{
+	static unsigned long conn_no;
+	for (int b = 0; b < ACCEPT_BATCH && adm_accepting(&adm) && n_children < MAX_CHILDREN; b++) {
+		struct sockaddr_storage ss;
+		socklen_t sl = sizeof(ss);
+		int s = accept4(fd, (struct sockaddr *)&ss, &sl, SOCK_CLOEXEC);
+		if (s < 0) {
+			if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM) {
+				/* out of descriptors/memory: do not spin on a readable socket */
+				log_warn("accept: %s", strerror(errno));
+				usleep(100000);
+			}
+			return 0;
+		}
+		char addr[64];
+		int port;
+		sockaddr_to_str(&ss, addr, sizeof(addr), &port);
+		conn_no++;
+		metrics_inc(M_CONN_ACCEPTED);
+		if (cfg->per_source_penalties && penalty_active(addr, time(NULL))) {
+			log_info("drop connection #%lu from [%s]:%d: penalty: source is penalised", conn_no,
+				 addr, port);
+			metrics_inc(M_PENALTIES);
+			close(s);
+			continue;
+		}
+		if (o->debug) {
+			close_listeners();
+			*rc = run_one(s, cfg) == 3 ? 255 : 0;
+			return 1;
+		}
+		int src = adm_source(&adm, &ss);
+		switch (adm_decide(&adm, src)) {
+		case ADM_START:
+			adm_running_add(&adm, src);
+			start_connection(s, src, cfg);
+			break;
+		case ADM_WAIT:
+			if (adm_wait_push(&adm, src, s, time(NULL)) == 0) {
+				log_debug("connection #%lu from [%s]:%d waits for a startup slot", conn_no,
+					  addr, port);
+				break;
+			}
+			/* cannot happen after ADM_WAIT, but never leak s: drop it */
+			/* fall through */
+		case ADM_DROP:
+			log_info("drop connection #%lu from [%s]:%d: startups %d/%d, its source %d running + "
+				 "%d waiting",
+				 conn_no, addr, port, adm.running, adm.lim.max_running,
+				 src >= 0 ? adm.src[src].running : 0, src >= 0 ? adm.src[src].waiting : 0);
+			metrics_inc(M_CONN_REFUSED);
+			close(s);
+			break;
+		}
+	}
+	return 0;
+}
+
+/* SIGHUP: validates the new config in a child, then re-executes. Returns
+ * only if the new config is invalid (or exec failed: *fatal set). */
+static void handle_hup(char **argv, const struct sshd_config *cfg, int *fatal)
+{
+	static struct sshd_config test;
+	struct opts o2;
+	memset(&o2, 0, sizeof(o2));
+	pid_t tp = fork();
+	if (tp == 0) {
+		int dn = open("/dev/null", O_WRONLY);
+		if (dn >= 0)
+			dup2(dn, 1);
+		int argc = 0;
+		while (argv[argc])
+			argc++;
+		load_config(&o2, argc, argv, &test);
+		_exit(0);
+	}
+	int st = 1;
+	if (tp > 0)
+		while (waitpid(tp, &st, 0) < 0 && errno == EINTR)
+			;
+	if (tp > 0 && WIFEXITED(st) && WEXITSTATUS(st) == 0) {
+		log_info("Received SIGHUP; restarting.");
+		close_listeners();
+#if CONFIG_DEBUG_SERVICE
+		if (cfg->debug_service)
+			debugsvc_stop();
+#endif
+		setenv("SSHBOX_SSHD_REEXEC", "1", 1);
+		execv("/proc/self/exe", argv); /* argv[0] is "sshd": the dispatcher picks the applet */
+		log_error("re-exec failed: %s", strerror(errno));
+		*fatal = 1;
+		return;
+	}
+	log_error("SIGHUP: new configuration is invalid; keeping the old one");
+}
+
+/* Builds the poll set: the signal pipe, the listening sockets while the
+ * listener accepts, the startup pipes. *nfirst = index of the first pipe. */
+static int build_pollset(struct pollfd *pfds, int *pidx, int *nfirst)
+{
+	int n = 0;
+	pfds[n++] = (struct pollfd){.fd = sig_pipe[0], .events = POLLIN};
+	if (adm_accepting(&adm) && n_children < MAX_CHILDREN)
+		for (int i = 0; i < nl; i++)
+			pfds[n++] = (struct pollfd){.fd = lfd[i], .events = POLLIN};
+	*nfirst = n;
+	for (int k = 0; k < MAX_CHILDREN; k++) {
+		if (children[k].pid && children[k].startup_rfd >= 0) {
+			pidx[n] = k;
+			pfds[n++] = (struct pollfd){.fd = children[k].startup_rfd, .events = POLLIN};
+		}
+	}
+	return n;
+}
+
+/* The listener's loop: signals, startup pipes, accepting, the waiting room. */
+static int serve(const struct sshd_config *cfg, const struct opts *o, char **argv)
+{
+	static struct pollfd pfds[MAX_LISTEN + 1 + MAX_CHILDREN];
+	static int pidx[MAX_LISTEN + 1 + MAX_CHILDREN];
+	int draining = 0;
+	for (;;) {
+		if (got_chld) {
+			got_chld = 0;
+			reap();
+		}
+		if (got_term && !draining) {
+			log_info("Received signal; terminating (no new connections; %d open continue).",
+				 n_children);
+			close_listeners();
+#if CONFIG_DEBUG_SERVICE
+			if (cfg->debug_service)
+				debugsvc_stop();
+#endif
+			draining = 1;
+		}
+		if (draining && n_children == 0)
+			break;
+		if (got_hup) {
+			int fatal = 0;
+			got_hup = 0;
+			handle_hup(argv, cfg, &fatal);
+			if (fatal)
+				return 255;
+		}
+		serve_waiting(cfg);
+		int nfirst, n = build_pollset(pfds, pidx, &nfirst);
+		int timeout = adm_next_timeout_ms(&adm, time(NULL));
+		if (draining && (timeout < 0 || timeout > 500))
+			timeout = 500;
+		int pr = poll(pfds, (nfds_t)n, timeout);
+		if (pr < 0) {
+			if (errno == EINTR)
+				continue;
+			log_error("poll: %s", strerror(errno));
+			return 255;
+		}
+		/* pre-auth pipes: a closed pipe means "authenticated" (or exited) */
+		for (int i = nfirst; i < n; i++) {
+			struct child *ck = &children[pidx[i]];
+			if (pfds[i].revents && ck->startup_rfd == pfds[i].fd)
+				startup_done(ck);
+		}
+		if (pfds[0].revents) {
+			char tmp[64];
+			while (read(sig_pipe[0], tmp, sizeof(tmp)) > 0)
+				;
+		}
+		for (int i = 1; i < nfirst; i++) {
+			int rc;
+			if ((pfds[i].revents & POLLIN) && accept_batch(pfds[i].fd, cfg, o, &rc))
+				return rc;
+		}
+	}
+	log_info("all connections finished; exiting");
+	hostkey_wipe(&hostkey);
+	return 0;
 }
 
 int applet_sshd_main(int argc, char **argv)
@@ -469,8 +768,7 @@ int applet_sshd_main(int argc, char **argv)
 		log_warn("helper exec unavailable: sessions will fail");
 	metrics_set_helper_method(spawn_method_name());
 
-	int lfd[MAX_LISTEN];
-	int nl = listen_on(&cfg, lfd, MAX_LISTEN);
+	nl = listen_on(&cfg, lfd, MAX_LISTEN);
 	if (nl == 0) {
 		log_error("Cannot bind any address.");
 		return 255;
@@ -505,190 +803,7 @@ int applet_sshd_main(int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN);
 	for (int i = 0; i < MAX_CHILDREN; i++)
 		children[i].startup_rfd = -1;
+	admission_setup(&cfg);
 
-	unsigned long conn_no = 0;
-	int draining = 0;
-	for (;;) {
-		if (got_chld) {
-			got_chld = 0;
-			reap();
-		}
-		if (got_term && !draining) {
-			log_info("Received signal; terminating (no new connections; %d open continue).",
-				 count_children());
-			close_listeners(lfd, &nl);
-#if CONFIG_DEBUG_SERVICE
-			if (cfg.debug_service)
-				debugsvc_stop();
-#endif
-			draining = 1;
-		}
-		if (draining && count_children() == 0)
-			break;
-		if (got_hup) {
-			got_hup = 0;
-			/* Validate the new config first: a broken file must not kill the daemon. */
-			static struct sshd_config test;
-			struct opts o2;
-			memset(&o2, 0, sizeof(o2));
-			pid_t tp = fork();
-			if (tp == 0) {
-				int dn = open("/dev/null", O_WRONLY);
-				if (dn >= 0)
-					dup2(dn, 1);
-				load_config(&o2, argc, argv, &test);
-				_exit(0);
-			}
-			int st = 1;
-			if (tp > 0)
-				while (waitpid(tp, &st, 0) < 0 && errno == EINTR)
-					;
-			if (tp > 0 && WIFEXITED(st) && WEXITSTATUS(st) == 0) {
-				log_info("Received SIGHUP; restarting.");
-				close_listeners(lfd, &nl);
-#if CONFIG_DEBUG_SERVICE
-				if (cfg.debug_service)
-					debugsvc_stop();
-#endif
-				setenv("SSHBOX_SSHD_REEXEC", "1", 1);
-				execv("/proc/self/exe", argv); /* argv[0] is "sshd": the dispatcher picks the applet */
-				log_error("re-exec failed: %s", strerror(errno));
-				return 255;
-			}
-			log_error("SIGHUP: new configuration is invalid; keeping the old one");
-		}
-		static struct pollfd pfds[MAX_LISTEN + 1 + MAX_CHILDREN];
-		static int pidx[MAX_LISTEN + 1 + MAX_CHILDREN];
-		int n = 0;
-		pfds[n++] = (struct pollfd){.fd = sig_pipe[0], .events = POLLIN};
-		for (int i = 0; i < nl; i++)
-			pfds[n++] = (struct pollfd){.fd = lfd[i], .events = POLLIN};
-		int nfirst = n;
-		for (int k = 0; k < MAX_CHILDREN; k++) {
-			if (children[k].pid && children[k].startup_rfd >= 0) {
-				pidx[n] = k;
-				pfds[n++] = (struct pollfd){.fd = children[k].startup_rfd, .events = POLLIN};
-			}
-		}
-		int pr = poll(pfds, (nfds_t)n, draining ? 500 : -1);
-		if (pr < 0) {
-			if (errno == EINTR)
-				continue;
-			log_error("poll: %s", strerror(errno));
-			return 255;
-		}
-		/* pre-auth pipes: a closed pipe means "authenticated" (or exited) */
-		for (int i = nfirst; i < n; i++) {
-			struct child *ck = &children[pidx[i]];
-			if (pfds[i].revents && ck->startup_rfd == pfds[i].fd) {
-				close(ck->startup_rfd);
-				ck->startup_rfd = -1;
-				n_startups--;
-			}
-		}
-		n = nfirst;
-		if (pfds[0].revents) {
-			char tmp[64];
-			while (read(sig_pipe[0], tmp, sizeof(tmp)) > 0)
-				;
-		}
-		for (int i = 1; i < n; i++) {
-			if (!(pfds[i].revents & POLLIN))
-				continue;
-			struct sockaddr_storage ss;
-			socklen_t sl = sizeof(ss);
-			int s = accept4(pfds[i].fd, (struct sockaddr *)&ss, &sl, SOCK_CLOEXEC);
-			if (s < 0) {
-				if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM) {
-					/* out of descriptors/memory: do not spin on a readable socket */
-					log_warn("accept: %s", strerror(errno));
-					usleep(100000);
-				}
-				continue;
-			}
-			char addr[64];
-			int port;
-			sockaddr_to_str(&ss, addr, sizeof(addr), &port);
-			conn_no++;
-			metrics_inc(M_CONN_ACCEPTED);
-			if (cfg.per_source_penalties && penalty_active(addr, time(NULL))) {
-				log_info("drop connection #%lu from [%s]:%d: penalty: source is penalised", conn_no, addr,
-					 port);
-				metrics_inc(M_PENALTIES);
-				close(s);
-				continue;
-			}
-			if (drop_for_startups(&cfg)) {
-				log_info("drop connection #%lu from [%s]:%d: startups %d/%d", conn_no, addr, port,
-					 n_startups, cfg.max_startups.full);
-				metrics_inc(M_CONN_REFUSED);
-				close(s);
-				continue;
-			}
-			int slot = -1;
-			for (int k = 0; k < MAX_CHILDREN; k++)
-				if (!children[k].pid) {
-					slot = k;
-					break;
-				}
-			if (slot < 0) {
-				log_warn("too many connections; dropping %s", addr);
-				metrics_inc(M_CONN_REFUSED);
-				close(s);
-				continue;
-			}
-			if (o.debug) {
-				close_listeners(lfd, &nl);
-				int r = run_one(s, &cfg);
-				return r == 3 ? 255 : 0;
-			}
-			int sp[2];
-			if (pipe2(sp, O_CLOEXEC) != 0) {
-				close(s);
-				continue;
-			}
-			pid_t pid = fork();
-			if (pid < 0) {
-				log_error("fork: %s", strerror(errno));
-				close(s);
-				close(sp[0]);
-				close(sp[1]);
-				continue;
-			}
-			if (pid == 0) {
-				close(sp[0]);
-				for (int k = 0; k < nl; k++)
-					close(lfd[k]);
-				for (int k = 0; k < MAX_CHILDREN; k++)
-					if (children[k].startup_rfd >= 0)
-						close(children[k].startup_rfd);
-				close(sig_pipe[0]);
-				close(sig_pipe[1]);
-				sig_pipe[0] = sig_pipe[1] = -1;
-#if CONFIG_DEBUG_SERVICE
-				if (cfg.debug_service)
-					debugsvc_after_fork_child();
-#endif
-				signal(SIGHUP, SIG_DFL);
-				signal(SIGTERM, SIG_DFL);
-				signal(SIGINT, SIG_DFL);
-				signal(SIGQUIT, SIG_DFL);
-				signal(SIGCHLD, SIG_DFL);
-				conn_set_startup_fd(sp[1]);
-				int r = conn_run(s, &cfg, &hostkey);
-				hostkey_wipe(&hostkey);
-				_exit(r);
-			}
-			close(sp[1]);
-			close(s);
-			children[slot].pid = pid;
-			children[slot].startup_rfd = sp[0];
-			snprintf(children[slot].addr, sizeof(children[slot].addr), "%s", addr);
-			n_startups++;
-			metrics_gauge_add(M_CONN_ACTIVE, 1);
-		}
-	}
-	log_info("all connections finished; exiting");
-	hostkey_wipe(&hostkey);
-	return 0;
+	return serve(&cfg, &o, argv);
 }

@@ -358,7 +358,7 @@ enum kw {
 	K_BAD = 0,
 	K_PORT, K_LISTENADDRESS, K_ADDRESSFAMILY, K_HOSTKEY, K_DATADIRECTORY, K_LOGLEVEL, K_SYSLOGFACILITY,
 	K_CIPHERS, K_MACS, K_KEX, K_HOSTKEYALGS, K_PUBKEYALGS, K_REKEYLIMIT, K_LOGINGRACETIME, K_MAXAUTHTRIES,
-	K_MAXSESSIONS, K_MAXSTARTUPS, K_PERSOURCEPENALTIES, K_PERMITROOTLOGIN, K_PUBKEYAUTH, K_PASSWORDAUTH,
+	K_MAXSESSIONS, K_MAXSTARTUPS, K_PERSOURCEMAXSTARTUPS, K_PERSOURCENETBLOCKSIZE, K_PERSOURCEPENALTIES, K_PERMITROOTLOGIN, K_PUBKEYAUTH, K_PASSWORDAUTH,
 	K_KBDINTAUTH, K_PERMITEMPTYPASSWORDS, K_USEPAM, K_AUTHKEYSFILE, K_STRICTMODES, K_ALLOWUSERS, K_DENYUSERS,
 	K_ALLOWGROUPS, K_DENYGROUPS, K_BANNER, K_PRINTMOTD, K_PRINTLASTLOG, K_ACCEPTENV, K_PERMITUSERENV,
 	K_PERMITTTY, K_FORCECOMMAND, K_CHROOTDIRECTORY, K_SUBSYSTEM, K_ALLOWTCPFWD, K_ALLOWSTREAMLOCALFWD,
@@ -396,6 +396,8 @@ static const struct kwinfo keywords[] = {
 	{"maxauthtries", K_MAXAUTHTRIES, KF_MATCH, NULL},
 	{"maxsessions", K_MAXSESSIONS, KF_MATCH, NULL},
 	{"maxstartups", K_MAXSTARTUPS, 0, NULL},
+	{"persourcemaxstartups", K_PERSOURCEMAXSTARTUPS, 0, NULL},
+	{"persourcenetblocksize", K_PERSOURCENETBLOCKSIZE, 0, NULL},
 	{"persourcepenalties", K_PERSOURCEPENALTIES, 0, NULL},
 	{"permitrootlogin", K_PERMITROOTLOGIN, KF_MATCH, NULL},
 	{"pubkeyauthentication", K_PUBKEYAUTH, KF_MATCH, NULL},
@@ -467,8 +469,6 @@ static const struct kwinfo keywords[] = {
 	{"ipqos", K_IGNORED, KF_MATCH, NULL},
 	{"streamlocalbindunlink", K_IGNORED, KF_MATCH, NULL},
 	{"streamlocalbindmask", K_IGNORED, KF_MATCH, NULL},
-	{"persourcemaxstartups", K_IGNORED, 0, NULL},
-	{"persourcenetblocksize", K_IGNORED, 0, NULL},
 	{"fingerprinthash", K_IGNORED, 0, NULL},
 	{"modulifile", K_IGNORED, 0, NULL},
 	{"logverbose", K_IGNORED, KF_MATCH, NULL},
@@ -893,6 +893,9 @@ void sshd_config_init(struct sshd_config *c)
 	c->max_auth_tries = -1;
 	c->max_sessions = -1;
 	c->max_startups.begin = -1;
+	c->per_source_max_startups = -1;
+	c->per_source_netblock_v4 = -1;
+	c->per_source_netblock_v6 = -1;
 	c->per_source_penalties = -1;
 	c->permit_root_login = -1;
 	c->pubkey_authentication = -1;
@@ -1083,6 +1086,37 @@ static int set_str(char **field, const char *v)
 		return 0; /* first obtained wins */
 	*field = strdup(v);
 	return *field ? 0 : -1;
+}
+
+/* PerSourceMaxStartups none|N (N >= 1); first value wins. */
+static int parse_per_source_max_startups(struct pctx *p, struct sshd_config *c, const char *v)
+{
+	long n = 0;
+	if (strcmp(v, "none") != 0 && parse_long(v, 1, 100000, &n) < 0)
+		return perr(p, "Invalid PerSourceMaxStartups spec.");
+	if (c->per_source_max_startups == -1)
+		c->per_source_max_startups = (int)n;
+	return 0;
+}
+
+/* PerSourceNetBlockSize v4[:v6] (0..32, 0..128; v6 default 128). */
+static int parse_netblock_size(struct pctx *p, struct sshd_config *c, const char *v)
+{
+	char tmp[32];
+	long v4, v6 = 128;
+	if (strlen(v) >= sizeof(tmp))
+		return perr(p, "Invalid PerSourceNetBlockSize spec.");
+	strcpy(tmp, v);
+	char *colon = strchr(tmp, ':');
+	if (colon)
+		*colon = '\0';
+	if (parse_long(tmp, 0, 32, &v4) < 0 || (colon && parse_long(colon + 1, 0, 128, &v6) < 0))
+		return perr(p, "Invalid PerSourceNetBlockSize spec.");
+	if (c->per_source_netblock_v4 == -1) {
+		c->per_source_netblock_v4 = (int)v4;
+		c->per_source_netblock_v6 = (int)v6;
+	}
+	return 0;
 }
 
 static void set_int(int *field, int v)
@@ -1500,6 +1534,10 @@ static int apply_kw(struct pctx *p, struct sshd_config *c, const struct kwinfo *
 		}
 		return 0;
 	}
+	case K_PERSOURCEMAXSTARTUPS:
+		return parse_per_source_max_startups(p, c, v);
+	case K_PERSOURCENETBLOCKSIZE:
+		return parse_netblock_size(p, c, v);
 	case K_PERMITROOTLOGIN:
 		if (strcasecmp(v, "yes") == 0)
 			iv = PERMIT_ROOT_YES;
@@ -2189,6 +2227,12 @@ int sshd_config_finalize(struct sshd_config *c, char *err, size_t errlen)
 	set_int(&c->max_sessions, 10);
 	if (c->max_startups.begin == -1)
 		c->max_startups = (struct max_startups){10, 30, 100};
+	/* sshbox default: a quarter of the unauthenticated slots per source
+	 * (OpenSSH: none), so one flooding netblock cannot hold them all */
+	if (c->per_source_max_startups == -1)
+		c->per_source_max_startups = c->max_startups.full / 4 > 0 ? c->max_startups.full / 4 : 1;
+	set_int(&c->per_source_netblock_v4, 32);
+	set_int(&c->per_source_netblock_v6, 128);
 	set_int(&c->per_source_penalties, 1);
 	set_int(&c->permit_root_login, PERMIT_ROOT_PROHIBIT_PASSWORD);
 	set_int(&c->pubkey_authentication, 1);
@@ -2558,6 +2602,11 @@ int sshd_config_dump(const struct sshd_config *c, FILE *f)
 	for (size_t i = 0; i < c->n_subsystems; i++)
 		fprintf(f, "subsystem %s %s\n", c->subsystems[i].name, c->subsystems[i].command);
 	fprintf(f, "maxstartups %d:%d:%d\n", c->max_startups.begin, c->max_startups.rate, c->max_startups.full);
+	if (c->per_source_max_startups > 0)
+		fprintf(f, "persourcemaxstartups %d\n", c->per_source_max_startups);
+	else
+		fprintf(f, "persourcemaxstartups none\n");
+	fprintf(f, "persourcenetblocksize %d:%d\n", c->per_source_netblock_v4, c->per_source_netblock_v6);
 	if (c->rekey_limit_bytes == UINT64_MAX)
 		fprintf(f, "rekeylimit 0 0\n");
 	else

@@ -134,6 +134,9 @@ struct sshd_config {
 	int max_auth_tries;         /* default 6 */
 	int max_sessions;           /* default 10 */
 	struct max_startups max_startups;
+	int per_source_max_startups; /* PerSourceMaxStartups, 0 = none; default (sshbox): full / 4 */
+	int per_source_netblock_v4;  /* PerSourceNetBlockSize, default 32:128 */
+	int per_source_netblock_v6;
 	int per_source_penalties;   /* yes/no (simplified), default yes */
 
 	/* Authentication policy */

@@ -227,6 +227,16 @@ TEST(errors_with_line_numbers)
 	CHECK(load(&c, "MaxStartups 1:2\n") < 0);
 	CHECK_STR(err, "cfg line 1: Invalid MaxStartups spec.");
 	sshd_config_free(&c);
+	CHECK(load(&c, "PerSourceMaxStartups 0\n") < 0);
+	CHECK_STR(err, "cfg line 1: Invalid PerSourceMaxStartups spec.");
+	sshd_config_free(&c);
+	CHECK(load(&c, "PerSourceNetBlockSize 33\n") < 0);
+	CHECK_STR(err, "cfg line 1: Invalid PerSourceNetBlockSize spec.");
+	sshd_config_free(&c);
+	CHECK(load(&c, "PerSourceNetBlockSize 24:129\n") < 0);
+	sshd_config_free(&c);
+	CHECK(load(&c, "PerSourceNetBlockSize 24:\n") < 0);
+	sshd_config_free(&c);
 	CHECK(load(&c, "LogLevel LOUD\n") < 0);
 	CHECK_STR(err, "cfg line 1: unsupported log level 'LOUD'");
 	sshd_config_free(&c);
@@ -518,6 +528,8 @@ TEST(dump_format)
 		CHECK(has_line(d, "authorizedkeysfile .ssh/authorized_keys .ssh/authorized_keys2"));
 		CHECK(has_line(d, "loglevel INFO"));
 		CHECK(has_line(d, "maxstartups 10:30:100"));
+		CHECK(has_line(d, "persourcemaxstartups 25"));
+		CHECK(has_line(d, "persourcenetblocksize 32:128"));
 		CHECK(has_line(d, "acceptenv TERM LANG LC_*"));
 		CHECK(has_line(d, "listenaddress 0.0.0.0:2222"));
 		CHECK(has_line(d, "banner none"));
@@ -680,6 +692,24 @@ TEST(forwarding_keywords)
 	sshd_config_free(&c);
 }
 
+TEST(per_source_startups)
+{
+	struct sshd_config c;
+	CHECK_EQ_INT(load(&c, "MaxStartups 8\nPerSourceNetBlockSize 24\n"), 0);
+	CHECK_EQ_INT(c.per_source_max_startups, 2); /* sshbox default: full / 4 */
+	CHECK_EQ_INT(c.per_source_netblock_v4, 24);
+	CHECK_EQ_INT(c.per_source_netblock_v6, 128);
+	sshd_config_free(&c);
+	CHECK_EQ_INT(load(&c, "PerSourceMaxStartups none\nPerSourceNetBlockSize 16:64\nPerSourceMaxStartups 3\n"), 0);
+	CHECK_EQ_INT(c.per_source_max_startups, 0); /* none; first value wins */
+	CHECK_EQ_INT(c.per_source_netblock_v4, 16);
+	CHECK_EQ_INT(c.per_source_netblock_v6, 64);
+	sshd_config_free(&c);
+	CHECK_EQ_INT(load(&c, "MaxStartups 3\nPerSourceMaxStartups 7\n"), 0);
+	CHECK_EQ_INT(c.per_source_max_startups, 7);
+	sshd_config_free(&c);
+}
+
 TEST(match_spec)
 {
 	struct sshd_match_spec s;
@@ -726,5 +756,6 @@ int main(void)
 	RUN(token_expansion);
 	RUN(forwarding_keywords);
 	RUN(match_spec);
+	RUN(per_source_startups);
 	return t_done();
 }
