@@ -50,6 +50,15 @@ _cleanup() {
 # sshbox_setup: must be called first. Skips the whole file (exit 0 with a
 # SKIP line) when the binary is missing or we are not root and need_root=1.
 sshbox_setup() {
+	# Test files create real users with fixed names: two runs of the same
+	# file at once (two checkouts on one machine) would delete each other's
+	# users. One run per file at a time, machine-wide (not needed in CI,
+	# which runs one suite; there a leaked daemon holding fd 8 must not
+	# stall the next file).
+	if [ -z "${CI:-}" ]; then
+		exec 8>"/tmp/sshbox-testlock.$(basename "$0")"
+		flock -w 900 8 || { echo "FAIL: $(basename "$0"): another run holds its lock"; exit 1; }
+	fi
 	T=$(mktemp -d /tmp/sshbox-test.XXXXXX)
 	chmod 755 "$T"
 	trap _cleanup EXIT
