@@ -60,7 +60,7 @@ DEFS := -D_GNU_SOURCE -DSSHBOX_VERSION='"$(VERSION)"'
 # Builds (once) or finds the cached dependency prefix: the static libraries,
 # and src/sntrup761.c, which every flavour compiles (see build/deps.sh).
 # (skipped only when every goal is one that needs no dependencies)
-ifneq ($(if $(MAKECMDGOALS),$(filter-out clean format,$(MAKECMDGOALS)),all),)
+ifneq ($(if $(MAKECMDGOALS),$(filter-out clean format peers,$(MAKECMDGOALS)),all),)
   DEPS := $(shell build/deps.sh)
   ifeq ($(DEPS),)
     $(error build/deps.sh failed; see its messages above)
@@ -109,7 +109,7 @@ HELPER_OBJS := $(patsubst %,$(OBJ)/applets/%.o,$(HELPER_APPLETS))
 ALL_OBJS := $(patsubst %,$(OBJ)/applets/%.o,$(ALL_APPLETS))
 UNIT_BINS := $(patsubst tests/unit/%.c,$(OUT)/tests/%,$(UNIT_SRCS))
 
-.PHONY: all clean test unit unit-asan integration run bench fuzz fuzz-build format install-deps
+.PHONY: all clean test unit unit-asan integration run bench fuzz fuzz-build format install-deps peers
 .DELETE_ON_ERROR:
 
 all: $(OUT)/sshbox $(OUT)/sshbox-helper
@@ -221,9 +221,15 @@ fuzz-build: $(FUZZ_BINS)
 install-deps:
 	build/apt-packages.sh
 
+# Today's SSH peers (OpenSSH 10.0p1, PuTTY 0.83, Dropbear 2025.89, from Debian
+# trixie's sources) for the integration tests and benchmarks: built once into
+# the cache by build/peers.sh, which prints their prefix.
+peers: install-deps
+	build/peers.sh
+
 # Everything: unit tests (musl), unit tests (ASan+UBSan, glibc), system
 # flavour build, integration tests with real clients. One closing line.
-test: install-deps all unit unit-asan fuzz-build
+test: install-deps all unit unit-asan fuzz-build peers
 	$(MAKE) FLAVOR=system all
 	OUT=$(OUT) SYSOUT=build/out-system tests/run.sh $(sort $(wildcard tests/gates/*)) $(UNIT_BINS) $(ASAN_BINS) tests/fuzz/ci.sh \
 	  $(sort $(wildcard tests/integration/test_*.sh tests/integration/test_*.py))

@@ -5,10 +5,10 @@ set -euo pipefail
 PKGS=(
   # toolchain for the static (musl) flavour and the dependency builder
   musl-tools musl-dev build-essential autoconf automake libtool libltdl-dev pkg-config
-  dpkg-dev xz-utils bzip2 file clang lld llvm m4
+  dpkg-dev xz-utils bzip2 file clang lld llvm m4 cmake
   libclang-rt-14-dev
-  # system (glibc, dynamic) flavour
-  libpam0g-dev libselinux1-dev libaudit-dev zlib1g-dev libsodium-dev libbearssl-dev nettle-dev libcrypt-dev
+  # system (glibc, dynamic) flavour; libssl-dev: OpenSSH 10.0 built by build/peers.sh
+  libssl-dev libpam0g-dev libselinux1-dev libaudit-dev zlib1g-dev libsodium-dev libbearssl-dev nettle-dev libcrypt-dev
   # real clients and peers used by tests and benchmarks
   openssh-client openssh-server openssh-sftp-server dropbear-bin putty-tools python3-paramiko
   ssh-audit rsync git tmux expect procps psmisc curl protobuf-compiler util-linux hyperfine
