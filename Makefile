@@ -30,7 +30,7 @@ HELPER_APPLETS := $(call applet_names,HELPER)
 ALL_APPLETS := $(HELPER_APPLETS) $(call applet_names,DAEMON)
 
 LAYERS := lib crypto ssh ipc child server $(if $(call cfg_on,CONFIG_DEBUG_SERVICE),debug)
-LIB_SRCS := $(foreach l,$(LAYERS),$(wildcard shared/$(l)/*.c))
+LIB_SRCS := $(foreach l,$(LAYERS),$(wildcard shared/$(l)/*.c shared/$(l)/*/*.c))
 # What each layer may include (itself and the layers below it).
 INC_lib := lib
 INC_crypto := lib crypto
@@ -50,7 +50,7 @@ layer_inc = -Iapplets $(addprefix -Ishared/,$(INC_$(1)))
 src_inc = $(if $(filter shared/%,$(1)),$(call layer_inc,$(word 2,$(subst /, ,$(1)))),$(if \
   $(filter $(HELPER_SIDE_SRCS),$(1)),$(call layer_inc,helper_applets),$(call layer_inc,all)))
 # The helper's library: only the layers a child applet may use.
-HELPER_LIB_SRCS := $(foreach l,$(INC_helper_applets),$(wildcard shared/$(l)/*.c))
+HELPER_LIB_SRCS := $(foreach l,$(INC_helper_applets),$(wildcard shared/$(l)/*.c shared/$(l)/*/*.c))
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 
 WARN := -std=c17 -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wno-unused-parameter
@@ -248,7 +248,7 @@ fuzz: fuzz-build
 	tests/fuzz/run.sh $(FUZZ_BINS)
 
 format:
-	clang-format -i shared/*/*.c shared/*/*.h applets/*.c applets/*.h tests/unit/*.c
+	clang-format -i shared/*/*.c shared/*/*.h shared/*/*/*.c shared/*/*/*.h applets/*.c applets/*.h tests/unit/*.c
 
 clean:
 	rm -rf build/out build/out-system build/out-asan build/out-fuzz

@@ -22,33 +22,6 @@
 #define AUTHKEYS_MAX_ENV 1024
 #define AUTHKEYS_MAX_PERMITS 1024
 
-/* ---------------------------------------------------------------- */
-/* small helpers */
-
-static void sl_free(struct strlist *l)
-{
-	for (size_t i = 0; i < l->n; i++)
-		free(l->v[i]);
-	free(l->v);
-	l->v = NULL;
-	l->n = 0;
-}
-
-static int sl_add(struct strlist *l, const char *s, size_t max)
-{
-	if (l->n >= max)
-		return -1;
-	char **nv = realloc(l->v, (l->n + 2) * sizeof(char *));
-	if (!nv)
-		return -1;
-	l->v = nv;
-	if (!(nv[l->n] = strdup(s)))
-		return -1;
-	l->n++;
-	nv[l->n] = NULL;
-	return 0;
-}
-
 void authkeys_opts_init(struct authkeys_opts *o)
 {
 	memset(o, 0, sizeof(*o));
@@ -59,9 +32,9 @@ void authkeys_opts_free(struct authkeys_opts *o)
 	if (!o)
 		return;
 	free(o->command);
-	sl_free(&o->env);
-	sl_free(&o->permitopen);
-	sl_free(&o->permitlisten);
+	strlist_free(&o->env);
+	strlist_free(&o->permitopen);
+	strlist_free(&o->permitlisten);
 	free(o->comment);
 	free(o->file);
 	memset(o, 0, sizeof(*o));
@@ -357,7 +330,7 @@ static int parse_options(const char **pp, const struct sshd_config *cfg, struct 
 					for (size_t i = 0; i < o->env.n; i++)
 						if (strncmp(o->env.v[i], val, klen) == 0)
 							dup = 1;
-					if (!dup && sl_add(&o->env, val, AUTHKEYS_MAX_ENV) < 0)
+					if (!dup && strlist_add(&o->env, val, AUTHKEYS_MAX_ENV) < 0)
 						err = "too many environment= options";
 				} else if (!err) {
 					log_debug("authorized_keys: environment=%s ignored (PermitUserEnvironment)", val);
@@ -377,7 +350,7 @@ static int parse_options(const char **pp, const struct sshd_config *cfg, struct 
 			int listen = nm[6] == 'l';
 			if (!val || !valid_permit(val, listen))
 				err = listen ? "bad permitlisten= value" : "bad permitopen= value";
-			else if (sl_add(listen ? &o->permitlisten : &o->permitopen, val, AUTHKEYS_MAX_PERMITS) < 0)
+			else if (strlist_add(listen ? &o->permitlisten : &o->permitopen, val, AUTHKEYS_MAX_PERMITS) < 0)
 				err = "too many permitopen/permitlisten options";
 		}
 		else if (strcmp(nm, "principals") == 0)

@@ -36,16 +36,13 @@
 #include <stdio.h>
 #include <sys/types.h>
 
+#include "match.h"
+#include "strlist.h"
+
 #define SSHD_CONFIG_DEFAULT_PATH "/etc/sshbox/sshd_config"
 #define SSHD_DEFAULT_PAM_SERVICE "sshbox"
 
-struct sshd_cfg_line; /* private, see sshd_config.c */
-
-/* A list of heap strings. */
-struct strlist {
-	char **v;
-	size_t n;
-};
+struct sshd_cfg_line; /* private, see config/internal.h */
 
 enum permit_root_login {
 	PERMIT_ROOT_NO = 0,
@@ -66,7 +63,7 @@ enum gateway_ports { GATEWAY_PORTS_NO = 0, GATEWAY_PORTS_YES = 1, GATEWAY_PORTS_
 
 enum compression_mode { COMPRESSION_NO = 0, COMPRESSION_DELAYED = 1, COMPRESSION_YES = 2 };
 
-/* Our own: how the embedded helper is made executable (shared/spawn.c). */
+/* Our own: how the embedded helper is made executable (shared/ipc/spawn.c). */
 enum helper_exec_method {
 	HELPER_EXEC_AUTO = 0,
 	HELPER_EXEC_MEMFD,
@@ -90,8 +87,8 @@ struct listen_addr {
 };
 
 struct subsystem {
-	char *name;    /* "sftp" */
-	char *command; /* full command line as configured, e.g. "/usr/lib/sftp-server -l INFO" */
+	char *name;	   /* "sftp" */
+	char *command;	   /* full command line as configured, e.g. "/usr/lib/sftp-server -l INFO" */
 	int internal_sftp; /* command's first word is "internal-sftp" */
 };
 
@@ -100,104 +97,31 @@ struct max_startups {
 	int begin, rate, full;
 };
 
+/* Most fields come from config/sshd_config_fields.def (one line each, with
+ * its keyword, default and -T format; see there for each field's meaning):
+ * int fields are -1 while unset, strings NULL, lists have v == NULL. The
+ * fields declared here by hand have their own shapes. */
 struct sshd_config {
 	/* Listening */
-	int ports[64];          /* Port; after finalize n_ports >= 1 (default 22) */
+	int ports[64]; /* Port; after finalize n_ports >= 1 (default 22) */
 	size_t n_ports;
-	int ports_from_cmdline; /* -p given: Port lines in files are ignored */
+	int ports_from_cmdline;	    /* -p given: Port lines in files are ignored */
 	struct listen_addr *listen; /* after finalize: the full (host, port) set */
 	size_t n_listen;
-	int address_family;     /* enum sshd_address_family */
-
-	/* Keys and files */
-	struct strlist host_keys;   /* HostKey; empty = DataDirectory/ssh_host_ed25519_key (see finalize) */
-	char *data_directory;       /* DataDirectory (ours) */
-	char *pid_file;             /* PidFile; "none" -> NULL. default: /run/sshbox.pid for root, DataDirectory/sshd.pid otherwise */
-
-	/* Logging */
-	int log_level;              /* enum log_level (shared/log.h) */
-	char *log_level_name;       /* as configured, upper case, for -T ("INFO", "VERBOSE", "DEBUG3") */
-	int syslog_facility;        /* LOG_AUTH etc. (<syslog.h> values) */
-	char *syslog_facility_name; /* "AUTH" */
-
-	/* Algorithms: final comma-separated lists after +/-/^ against defaults */
-	char *ciphers;
-	char *macs;
-	char *kex_algorithms;
-	char *host_key_algorithms;
-	char *pubkey_accepted_algorithms;
-	uint64_t rekey_limit_bytes; /* RekeyLimit; 0 = "default" (cipher-dependent) */
-	int rekey_limit_seconds;    /* 0 = "none" */
-
-	/* Limits */
-	int login_grace_time;       /* seconds, default 120; 0 = no limit */
-	int max_auth_tries;         /* default 6 */
-	int max_sessions;           /* default 10 */
-	struct max_startups max_startups;
-	int per_source_max_startups; /* PerSourceMaxStartups, 0 = none; default (sshbox): full / 4 */
-	int per_source_netblock_v4;  /* PerSourceNetBlockSize, default 32:128 */
-	int per_source_netblock_v6;
-	int per_source_penalties;   /* yes/no (simplified), default yes */
-
-	/* Authentication policy */
-	int permit_root_login;      /* enum permit_root_login */
-	int pubkey_authentication;  /* default yes */
-	int password_authentication;/* default yes */
-	int kbd_interactive_authentication; /* default yes; alias ChallengeResponseAuthentication */
-	int permit_empty_passwords; /* default no */
-	int use_pam;                /* default no (OpenSSH); only effective with CONFIG_PAM */
-	char *pam_service_name;     /* PAMServiceName (ours), default "sshbox" */
-	struct strlist authorized_keys_files; /* raw templates (%h %u %U %%); "none" -> empty */
-	int strict_modes;           /* default yes */
-	struct strlist allow_users, deny_users;   /* "user" or "user@host" patterns */
-	struct strlist allow_groups, deny_groups;
-
-	/* Session */
-	char *banner;               /* file path; "none" -> NULL */
-	int print_motd;             /* default yes */
-	int print_last_log;         /* default yes */
-	struct strlist accept_env;  /* default TERM LANG LC_* */
-	int permit_user_environment; /* enum permit_user_env, default no */
-	char *permit_user_environment_patterns; /* when PATTERN: the pattern list */
-	int permit_tty;             /* default yes */
-	char *force_command;        /* NULL = none; "internal-sftp [args]" allowed */
-	char *chroot_directory;     /* NULL = none (raw template, %h %u tokens) */
-	struct subsystem *subsystems;
+	struct subsystem *subsystems; /* Subsystem; default sftp internal-sftp */
 	size_t n_subsystems;
+	struct max_startups max_startups; /* begin == -1 while unset */
+	uint64_t rekey_limit_bytes;	  /* RekeyLimit; 0 = "default" (cipher-dependent); UINT64_MAX unset */
 
-	/* Forwarding */
-	int allow_tcp_forwarding;        /* enum fwd_allow, default ALL */
-	int allow_streamlocal_forwarding;/* enum fwd_allow, default ALL */
-	int allow_agent_forwarding;      /* default yes */
-	int gateway_ports;               /* enum gateway_ports, default no */
-	struct strlist permit_open;      /* "any" -> empty list + permit_open_any=1; "none" -> empty, any=0 */
-	int permit_open_any;
-	struct strlist permit_listen;    /* same convention */
-	int permit_listen_any;
-	int x11_forwarding;              /* always 0 ("yes" is accepted with a warning, not done) */
-	int disable_forwarding;          /* DisableForwarding yes: finalize/match force the
-					    forwarding fields above to NO */
-
-	/* Keepalive / compression */
-	int client_alive_interval;  /* seconds, default 0 */
-	int client_alive_count_max; /* default 3 */
-	int tcp_keep_alive;         /* default yes */
-	int compression;            /* enum compression_mode, default DELAYED */
-	int use_dns;                /* accepted, no-op, default no */
-
-	/* sshbox specifics */
-	int helper_exec_method;     /* enum helper_exec_method */
-	int debug_service;          /* DebugService, default yes */
-	struct strlist debug_allow_users;  /* empty = root + daemon's own uid */
-	struct strlist debug_allow_groups;
+#define CFG_INT(field, ...) int field;
+#define CFG_STR(field, ...) char *field;
+#define CFG_LIST(field, ...) struct strlist field;
+#include "config/sshd_config_fields.def"
 
 	/* Internal: parsed source lines, replayed by sshd_config_match(). */
 	struct sshd_cfg_line *lines_;
 	size_t n_lines_, cap_lines_;
-	int in_match_;       /* parse state */
-	int match_active_;
 	int finalized_;
-	int include_depth_;
 };
 
 /* Connection facts for Match. NULL/0 fields never match their criterion
@@ -205,10 +129,10 @@ struct sshd_config {
  * getpwnam/getgrouplist when user is set). */
 struct sshd_match_info {
 	const char *user;
-	const char *host;    /* client host name (= address when UseDNS no) */
-	const char *addr;    /* client address, numeric */
-	const char *laddr;   /* local address, numeric */
-	int lport;           /* local port */
+	const char *host;	   /* client host name (= address when UseDNS no) */
+	const char *addr;	   /* client address, numeric */
+	const char *laddr;	   /* local address, numeric */
+	int lport;		   /* local port */
 	const char *const *groups; /* user's group names */
 	size_t n_groups;
 };
@@ -245,8 +169,8 @@ int sshd_config_load_string(struct sshd_config *c, const char *name, const char 
 int sshd_config_finalize(struct sshd_config *c, char *err, size_t errlen);
 /* Effective config for one connection: a deep copy of base (finalized)
  * with the matching Match blocks applied. Free with sshd_config_free. */
-int sshd_config_match(const struct sshd_config *base, const struct sshd_match_info *mi, struct sshd_config *out,
-		      char *err, size_t errlen);
+int sshd_config_match(const struct sshd_config *base, const struct sshd_match_info *mi,
+		      struct sshd_config *out, char *err, size_t errlen);
 /* Deep copy. */
 int sshd_config_copy(const struct sshd_config *src, struct sshd_config *dst);
 /* `sshd -T`: "keyword value" lines, lower-case keywords, as OpenSSH prints. */
@@ -258,18 +182,8 @@ void sshd_config_free(struct sshd_config *c);
  * result over 4095 bytes -> NULL. Returns malloc'd string. */
 char *sshd_expand_tokens(const char *tmpl, const char *user, const char *home, uid_t uid);
 
-/* OpenSSH-style pattern helpers (also used by authkeys/users):
- * match_pattern: * and ? wildcards, case-sensitive.
- * match_pattern_list: comma-separated, "!" negates; returns 1 on a
- * positive match, -1 if a negated pattern matched, 0 no match.
- * dolower: compare case-insensitively (host names). */
-int match_pattern(const char *s, const char *pattern);
-int match_pattern_list(const char *s, const char *list, int dolower);
-/* Address against a list of addresses/CIDRs/wildcards with "!": same
- * return convention; -2 if the list is malformed (bad CIDR). */
-int match_addr_list(const char *addr, const char *list);
-/* "user" or "user@host" pattern (host part matches host or addr, with CIDR). 1/0. */
-int match_user_pattern(const char *user, const char *host, const char *addr, const char *pattern);
+/* The pattern helpers (match_pattern, match_addr_list, ...) are in
+ * shared/lib/match.h, included above. */
 
 /* Name of an enum value as -T prints it. */
 const char *permit_root_login_name(int v);

@@ -735,6 +735,88 @@ TEST(match_spec)
 	sshd_config_free(&c);
 }
 
+/* init/free/copy/merge/dump all come from one field table: a copy dumps
+ * exactly like its source, and a Match that sets every Match-able field
+ * shows each one in the effective config. */
+TEST(field_table_copy_and_merge)
+{
+	struct sshd_config c, cp, m;
+	CHECK_EQ_INT(
+	    load(&c,
+		 "Port 2201\nListenAddress 127.0.0.1\nHostKey /k1\nBanner /b\n"
+		 "AllowUsers a b\nAcceptEnv X\nPermitOpen 1.2.3.4:5\nRekeyLimit 1M 10\n"
+		 "Subsystem s /bin/s\nMaxStartups 3\nPermitUserEnvironment A*\n"
+		 "Match User alice\n LogLevel DEBUG1\n PubkeyAcceptedAlgorithms ssh-ed25519\n"
+		 " RekeyLimit 2M 20\n MaxAuthTries 2\n MaxSessions 3\n PermitRootLogin no\n"
+		 " PubkeyAuthentication no\n PasswordAuthentication no\n KbdInteractiveAuthentication no\n"
+		 " PermitEmptyPasswords yes\n AuthorizedKeysFile /ak\n AllowUsers c\n DenyUsers d\n"
+		 " AllowGroups g\n DenyGroups h\n Banner /b2\n AcceptEnv Y\n PermitTTY no\n"
+		 " ForceCommand /fc\n ChrootDirectory /ch\n AllowTcpForwarding local\n"
+		 " AllowStreamLocalForwarding remote\n AllowAgentForwarding no\n GatewayPorts yes\n"
+		 " PermitOpen none\n PermitListen 7\n ClientAliveInterval 9\n ClientAliveCountMax 8\n"),
+	    0);
+	CHECK_EQ_INT(sshd_config_copy(&c, &cp), 0);
+	char *d1 = dump(&c), *d2 = dump(&cp);
+	CHECK(d1 && d2 && strcmp(d1, d2) == 0);
+	free(d2);
+	struct sshd_match_info mi = {.user = "alice", .groups = (const char *const[]){"x"}, .n_groups = 1};
+	CHECK_EQ_INT(sshd_config_match(&cp, &mi, &m, err, sizeof err), 0);
+	char *d3 = dump(&m);
+	static const char *const want[] = {"loglevel DEBUG1",
+					   "pubkeyacceptedalgorithms ssh-ed25519",
+					   "rekeylimit 2097152 20",
+					   "maxauthtries 2",
+					   "maxsessions 3",
+					   "permitrootlogin no",
+					   "pubkeyauthentication no",
+					   "passwordauthentication no",
+					   "kbdinteractiveauthentication no",
+					   "permitemptypasswords yes",
+					   "authorizedkeysfile /ak",
+					   "allowusers c",
+					   "denyusers d",
+					   "allowgroups g",
+					   "denygroups h",
+					   "banner /b2",
+					   "acceptenv Y",
+					   "permittty no",
+					   "forcecommand /fc",
+					   "chrootdirectory /ch",
+					   "allowtcpforwarding local",
+					   "allowstreamlocalforwarding remote",
+					   "allowagentforwarding no",
+					   "gatewayports yes",
+					   "permitopen none",
+					   "permitlisten 7",
+					   "clientaliveinterval 9",
+					   "clientalivecountmax 8",
+					   "port 2201",
+					   "listenaddress 127.0.0.1:2201",
+					   "hostkey /k1",
+					   "subsystem s /bin/s",
+					   "maxstartups 3:100:3",
+					   "permituserenvironment A*"};
+	for (size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++) {
+		if (!d3 || !has_line(d3, want[i])) {
+			fprintf(stderr, "  missing: %s\n", want[i]);
+			CHECK(0);
+		}
+	}
+	/* a user no block matches gets the base config unchanged */
+	struct sshd_config m2;
+	struct sshd_match_info other = {.user = "bob", .groups = (const char *const[]){"x"}, .n_groups = 1};
+	CHECK_EQ_INT(sshd_config_match(&c, &other, &m2, err, sizeof err), 0);
+	char *d4 = dump(&m2);
+	CHECK(d1 && d4 && strcmp(d1, d4) == 0);
+	free(d1);
+	free(d3);
+	free(d4);
+	sshd_config_free(&m2);
+	sshd_config_free(&m);
+	sshd_config_free(&cp);
+	sshd_config_free(&c);
+}
+
 int main(void)
 {
 	log_init("test", LOG_ERROR, LOG_TO_STDERR);
@@ -757,5 +839,6 @@ int main(void)
 	RUN(forwarding_keywords);
 	RUN(match_spec);
 	RUN(per_source_startups);
+	RUN(field_table_copy_and_merge);
 	return t_done();
 }
