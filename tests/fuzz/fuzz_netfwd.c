@@ -18,16 +18,18 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	return 0;
 }
 
-/* A view of b's bytes (decoding b itself would reset it once consumed). */
+/* A view of b's bytes (decoding b itself would reset it once consumed).
+ * Through the buf API: an empty buf has no storage (data NULL), and
+ * buf_rptr gives a valid pointer for it, raw fields would not. */
 static struct buf *view(struct buf *v, const struct buf *b)
 {
-	buf_view(v, b->data, b->len);
+	buf_view(v, buf_rptr(b), buf_avail(b));
 	return v;
 }
 
 static void same(struct buf *a, struct buf *b)
 {
-	if (a->len != b->len || memcmp(a->data, b->data, a->len) != 0)
+	if (buf_avail(a) != buf_avail(b) || memcmp(buf_rptr(a), buf_rptr(b), buf_avail(a)) != 0)
 		abort();
 	buf_free(a);
 	buf_free(b);

@@ -33,11 +33,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		encode(&s, &e1);
 		struct session_spec s2;
 		struct buf v; /* decoding e1 itself would reset it once consumed */
-		buf_view(&v, e1.data, e1.len);
+		buf_view(&v, buf_rptr(&e1), buf_avail(&e1));
 		if (sessionspec_decode(&v, &s2) != BUF_OK)
 			abort();
 		encode(&s2, &e2);
-		if (e1.len != e2.len || memcmp(e1.data, e2.data, e1.len) != 0)
+		if (buf_avail(&e1) != buf_avail(&e2) ||
+		    memcmp(buf_rptr(&e1), buf_rptr(&e2), buf_avail(&e1)) != 0)
 			abort();
 		sessionspec_free(&s2);
 		buf_free(&e1);
