@@ -81,9 +81,10 @@ static void line_of(const char *tty, char *line, char *id)
 	else if (tty && *tty)
 		l = tty;
 	copy_field(line, 32, l);
-	/* id: the last up to 4 chars of line without "pts/" ("ts/3" style as
-	 * glibc/OpenSSH: they use the part after "pts/") */
-	const char *idsrc = strncmp(l, "pts/", 4) == 0 ? l + 4 : l;
+	/* id: the last up to 4 chars of the line, "ts/3" for pts/3 and
+	 * "s/12" for pts/12, as OpenSSH (line_abbrevname) and login write it,
+	 * so their records and ours for the same tty share one utmp slot. */
+	const char *idsrc = l;
 	size_t n = strlen(idsrc);
 	if (n > 4)
 		idsrc += n - 4;
@@ -145,10 +146,15 @@ static int open_utmp(const char *path)
 	return fd;
 }
 
+enum utmp_mode { UM_LOGIN, UM_LOGOUT, UM_LOGOUT_IF_OPEN };
+
 /* Writes rec into utmp: over the entry with the same id/line (login or
- * logout), else (login only) a DEAD/EMPTY slot, else at the end. */
-static int utmp_update(const char *path, const struct utmp_rec *rec, int logout)
+ * logout), else (login only) a DEAD/EMPTY slot, else at the end.
+ * UM_LOGOUT_IF_OPEN writes only over a USER_PROCESS entry and takes its
+ * pid into rec. 1 written, 0 nothing to do, -1 error. */
+static int utmp_update(const char *path, struct utmp_rec *rec, enum utmp_mode mode)
 {
+	int logout = mode != UM_LOGIN;
 	int fd = open_utmp(path);
 	if (fd < 0) {
 		log_debug("utmp: open %s: %s", path, strerror(errno));
@@ -178,11 +184,19 @@ static int utmp_update(const char *path, const struct utmp_rec *rec, int logout)
 		pos += (off_t)sizeof(raw);
 	}
 	int ret = 0;
+	struct utmp_rec cur;
+	if (match >= 0)
+		utmp_unpack(raw, &cur);
 	if (match < 0 && logout) {
 		ret = 0; /* nothing to clear */
+	} else if (mode == UM_LOGOUT_IF_OPEN && cur.type != UT_USER_PROCESS) {
+		ret = 0; /* already closed */
 	} else {
+		if (mode == UM_LOGOUT_IF_OPEN)
+			rec->pid = cur.pid;
 		off_t at = match >= 0 ? match : freeslot >= 0 ? freeslot : pos;
 		utmp_pack(rec, raw);
+		ret = 1;
 		if (pwrite(fd, raw, sizeof(raw), at) != (ssize_t)sizeof(raw)) {
 			log_debug("utmp: write %s: %s", path, strerror(errno));
 			ret = -1;
@@ -231,16 +245,26 @@ int utmp_login(const char *utmp_path, const char *wtmp_path, pid_t pid, const ch
 {
 	struct utmp_rec r;
 	utmp_fill(&r, UT_USER_PROCESS, pid, tty, user, host, addr);
-	int a = utmp_update(utmp_path ? utmp_path : UTMP_DEFAULT_PATH, &r, 0);
+	int a = utmp_update(utmp_path ? utmp_path : UTMP_DEFAULT_PATH, &r, UM_LOGIN);
 	int b = wtmp_append(wtmp_path ? wtmp_path : WTMP_DEFAULT_PATH, &r);
-	return a == 0 && b == 0 ? 0 : -1;
+	return a >= 0 && b == 0 ? 0 : -1;
 }
 
 int utmp_logout(const char *utmp_path, const char *wtmp_path, pid_t pid, const char *tty)
 {
 	struct utmp_rec r;
 	utmp_fill(&r, UT_DEAD_PROCESS, pid, tty, NULL, NULL, NULL);
-	int a = utmp_update(utmp_path ? utmp_path : UTMP_DEFAULT_PATH, &r, 1);
+	int a = utmp_update(utmp_path ? utmp_path : UTMP_DEFAULT_PATH, &r, UM_LOGOUT);
 	int b = wtmp_append(wtmp_path ? wtmp_path : WTMP_DEFAULT_PATH, &r);
-	return a == 0 && b == 0 ? 0 : -1;
+	return a >= 0 && b == 0 ? 0 : -1;
+}
+
+int utmp_logout_if_open(const char *utmp_path, const char *wtmp_path, const char *tty)
+{
+	struct utmp_rec r;
+	utmp_fill(&r, UT_DEAD_PROCESS, 0, tty, NULL, NULL, NULL);
+	int a = utmp_update(utmp_path ? utmp_path : UTMP_DEFAULT_PATH, &r, UM_LOGOUT_IF_OPEN);
+	if (a <= 0)
+		return a;
+	return wtmp_append(wtmp_path ? wtmp_path : WTMP_DEFAULT_PATH, &r) == 0 ? 1 : -1;
 }

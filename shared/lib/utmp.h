@@ -47,5 +47,11 @@ void utmp_fill(struct utmp_rec *r, int type, pid_t pid, const char *tty, const c
 int utmp_login(const char *utmp_path, const char *wtmp_path, pid_t pid, const char *tty, const char *user,
 	       const char *host, const char *addr);
 int utmp_logout(const char *utmp_path, const char *wtmp_path, pid_t pid, const char *tty);
+/* Closes tty's utmp entry only if it is still a USER_PROCESS (the
+ * process that wrote it died before its logout): DEAD_PROCESS in utmp
+ * with the entry's pid, and the same record appended to wtmp. For the
+ * process that started the session child, after reaping it. 1 closed,
+ * 0 nothing open, -1 error. */
+int utmp_logout_if_open(const char *utmp_path, const char *wtmp_path, const char *tty);
 
 #endif

@@ -26,6 +26,7 @@
 #include "pty.h"
 #include "spawn.h"
 #include "sshd_config.h"
+#include "loginaudit.h"
 #include "utmp.h"
 #include "util.h"
 
@@ -138,12 +139,35 @@ static void send_exit(struct sess *s, int status)
 	buf_free(&b);
 }
 
+/* The exec child writes the logout record and the audit USER_END itself;
+ * if it died before (killed, crashed) it cannot, and a stale "logged in"
+ * record would stay behind: the process that started it closes them. */
+static void close_login_records(struct sess *s, int status)
+{
+	const struct session_spec *sp = &s->spec;
+	if (!sp->utmp || !sp->tty)
+		return;
+	int r = utmp_logout_if_open(sp->utmp_path, sp->wtmp_path, sp->tty);
+	if (r <= 0)
+		return;
+	char how[48];
+	if (WIFSIGNALED(status))
+		snprintf(how, sizeof(how), "killed by signal %d", WTERMSIG(status));
+	else
+		snprintf(how, sizeof(how), "exit status %d", WIFEXITED(status) ? WEXITSTATUS(status) : -1);
+	log_info("session: the exec child of %s on %s ended (%s) without its logout record: closed it",
+		 sp->user, sp->tty, how);
+	if (sp->audit)
+		(void)loginaudit_session_end(sp->user, (uid_t)sp->uid, sp->client_addr, sp->tty);
+}
+
 static void on_child(pid_t pid, int status, void *arg)
 {
 	struct sess *s = arg;
 	if (!s->used || s->pid != pid)
 		return;
 	s->exited = 1;
+	close_login_records(s, status);
 	metrics_conn_sessions(-1);
 	if (!s->ch) { /* channel already gone */
 		sess_release(s);

@@ -43,7 +43,7 @@ TEST(layout)
 	struct utmp_rec r, back;
 	utmp_fill(&r, UT_USER_PROCESS, 4242, "/dev/pts/17", "averyveryverylongusernamethatistoolong", "h", "10.1.2.3");
 	CHECK(memcmp(r.line, "pts/17", 7) == 0);
-	CHECK(memcmp(r.id, "17\0\0", 4) == 0);
+	CHECK(memcmp(r.id, "s/17", 4) == 0); /* OpenSSH/login: last 4 chars of the line */
 	CHECK(memcmp(r.user, "averyveryverylongusernamethatist", 32) == 0); /* truncated, unterminated */
 	CHECK_EQ_INT(r.addr_v6[0], 10);
 	CHECK_EQ_INT(r.addr_v6[3], 3);
@@ -111,6 +111,16 @@ TEST(login_logout_files)
 	/* logout of a line that never logged in changes no utmp slot */
 	CHECK_EQ_INT(utmp_logout(up, wp, 103, "/dev/pts/99"), 0);
 	CHECK_EQ_INT(fsize(up), 2 * UTMP_RECORD_SIZE);
+	/* closing what a killed session child left open: only a live entry */
+	CHECK_EQ_INT(utmp_logout_if_open(up, wp, "/dev/pts/3"), 1); /* carol's */
+	CHECK_EQ_INT(read_rec(up, 0, &r), 0);
+	CHECK_EQ_INT(r.type, UT_DEAD_PROCESS);
+	CHECK_EQ_INT(r.pid, 102);
+	CHECK(memcmp(r.id, "ts/3", 4) == 0);
+	CHECK_EQ_INT(fsize(wp), 6 * UTMP_RECORD_SIZE);
+	CHECK_EQ_INT(utmp_logout_if_open(up, wp, "/dev/pts/3"), 0); /* already closed */
+	CHECK_EQ_INT(utmp_logout_if_open(up, wp, "/dev/pts/98"), 0);
+	CHECK_EQ_INT(fsize(wp), 6 * UTMP_RECORD_SIZE);
 	/* a missing wtmp is not created, and reported */
 	unlink(wp);
 	CHECK(utmp_login(up, wp, 104, "/dev/pts/5", "dave", "h", NULL) != 0);
