@@ -49,6 +49,7 @@
 #include "privdrop.h"
 #include "sessionspec.h"
 #include "utmp.h"
+#include "util.h"
 
 #if CONFIG_AUDIT
 #include <libaudit.h>
@@ -368,16 +369,6 @@ static void build_env(void)
 	envv[envn] = NULL;
 }
 
-static void close_from(int lowfd)
-{
-#ifdef SYS_close_range
-	if (syscall(SYS_close_range, (unsigned)lowfd, ~0u, 0u) == 0)
-		return;
-#endif
-	for (int fd = lowfd; fd < 1024; fd++)
-		close(fd);
-}
-
 static void print_motd(void)
 {
 	if (!spec.print_motd || !spec.pty || spec.kind != SPEC_KIND_SHELL)
@@ -473,7 +464,7 @@ static void shell_child(void)
 	/* from here on, fd 2 is the user's stderr */
 	if (dup2(FD_UERR, 2) < 0)
 		_exit(EXIT_SETUP);
-	close_from(3);
+	close_fds_from(3);
 	if (se != 0) {
 		user_msg(2, "Unable to set SELinux context for %s", spec.user);
 		_exit(EXIT_PRIV);

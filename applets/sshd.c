@@ -695,6 +695,10 @@ int applet_sshd_main(int argc, char **argv)
 	struct opts o;
 	memset(&o, 0, sizeof(o));
 	o.argv = argv;
+	/* Whatever started us may have left descriptors open (a test harness,
+	 * a careless init script): they would reach every connection process.
+	 * Only 0-2 are ours to keep (with -i, 0 and 1 are the connection). */
+	close_fds_from(3);
 	log_init("sshd", LOG_INFO, LOG_TO_STDERR);
 	if (crypto_init() != 0) {
 		fputs("sshd: crypto initialisation failed\n", stderr);

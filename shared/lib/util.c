@@ -1,6 +1,7 @@
 #include "util.h"
 
 #include <arpa/inet.h>
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -8,8 +9,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
+
+#ifndef SYS_close_range
+#define SYS_close_range 436
+#endif
 
 void secure_zero(void *p, size_t n)
 {
@@ -109,6 +115,35 @@ int set_cloexec(int fd, int on)
 		return -1;
 	fl = on ? (fl | FD_CLOEXEC) : (fl & ~FD_CLOEXEC);
 	return fcntl(fd, F_SETFD, fl);
+}
+
+int close_fds_from(int lowfd)
+{
+#ifdef SYS_close_range
+	if (syscall(SYS_close_range, (unsigned)lowfd, ~0u, 0u) == 0)
+		return 0;
+#endif
+	/* Kernels < 5.9: walk /proc/self/fd; collect first, close after, so
+	 * the walk's own descriptor is not closed under it. */
+	DIR *d = opendir("/proc/self/fd");
+	if (!d) {
+		for (int fd = lowfd; fd < 1024; fd++)
+			close(fd);
+		return -1;
+	}
+	int own = dirfd(d), fds[256];
+	size_t n = 0;
+	struct dirent *e;
+	while ((e = readdir(d)) != NULL && n < sizeof(fds) / sizeof(fds[0])) {
+		long v;
+		if (parse_long(e->d_name, lowfd, INT_MAX, &v) == 0 && v != own)
+			fds[n++] = (int)v;
+	}
+	int more = e != NULL;
+	closedir(d);
+	for (size_t i = 0; i < n; i++)
+		close(fds[i]);
+	return more ? close_fds_from(lowfd) : 0;
 }
 
 uint64_t monotonic_ms(void)

@@ -28,6 +28,10 @@ int read_full(int fd, void *p, size_t n);
 
 int set_nonblock(int fd, int on);
 int set_cloexec(int fd, int on);
+/* Closes every descriptor >= lowfd (close_range, else a walk of
+ * /proc/self/fd, else up to 1024). Not async-signal-safe on the /proc
+ * path (opendir). 0, or -1 if some could not be enumerated. */
+int close_fds_from(int lowfd);
 
 /* Milliseconds from CLOCK_MONOTONIC. */
 uint64_t monotonic_ms(void);
