@@ -119,6 +119,31 @@ static void resolve_allow(const struct debugsvc_opts *o)
 	}
 }
 
+/* The socket's mode. Without an allow-list: 0600, only the daemon's user
+ * (and root) can connect. With one, the listed users and groups must be
+ * able to reach the socket at all, so it is 0666 and the DataDirectory
+ * (0700 by default; it holds the host key, which stays 0600) gets search
+ * permission for others (0711: traverse, not list); SO_PEERCRED then
+ * decides alone, in peer_allowed. */
+static mode_t socket_mode(const char *datadir)
+{
+	if (n_allow_uids == 0 && n_allow_gids == 0)
+		return 0600;
+	struct stat st;
+	if (stat(datadir, &st) == 0 && st.st_uid == geteuid() && (st.st_mode & 0011) != 0011) {
+		if (chmod(datadir, (st.st_mode & 07777) | 0011) != 0)
+			log_warn("debug service: chmod o+x %s: %s (DebugAllowUsers/Groups cannot reach the "
+				 "socket)",
+				 datadir, strerror(errno));
+		else
+			log_info("debug service: DebugAllowUsers/DebugAllowGroups set: %s made traversable "
+				 "(o+x) so "
+				 "they can reach %s",
+				 datadir, DEBUGSVC_SOCKET_NAME);
+	}
+	return 0666;
+}
+
 /* ---------------- helpers ---------------- */
 
 static int read_file_into(const char *path, struct buf *out)
@@ -363,10 +388,15 @@ int debugsvc_serve(const struct http_request *req, pid_t peer_pid, uid_t peer_ui
 		   struct buf *out)
 {
 	metrics_inc(M_DEBUG_REQUESTS);
-	if (!peer_allowed(peer_pid, peer_uid, peer_gid))
+	if (!peer_allowed(peer_pid, peer_uid, peer_gid)) {
+		log_warn("debug service: refused uid %u gid %u pid %d (%s %s): not root, not the daemon's "
+			 "user, not in "
+			 "DebugAllowUsers/DebugAllowGroups",
+			 (unsigned)peer_uid, (unsigned)peer_gid, (int)peer_pid, req->method, req->path);
 		return respond_text(out, 403,
 				    "forbidden: this uid is not allowed to use the debug service "
 				    "(run as root or add it to DebugAllowUsers)\n");
+	}
 	const struct route *rt = NULL;
 	for (size_t i = 0; i < sizeof(routes) / sizeof(routes[0]); i++)
 		if (strcmp(req->path, routes[i].path) == 0)
@@ -640,11 +670,12 @@ int debugsvc_start_opts(const struct debugsvc_opts *o)
 	memset(&sa, 0, sizeof(sa));
 	sa.sun_family = AF_UNIX;
 	memcpy(sa.sun_path, sock_path, strlen(sock_path) + 1);
+	resolve_allow(o);
 	mode_t old = umask(0177);
 	int br = bind(fd, (struct sockaddr *)&sa, sizeof(sa));
 	int e = errno;
 	umask(old);
-	if (br != 0 || chmod(sock_path, 0600) != 0 || listen(fd, 16) != 0) {
+	if (br != 0 || chmod(sock_path, socket_mode(o->datadir)) != 0 || listen(fd, 16) != 0) {
 		if (br == 0)
 			e = errno;
 		log_error("debug service: cannot listen on %s: %s; not started (SSH keeps serving)", sock_path,
@@ -655,7 +686,6 @@ int debugsvc_start_opts(const struct debugsvc_opts *o)
 		sock_path[0] = 0;
 		return -1;
 	}
-	resolve_allow(o);
 	/* Before the listener forks connections, so that they can be profiled. */
 	if (profile_shared_init() != 0)
 		log_warn("debug service: connection processes cannot be profiled: %s", strerror(errno));

@@ -17,10 +17,12 @@
  *     ... in each forked connection child: debugsvc_after_fork_child();
  *     ... at shutdown (listener only): debugsvc_stop();
  *
- * Security: socket mode 0600 (owner: the daemon's user), and every client's
- * SO_PEERCRED is checked: uid 0 and the daemon's own uid are always allowed,
- * plus DebugAllowUsers (names or numeric uids) and members of
- * DebugAllowGroups (primary or supplementary group). Others get 403.
+ * Security: every client's SO_PEERCRED is checked: uid 0 and the daemon's
+ * own uid are always allowed, plus DebugAllowUsers (names or numeric uids)
+ * and members of DebugAllowGroups (primary or supplementary group). Others
+ * get 403 and a log line. Socket mode 0600 (owner: the daemon's user) when
+ * both lists are empty; with an allow-list 0666, and the DataDirectory gets
+ * o+x, so that listed users can connect and the peer check alone decides.
  *
  * Endpoints: GET/PUT /log-level, GET /readyz, GET /metrics, GET /sessions,
  * GET /debug/pprof/profile?seconds=N[&pid=P] (N <= PROFILE_MAX_SECONDS, one

@@ -207,12 +207,22 @@ st=$(cat "$T/slow.out")
 [[ "$st" == *" 408 "* ]] && pass "slowloris gets 408 after the read timeout" || fail "slowloris answer: $st"
 sshd_alive && pass "daemon alive after malformed HTTP" || fail "daemon died"
 
-# ---------- DebugAllowUsers lets a listed uid in
+# ---------- DebugAllowUsers lets a listed uid in, by itself (no chmod by
+# hand: the daemon makes the socket reachable), and only SO_PEERCRED decides
+chmod 755 "$T"; chmod 700 "$SSHD_DATADIR"
 SSHD_LOGLEVEL=INFO SSHD_EXTRA_CONFIG="DebugAllowUsers nobody" start_sshd || finish
 wait_sock
-chmod 711 "$T" "$SSHD_DATADIR"; chmod 666 "$SOCK"
-c=$("${NOBODY[@]}" curl -s -m 10 -o /dev/null -w '%{http_code}' --unix-socket "$SOCK" http://x/readyz)
-[ "$c" = 200 ] && pass "DebugAllowUsers nobody: nobody -> 200" || fail "DebugAllowUsers nobody -> $c"
+check "DebugAllowUsers: socket 0666, DataDirectory o+x (0711)" \
+	eval '[ "$(stat -c %a "$SOCK")" = 666 ] && [ "$(stat -c %a "$SSHD_DATADIR")" = 711 ]'
+out=$("${NOBODY[@]}" "$SSHBOX" debug -S "$SOCK" get-log-level 2>&1); rc=$?
+[ $rc -eq 0 ] && [ "$out" = INFO ] && pass "DebugAllowUsers nobody: nobody runs sshbox debug get-log-level" ||
+	fail "DebugAllowUsers nobody: get-log-level rc=$rc $out"
+OTHER=(setpriv --reuid=daemon --regid=daemon --clear-groups)
+out=$("${OTHER[@]}" "$SSHBOX" debug -S "$SOCK" get-log-level 2>&1); rc=$?
+[ $rc -ne 0 ] && [[ "$out" == *"HTTP 403"* ]] && pass "DebugAllowUsers nobody: uid daemon gets 403" ||
+	fail "DebugAllowUsers nobody: uid daemon: rc=$rc $out"
+check "the refusal is logged with the peer's uid" log_has "debug service: refused uid $(id -u daemon) .*GET /log-level"
+check "root still allowed with an allow-list" eval '[ "$(D get-log-level)" = INFO ]'
 
 # ---------- a socket path that cannot be created leaves SSH serving
 stop_sshd
