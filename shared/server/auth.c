@@ -19,7 +19,26 @@
 #define AUTH_MAX_PASSWORD 1024
 #define AUTH_MAX_REQUESTS 64 /* including "none" and PK queries */
 
+/* A failed password answer is sent no earlier than this after the request
+ * arrived, whoever the user is (see fail_delay). */
+#define AUTH_FAIL_MIN_MS 250
+
 void (*auth_result_hook)(const char *method, int ok);
+
+/* Slows down guessing and hides what the check cost: a failed password
+ * (or keyboard-interactive answer) is answered AUTH_FAIL_MIN_MS after the
+ * request arrived, or, if the check took longer, at the next doubling of
+ * that (as OpenSSH's ensure_minimum_time_since). A fixed target, not a
+ * random one: random jitter averages out over repeated tries, a fixed one
+ * leaves nothing to average. */
+static void fail_delay(uint64_t start_ms)
+{
+	uint64_t target = AUTH_FAIL_MIN_MS, spent = monotonic_ms() - start_ms;
+	while (spent > target && target < 60000)
+		target *= 2;
+	if (spent < target)
+		usleep((useconds_t)((target - spent) * 1000u));
+}
 
 void auth_init(struct auth_ctx *a, const struct sshd_config *base, const char *client_addr, int client_port,
 	       const uint8_t *session_id, size_t sid_len)
@@ -273,6 +292,7 @@ out:
 
 static int do_password(struct auth_ctx *a, struct buf *p)
 {
+	uint64_t start = monotonic_ms();
 	int change;
 	char *pw = NULL;
 	if (buf_get_bool(p, &change))
@@ -293,10 +313,12 @@ static int do_password(struct auth_ctx *a, struct buf *p)
 		ok = r == PASSWD_OK;
 		if (!ok && r != PASSWD_FAIL)
 			log_info("password for %s: %s", a->user, passwd_result_name(r));
+	} else if (c->password_authentication) {
+		passwd_dummy_check(pw); /* a missing or refused user costs a hash too */
 	}
 	free_secret_str(pw);
 	if (!ok)
-		usleep(200000 + (unsigned)(monotonic_ms() % 100) * 1000); /* slow down guessing */
+		fail_delay(start);
 	result(a, "password", ok, NULL);
 	return ok;
 }
@@ -334,14 +356,20 @@ static int do_kbdint_start(struct auth_ctx *a, struct transport *t, struct buf *
 	if (buf_get_string_view(p, &lang, &ll, 1024) || buf_get_string_view(p, &sub, &sl, 1024))
 		return -1;
 	const struct sshd_config *c = cfg_of(a);
-	if (!c->kbd_interactive_authentication || !a->user_valid ||
-	    !user_root_method_allowed(c, a->ui.uid, "keyboard-interactive", c->force_command != NULL)) {
+	if (!c->kbd_interactive_authentication) {
 		result(a, "keyboard-interactive", 0, NULL);
 		return 0;
 	}
 	if (a->kbd)
 		kbdint_free(a->kbd);
-	a->kbd = kbdint_start(a->user, c, a->client_addr);
+	/* A missing or refused user gets the same prompt as a real one and
+	 * fails only after answering it: the message sequence must not tell
+	 * which accounts exist. */
+	if (a->user_valid &&
+	    user_root_method_allowed(c, a->ui.uid, "keyboard-interactive", c->force_command != NULL))
+		a->kbd = kbdint_start(a->user, c, a->client_addr);
+	else
+		a->kbd = kbdint_start_refused(c);
 	if (!a->kbd) {
 		result(a, "keyboard-interactive", 0, NULL);
 		return 0;
@@ -357,6 +385,7 @@ static int do_kbdint_start(struct auth_ctx *a, struct transport *t, struct buf *
 
 static int do_kbdint_response(struct auth_ctx *a, struct transport *t, struct buf *p)
 {
+	uint64_t start = monotonic_ms();
 	uint32_t n;
 	char *resp[KBDINT_MAX_PROMPTS];
 	size_t got = 0;
@@ -381,7 +410,7 @@ static int do_kbdint_response(struct auth_ctx *a, struct transport *t, struct bu
 	kbdint_free(a->kbd);
 	a->kbd = NULL;
 	if (!r)
-		usleep(200000);
+		fail_delay(start);
 	result(a, "keyboard-interactive", r == 1, NULL);
 out:
 	for (size_t i = 0; i < got; i++)

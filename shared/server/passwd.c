@@ -33,8 +33,8 @@
 #define SHADOW_MAX_FILE (16u << 20)
 #define PASSWORD_MAX 1024
 
-/* A valid hash for no password, checked when the user does not exist so
- * that the time taken does not reveal which users exist. */
+/* A valid hash for no password: the last resort for dummy_hash_of when a
+ * shadow file holds no usable hash to take the scheme and cost from. */
 #define DUMMY_HASH "$6$sshboxdummysalt1$zkbcq3cTD3aXAehZ5fuhri8by.hM7p9Tq.TyQezylWWCWDnjWzPP9Vj0W0ZcrlhmWdcQIJ0M1tck.JCxE1n/6."
 
 const char *passwd_result_name(int r)
@@ -156,6 +156,47 @@ static int shadow_lookup(const char *path, const char *user, struct shadow_ent *
 	return found;
 }
 
+/* The hash a missing, locked or refused account is checked against, so that
+ * a wrong password costs the same time whether or not the account exists:
+ * the first usable hash in the shadow file, i.e. the scheme and cost
+ * (yescrypt "$y$j9T$...", "$6$rounds=N$...") real accounts use here.
+ * crypt_r takes a whole hash as its setting, so hashing against it is
+ * exactly as slow as verifying that account; the result is thrown away.
+ * Cached per process for the default file (read once per connection). */
+static const char *dummy_hash_of(const char *path)
+{
+	static char cached[SHADOW_MAX_LINE], cached_path[PATH_MAX];
+	if (strcmp(path, cached_path) == 0)
+		return cached[0] ? cached : DUMMY_HASH;
+	cached[0] = '\0';
+	snprintf(cached_path, sizeof(cached_path), "%s", path);
+	FILE *f = fopen(path, "re");
+	char *line = f ? malloc(SHADOW_MAX_LINE + 2) : NULL;
+	for (size_t total = 0; line && !cached[0] && fgets(line, SHADOW_MAX_LINE + 2, f);) {
+		total += strlen(line);
+		if (total > SHADOW_MAX_FILE)
+			break;
+		char *h = strchr(line, ':');
+		char *end = h ? strchr(h + 1, ':') : NULL;
+		if (!end || h[1] != '$' || end - h - 1 >= (ptrdiff_t)sizeof(cached))
+			continue; /* no hash field, locked ("!", "*"), empty or DES */
+		memcpy(cached, h + 1, (size_t)(end - h - 1));
+		cached[end - h - 1] = '\0';
+	}
+	if (line) {
+		secure_zero(line, SHADOW_MAX_LINE + 2);
+		free(line);
+	}
+	if (f)
+		fclose(f);
+	return cached[0] ? cached : DUMMY_HASH;
+}
+
+void passwd_dummy_check(const char *password)
+{
+	(void)passwd_verify_hash(dummy_hash_of(SHADOW_PATH), password ? password : "");
+}
+
 static long today_days(void)
 {
 	return (long)(time(NULL) / 86400);
@@ -183,12 +224,13 @@ static int shadow_password_expired(const struct shadow_ent *e, long now)
 	return 0;
 }
 
-static int check_against_entry(struct shadow_ent *e, const char *password, int permit_empty, long now)
+static int check_against_entry(const char *path, struct shadow_ent *e, const char *password, int permit_empty,
+			       long now)
 {
 	int rc;
 	if (e->hash[0] == '!' || e->hash[0] == '*') {
 		/* still spend the time of a hash */
-		(void)passwd_verify_hash(DUMMY_HASH, password);
+		(void)passwd_verify_hash(dummy_hash_of(path), password);
 		rc = PASSWD_LOCKED;
 	} else if (e->hash[0] == '\0') {
 		if (password[0] != '\0')
@@ -220,10 +262,10 @@ int passwd_check_file(const char *shadow_path, const char *user, const char *pas
 	if (r < 0) {
 		rc = PASSWD_ERROR;
 	} else if (r == 0) {
-		(void)passwd_verify_hash(DUMMY_HASH, password);
+		(void)passwd_verify_hash(dummy_hash_of(shadow_path), password);
 		rc = PASSWD_FAIL;
 	} else {
-		rc = check_against_entry(e, password, permit_empty, now_days);
+		rc = check_against_entry(shadow_path, e, password, permit_empty, now_days);
 	}
 	secure_zero(e, sizeof(*e));
 	free(e);
@@ -243,7 +285,7 @@ static int passwd_check_shadow(const char *user, const char *password, const str
 			  geteuid() ? " (password authentication needs a root daemon)" : "");
 		rc = PASSWD_ERROR;
 	} else if (r == 1) {
-		rc = check_against_entry(e, password, permit_empty, today_days());
+		rc = check_against_entry(SHADOW_PATH, e, password, permit_empty, today_days());
 	} else {
 		/* not in shadow: a hash directly in /etc/passwd? */
 		struct passwd *pw = getpwnam(user);
@@ -251,9 +293,9 @@ static int passwd_check_shadow(const char *user, const char *password, const str
 			memset(e, 0, sizeof(*e));
 			snprintf(e->hash, sizeof(e->hash), "%s", pw->pw_passwd);
 			e->lastchg = e->min = e->max = e->warn = e->inactive = e->expire = -1;
-			rc = check_against_entry(e, password, permit_empty, today_days());
+			rc = check_against_entry(SHADOW_PATH, e, password, permit_empty, today_days());
 		} else {
-			(void)passwd_verify_hash(DUMMY_HASH, password);
+			passwd_dummy_check(password);
 			rc = PASSWD_FAIL;
 		}
 	}
@@ -364,7 +406,7 @@ int passwd_check(const char *user, const char *password, const struct sshd_confi
 /* keyboard-interactive */
 
 struct kbdint {
-	int mode;  /* 0: password prompt, 1: PAM child */
+	int mode;  /* 0: password prompt, 1: PAM child, 2: refused account (prompt, dummy check, fail) */
 	int state; /* 0 fresh, 1 waiting for responses, 2 done */
 	int result;
 	char *user;
@@ -610,6 +652,8 @@ int kbdint_available(const struct sshd_config *cfg)
 	return cfg->password_authentication == 1;
 }
 
+static struct kbdint *password_round(struct kbdint *k);
+
 struct kbdint *kbdint_start(const char *user, const struct sshd_config *cfg, const char *client_host)
 {
 	if (!user || !kbdint_available(cfg))
@@ -655,6 +699,31 @@ struct kbdint *kbdint_start(const char *user, const struct sshd_config *cfg, con
 #endif
 	(void)client_host;
 	k->mode = 0;
+	return password_round(k);
+}
+
+struct kbdint *kbdint_start_refused(const struct sshd_config *cfg)
+{
+	if (!kbdint_available(cfg))
+		return NULL;
+	struct kbdint *k = calloc(1, sizeof(*k));
+	if (!k)
+		return NULL;
+	k->user = strdup("");
+	k->cfg = cfg;
+	k->fd = -1;
+	k->pid = -1;
+	k->mode = 2;
+	if (!k->user) {
+		free(k);
+		return NULL;
+	}
+	return password_round(k);
+}
+
+/* The one round of the password prompt (modes 0 and 2). Frees k on error. */
+static struct kbdint *password_round(struct kbdint *k)
+{
 	k->name = strdup("");
 	k->instruction = strdup("");
 	k->prompts[0] = strdup("Password: ");
@@ -702,6 +771,12 @@ int kbdint_respond(struct kbdint *k, size_t n, const char *const *responses)
 			k->result = KBDINT_FAIL;
 			return KBDINT_FAIL;
 		}
+	}
+	if (k->mode == 2) {
+		passwd_dummy_check(responses[0]);
+		k->state = 2;
+		k->result = KBDINT_FAIL;
+		return KBDINT_FAIL;
 	}
 	if (k->mode == 0) {
 		int r = passwd_check(k->user, responses[0], k->cfg);

@@ -34,6 +34,11 @@ int passwd_check_file(const char *shadow_path, const char *user, const char *pas
  * Constant-time compare. 0 match, PASSWD_FAIL, PASSWD_LOCKED, PASSWD_ERROR. */
 int passwd_verify_hash(const char *hash, const char *password);
 const char *passwd_result_name(int r);
+/* Spends the time of a real check on a missing, locked or refused account:
+ * hashes password against a hash of the scheme and cost the accounts in
+ * /etc/shadow use (the first usable one; cached per process) and throws
+ * the result away. */
+void passwd_dummy_check(const char *password);
 /* Tests only: read PAM service files from dir instead of /etc/pam.d
  * (pam_start_confdir). No effect without CONFIG_PAM. */
 void passwd_pam_set_confdir(const char *dir);
@@ -75,6 +80,11 @@ struct kbdint;
 int kbdint_available(const struct sshd_config *cfg);
 /* NULL when not available (see above) or on error. */
 struct kbdint *kbdint_start(const char *user, const struct sshd_config *cfg, const char *client_host);
+/* For a missing or refused account, so that keyboard-interactive answers
+ * every name alike: the same "Password: " round as without PAM, whatever
+ * is answered costs a passwd_dummy_check and fails. NULL exactly when
+ * kbdint_start would be (not available, or out of memory). */
+struct kbdint *kbdint_start_refused(const struct sshd_config *cfg);
 /* Returns 1 with q filled (valid until the next call), KBDINT_OK / KBDINT_FAIL
  * if PAM finished without asking anything. */
 int kbdint_query(struct kbdint *k, struct kbdint_query *q);

@@ -8,24 +8,21 @@ Usage: hostile_enum.py PORT EXISTING MISSING REFUSED TRIES
 - password: the median time of a failed password for the existing and the
   missing user differ by less than 10 ms (tries interleaved, so load drift
   hits both alike)."""
+import os
 import socket
 import statistics
 import sys
 import time
+
+sys.dont_write_bytecode = True  # no __pycache__ in the source tree
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from tlib import exit_code, result  # noqa: E402
 
 import paramiko
 
 PORT = int(sys.argv[1])
 EXISTING, MISSING, REFUSED = sys.argv[2], sys.argv[3], sys.argv[4]
 TRIES = int(sys.argv[5])
-fails = 0
-
-
-def result(ok, name):
-    global fails
-    print(("PASS: " if ok else "FAIL: ") + name, flush=True)
-    if not ok:
-        fails += 1
 
 
 def transport():
@@ -90,4 +87,4 @@ print("# failed password ms: existing %s" % ["%.1f" % x for x in times[EXISTING]
 print("# failed password ms: missing  %s" % ["%.1f" % x for x in times[MISSING]])
 result(diff < 10.0, "password: median failure time existing %.1f ms, missing %.1f ms (difference %.1f < 10 ms)"
        % (med[EXISTING], med[MISSING], diff))
-sys.exit(1 if fails else 0)
+sys.exit(exit_code())

@@ -9,17 +9,13 @@ import struct
 import sys
 import time
 
+sys.dont_write_bytecode = True  # no __pycache__ in the source tree
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from tlib import exit_code, result  # noqa: E402
+
 PORT = int(sys.argv[1])
 USER = sys.argv[2]
 KEY = sys.argv[3]
-fails = 0
-
-
-def result(ok, name):
-    global fails
-    print(("PASS: " if ok else "FAIL: ") + name, flush=True)
-    if not ok:
-        fails += 1
 
 
 def connect():
@@ -327,4 +323,4 @@ if paramiko:
 else:
     print("SKIP: post-kex tests (paramiko missing)")
 
-sys.exit(1 if fails else 0)
+sys.exit(exit_code())
