@@ -24,11 +24,14 @@ exec 251> >(exec cat >/dev/null)
 start_sshd || finish
 exec 10<&- 251>&-
 
-# utmp_state LINE: "TYPE ID USER" of LINE's utmp entry (utmpdump fields).
+# utmp_state LINE: "TYPE ID USER" of LINE's utmp entry with the
+# conventional ut_id (last 4 chars of the line), from utmpdump; other
+# daemons' tests may leave entries with other ids for the same line.
 utmp_state() {
-	utmpdump "$UTMP" 2>/dev/null | awk -F'] \\[' -v l="$1" '
+	local id; id=$(printf '%s' "$1" | tail -c 4)
+	utmpdump "$UTMP" 2>/dev/null | awk -F'] \\[' -v l="$1" -v id="$id" '
 		{ for (i = 1; i <= NF; i++) { gsub(/^\[|\]$/, "", $i); gsub(/ +$/, "", $i) } }
-		$5 == l { st = $1 " " $3 " " $4 } END { print st }'
+		$5 == l && $3 == id { st = $1 " " $3 " " $4 } END { print st }'
 }
 
 # start_session: a pty session running `sleep` as the user; sets CLIENT
@@ -38,6 +41,7 @@ start_session() {
 	# stdin: a fifo this shell holds open (no data, no EOF, nothing left
 	# holding the test's stdout when it ends)
 	ssh "${SSHC_OPTS[@]}" -i "$KEY" -p "$PORT" -tt "$U@127.0.0.1" 'tty; exec sleep 300' <"$T/in" >"$out" 2>&1 &
+	disown $! 2>/dev/null # no "Killed" job notice when the client is killed
 	LINE= CLIENT= CONNP= EXECP= SHELLP=
 	for i in $(seq 1 100); do
 		LINE=$(tr -d '\r' <"$out" | grep -o '^/dev/pts/[0-9]*' | head -1)
