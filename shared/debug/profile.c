@@ -633,7 +633,7 @@ int profile_encode(const struct profile_sample *s, size_t n, const char *maps_te
 		if (r == 0 && buf_avail(&packed))
 			r = pb_bytes(&m, 1, buf_rptr(&packed), buf_avail(&packed));
 		uint8_t vals[24];
-		struct buf vb = {vals, sizeof(vals), 0, 0, sizeof(vals), 0};
+		struct buf vb = {vals, sizeof(vals), 0, 0, sizeof(vals), 0, 0};
 		if (r == 0)
 			r = pb_varint(&vb, 1);
 		if (r == 0)
@@ -675,7 +675,7 @@ int profile_encode(const struct profile_sample *s, size_t n, const char *maps_te
 			if (!fn->fid)
 				fn->fid = ++nfuncs;
 			uint8_t lb[16];
-			struct buf line = {lb, sizeof(lb), 0, 0, sizeof(lb), 0};
+			struct buf line = {lb, sizeof(lb), 0, 0, sizeof(lb), 0, 0};
 			if ((r = pb_uint(&line, 1, fn->fid)) || (r = pb_bytes(&m, 4, buf_rptr(&line), buf_avail(&line))))
 				goto out;
 		}

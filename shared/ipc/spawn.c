@@ -313,9 +313,21 @@ static pid_t spawn_from_fd(int exfd, char *const argv[], const struct spawn_opts
 	}
 	char *const *envp = (o && o->envp) ? o->envp : empty_env;
 	pid_t parent = getpid();
-	pid_t pid = fork();
+	/* vfork: the child borrows our memory until it execs, so the kernel
+	 * neither copies our page tables nor tears the copy down at exec (about
+	 * a fifth of the server CPU of a login went there). child_run only
+	 * makes syscalls and exits via exec or _exit. No handler of ours may
+	 * run in the child on our memory: every signal stays blocked until it
+	 * has reset all dispositions (it unblocks just before exec). */
+	sigset_t all, old;
+	sigfillset(&all);
+	sigprocmask(SIG_BLOCK, &all, &old);
+	pid_t pid = vfork();
 	if (pid == 0)
 		child_run(exfd, argv, envp, o, parent);
+	int e = errno;
+	sigprocmask(SIG_SETMASK, &old, NULL);
+	errno = e;
 	return pid;
 }
 

@@ -21,7 +21,7 @@ int buf_init(struct buf *b, size_t max)
 void buf_free(struct buf *b)
 {
 	if (b->data && !b->readonly) {
-		secure_zero(b->data, b->cap);
+		secure_zero(b->data, b->dirty);
 		free(b->data);
 	}
 	memset(b, 0, sizeof(*b));
@@ -108,11 +108,12 @@ static int buf_grow(struct buf *b, size_t n)
 		return BUF_ERR_NOMEM;
 	if (b->data) {
 		memcpy(nd, b->data, b->len);
-		secure_zero(b->data, b->cap);
+		secure_zero(b->data, b->dirty);
 		free(b->data);
 	}
 	b->data = nd;
 	b->cap = ncap;
+	b->dirty = b->len;
 	return BUF_OK;
 }
 
@@ -123,6 +124,8 @@ int buf_reserve(struct buf *b, size_t n, uint8_t **out)
 		return r;
 	*out = b->data + b->len;
 	b->len += n;
+	if (b->len > b->dirty)
+		b->dirty = b->len;
 	return BUF_OK;
 }
 

@@ -28,6 +28,9 @@ struct buf {
 	size_t len;  /* end of valid data */
 	size_t max;  /* hard upper bound on len; never exceeded */
 	int readonly; /* a view over someone else's bytes: no puts, no free */
+	size_t dirty; /* data[0, dirty) may have been written: what buf_free and a
+		       * regrow wipe (untouched capacity is never written, so
+		       * wiping it would only fault fresh pages in) */
 };
 
 /* The largest buffer anyone may ask for (protects against size overflow). */

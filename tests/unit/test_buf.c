@@ -210,6 +210,26 @@ TEST(putf_appends_text_within_the_limit)
 	buf_free(&b);
 }
 
+/* buf_free wipes what was written (dirty), not untouched capacity. */
+TEST(dirty_marks_written_bytes)
+{
+	struct buf b;
+	buf_init(&b, 0);
+	CHECK_EQ_INT(b.dirty, 0);
+	CHECK_EQ_INT(buf_put(&b, "0123456789", 10), BUF_OK);
+	CHECK_EQ_INT(b.dirty, 10);
+	CHECK(b.cap > 10);
+	CHECK_EQ_INT(buf_consume(&b, 10), BUF_OK); /* empty: reuses from 0 */
+	CHECK_EQ_INT(buf_put(&b, "abcd", 4), BUF_OK);
+	CHECK_EQ_INT(b.dirty, 10); /* bytes 4..9 still hold old data */
+	uint8_t big[1000];
+	memset(big, 7, sizeof(big));
+	CHECK_EQ_INT(buf_put(&b, big, sizeof(big)), BUF_OK); /* regrow */
+	CHECK_EQ_INT(b.dirty, 1004);
+	buf_free(&b);
+	CHECK_EQ_INT(b.dirty, 0);
+}
+
 int main(void)
 {
 	RUN(put_get_roundtrip);
@@ -225,5 +245,6 @@ int main(void)
 	RUN(growth_keeps_content_and_consume_compacts);
 	RUN(limit_counts_live_bytes_not_consumed_ones);
 	RUN(putf_appends_text_within_the_limit);
+	RUN(dirty_marks_written_bytes);
 	return t_done();
 }
