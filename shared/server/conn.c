@@ -33,6 +33,13 @@
 #define MAX_POLL (3 + 3 * CHANNEL_MAX + LOOP_MAX_FD_WATCH)
 /* Packets handled per loop turn before servicing fds again (fairness). */
 #define PACKETS_PER_TURN 64
+/* Backpressure: while more than this much ciphertext waits for the peer,
+ * nothing more is read from it or dispatched, so every reply-producing
+ * message (UNIMPLEMENTED, REQUEST_FAILURE, PK_OK, channel replies, ...)
+ * stops at the peer's own receive window and its sends block. Above the
+ * bulk limit (channel data stops at TRANSPORT_OUT_HIGH_WATER, plus one
+ * read turn), so a download never stalls the peer's window adjusts. */
+#define CONN_READ_STOP_BYTES (TRANSPORT_OUT_HIGH_WATER + 512u * 1024u)
 
 struct conn {
 	struct conn_info info; /* what modules may read (conn_info) */
@@ -181,6 +188,24 @@ static void fatal_disconnect(struct conn *c, int reason, const char *msg, int co
 		c->exit_code = code;
 }
 
+/* A refusal: one log line naming the peer and why (the transport's or
+ * kex's recorded reason when there is one, else why), then DISCONNECT. */
+static void refuse(struct conn *c, int reason, const char *why, const char *msg, int code)
+{
+	log_info("Refused %s port %d%s: %s", c->info.client_addr, c->info.client_port,
+		 c->info.authenticated ? "" : " [preauth]", c->t.err[0] ? c->t.err : why);
+	fatal_disconnect(c, reason, msg, code);
+}
+
+/* 1 while the peer is not reading what we send (see CONN_READ_STOP_BYTES):
+ * the ciphertext waiting for the socket plus the replies held back while a
+ * key exchange runs (a client that floods requests during a re-exchange
+ * stalls itself rather than growing the queue). */
+static int output_backlogged(const struct conn *c)
+{
+	return buf_avail(&c->t.out) + buf_avail(&c->t.queue) > CONN_READ_STOP_BYTES;
+}
+
 static int handle_service_request(struct conn *c, struct buf *payload)
 {
 	struct buf p;
@@ -190,8 +215,9 @@ static int handle_service_request(struct conn *c, struct buf *payload)
 	if (buf_get_u8(&p, &t) || buf_get_cstring_into(&p, name, sizeof(name)))
 		return -1;
 	if (strcmp(name, "ssh-userauth") != 0 || c->service_userauth) {
-		log_info("service %s not available for %s", name, c->info.client_addr);
-		fatal_disconnect(c, SSH_DISCONNECT_SERVICE_NOT_AVAILABLE, "service not available", 2);
+		char why[128];
+		snprintf(why, sizeof(why), "service %s not available", name);
+		refuse(c, SSH_DISCONNECT_SERVICE_NOT_AVAILABLE, why, "service not available", 2);
 		return 0;
 	}
 	c->service_userauth = 1;
@@ -228,9 +254,20 @@ static void on_authenticated(struct conn *c)
 static int dispatch(struct conn *c, uint8_t type, struct buf *payload)
 {
 	int reason = SSH_DISCONNECT_PROTOCOL_ERROR;
+	if (type == 0) {
+		refuse(c, SSH_DISCONNECT_PROTOCOL_ERROR, "message type 0 (reserved)", "bad message type", 2);
+		return -1;
+	}
+	/* OpenSSH refuses a key re-exchange before authentication too: one
+	 * costs the server a host key signature and a KEM, for nothing. */
+	if (type == SSH_MSG_KEXINIT && c->kex.done_first && !c->info.authenticated) {
+		refuse(c, SSH_DISCONNECT_PROTOCOL_ERROR, "second KEXINIT before authentication",
+		       "key re-exchange before authentication", 2);
+		return -1;
+	}
 	int r = kex_filter(&c->kex, type, payload, &reason);
 	if (r < 0) {
-		fatal_disconnect(c, reason, "key exchange failed", 2);
+		refuse(c, reason, "key exchange failed", "key exchange failed", 2);
 		return -1;
 	}
 	if (r == 1)
@@ -257,7 +294,8 @@ static int dispatch(struct conn *c, uint8_t type, struct buf *payload)
 		return 0;
 	case SSH_MSG_SERVICE_REQUEST:
 		if (handle_service_request(c, payload) < 0) {
-			fatal_disconnect(c, SSH_DISCONNECT_PROTOCOL_ERROR, "bad service request", 2);
+			refuse(c, SSH_DISCONNECT_PROTOCOL_ERROR, "malformed or overlong service request",
+			       "bad service request", 2);
 			return -1;
 		}
 		return c->t.dead ? -1 : 0;
@@ -268,7 +306,10 @@ static int dispatch(struct conn *c, uint8_t type, struct buf *payload)
 	}
 	if (type >= 50 && type <= 79) {
 		if (!c->service_userauth) {
-			fatal_disconnect(c, SSH_DISCONNECT_PROTOCOL_ERROR, "userauth before service request", 2);
+			char why[64];
+			snprintf(why, sizeof(why), "userauth message type %u before the service request",
+				 type);
+			refuse(c, SSH_DISCONNECT_PROTOCOL_ERROR, why, "userauth before service request", 2);
 			return -1;
 		}
 		if (c->info.authenticated)
@@ -288,9 +329,10 @@ static int dispatch(struct conn *c, uint8_t type, struct buf *payload)
 	}
 	if (type >= 80 && type <= 127) {
 		if (!c->info.authenticated) {
-			log_info("connection protocol message %u before authentication from %s", type,
-				 c->info.client_addr);
-			fatal_disconnect(c, SSH_DISCONNECT_PROTOCOL_ERROR, "not authenticated", 2);
+			char why[64];
+			snprintf(why, sizeof(why), "connection protocol message %u before authentication",
+				 type);
+			refuse(c, SSH_DISCONNECT_PROTOCOL_ERROR, why, "not authenticated", 2);
 			return -1;
 		}
 		if (channel_handle_packet(c->chans, type, payload) < 0) {
@@ -303,11 +345,16 @@ static int dispatch(struct conn *c, uint8_t type, struct buf *payload)
 	return send_unimplemented(c);
 }
 
+/* Reads the version line, then up to PACKETS_PER_TURN packets from t.in.
+ * 1: more may be pending; 2: stopped because the peer is not reading our
+ * output (see output_backlogged); 0: needs more bytes; < 0: connection over. */
 static int process_input(struct conn *c)
 {
 	if (!c->t.version_done) {
 		int r = transport_read_version(&c->t);
 		if (r < 0) {
+			log_info("Refused %s port %d [preauth]: %s", c->info.client_addr, c->info.client_port,
+				 c->t.err[0] ? c->t.err : "bad identification string");
 			/* RFC 4253: plain-text reply before closing. */
 			const char *msg = "Invalid SSH identification string.\r\n";
 			buf_put(&c->t.out, msg, strlen(msg));
@@ -324,6 +371,8 @@ static int process_input(struct conn *c)
 		}
 	}
 	for (int n = 0; n < PACKETS_PER_TURN && !c->t.dead; n++) {
+		if (output_backlogged(c))
+			return 2; /* the rest waits until the peer reads (POLLOUT) */
 		struct buf payload;
 		uint8_t type;
 		int reason;
@@ -331,7 +380,9 @@ static int process_input(struct conn *c)
 		if (r == 0)
 			return 0;
 		if (r < 0) {
-			fatal_disconnect(c, reason, reason == SSH_DISCONNECT_MAC_ERROR ? "corrupted MAC on input" : "packet error", 2);
+			refuse(c, reason, "packet error",
+			       reason == SSH_DISCONNECT_MAC_ERROR ? "corrupted MAC on input" : "packet error",
+			       2);
 			return -1;
 		}
 		c->last_rx_ms = monotonic_ms();
@@ -422,7 +473,7 @@ int conn_run(int sock, const struct sshd_config *cfg, const struct hostkey *hk)
 
 	static struct pollfd pfds[MAX_POLL];
 	static struct channel_pollref refs[MAX_POLL];
-	int more = 0;
+	int more = 0, stalled = 0;
 	uint64_t grace = cfg->login_grace_time > 0 ? (uint64_t)cfg->login_grace_time * 1000u : 0;
 	int eof = 0;
 
@@ -471,7 +522,7 @@ int conn_run(int sock, const struct sshd_config *cfg, const struct hostkey *hk)
 
 		size_t n = 0;
 		pfds[n] = (struct pollfd){.fd = sock, .events = 0};
-		if (buf_avail(&c->t.in) < c->t.in.max)
+		if (buf_avail(&c->t.in) < c->t.in.max && !output_backlogged(c))
 			pfds[n].events |= POLLIN;
 		if (buf_avail(&c->t.out) > 0 && c->t.wfd == sock)
 			pfds[n].events |= POLLOUT;
@@ -505,7 +556,7 @@ int conn_run(int sock, const struct sshd_config *cfg, const struct hostkey *hk)
 			log_info("output closed by %s", c->info.client_addr);
 			break;
 		}
-		if (pfds[0].revents & (POLLIN | POLLHUP | POLLERR)) {
+		if ((pfds[0].revents & (POLLIN | POLLHUP | POLLERR)) && !output_backlogged(c)) {
 			long rd = transport_read_fd(&c->t);
 			if (rd > 0) {
 				metrics_add(M_BYTES_IN, (uint64_t)rd);
@@ -522,7 +573,8 @@ int conn_run(int sock, const struct sshd_config *cfg, const struct hostkey *hk)
 		}
 		if (!eof || buf_avail(&c->t.in) > 0) {
 			int pi = process_input(c);
-			more = pi > 0;
+			more = pi == 1;
+			stalled = pi == 2;
 			if (pi < 0)
 				break;
 		}
@@ -539,6 +591,9 @@ int conn_run(int sock, const struct sshd_config *cfg, const struct hostkey *hk)
 		}
 		if (before > buf_avail(&c->t.out))
 			metrics_add(M_BYTES_OUT, before - buf_avail(&c->t.out));
+		/* packets already read wait in t.in: go on once the peer has read */
+		if (stalled && !output_backlogged(c))
+			more = 1;
 	}
 	transport_flush_blocking(&c->t, 1000);
 	channel_table_free(c->chans);

@@ -214,11 +214,12 @@ static int get_list(struct buf *b, const uint8_t **p, size_t *n)
 	return buf_get_string_view(b, p, n, KEXINIT_MAX_LIST);
 }
 
-static int pick(const uint8_t *cl, size_t cn, const char *server, char *out, size_t cap, const char *what)
+static int pick(struct kex *k, const uint8_t *cl, size_t cn, const char *server, char *out, size_t cap,
+		const char *what)
 {
 	if (kex_negotiate((const char *)cl, cn, server, out, cap) != 0) {
-		log_info("kex: no matching %s (client offered '%.*s', we offer '%s')", what, (int)(cn > 200 ? 200 : cn),
-			 (const char *)cl, server);
+		transport_set_error(k->t, "kex: no matching %s (client offered '%.*s', we offer '%s')", what,
+				    (int)(cn > 200 ? 200 : cn), (const char *)cl, server);
 		return -1;
 	}
 	return 0;
@@ -239,13 +240,15 @@ static int handle_kexinit(struct kex *k, struct buf *payload, int *reason)
 {
 	*reason = SSH_DISCONNECT_KEY_EXCHANGE_FAILED;
 	if (k->got_kexinit) {
-		log_info("kex: unexpected second KEXINIT");
+		transport_set_error(k->t, "kex: unexpected second KEXINIT");
 		*reason = SSH_DISCONNECT_PROTOCOL_ERROR;
 		return -1;
 	}
 	buf_reset(&k->i_c);
-	if (buf_put(&k->i_c, buf_rptr(payload), buf_avail(payload)) != BUF_OK)
+	if (buf_put(&k->i_c, buf_rptr(payload), buf_avail(payload)) != BUF_OK) {
+		transport_set_error(k->t, "kex: KEXINIT of %zu bytes is too large", buf_avail(payload));
 		return -1;
+	}
 	struct buf b;
 	buf_view(&b, buf_rptr(payload), buf_avail(payload));
 	uint8_t type, cookie[16];
@@ -266,33 +269,34 @@ static int handle_kexinit(struct kex *k, struct buf *payload, int *reason)
 		k->strict = kex_list_has(l[0], n[0], KEX_STRICT_C);
 		k->ext_info_c = kex_list_has(l[0], n[0], "ext-info-c");
 		if (k->strict && k->t->last_rx_seq != 0) {
-			log_info("kex: strict KEX violation: KEXINIT was not the first packet");
+			transport_set_error(k->t,
+					    "kex: strict KEX violation: KEXINIT was not the first packet");
 			*reason = SSH_DISCONNECT_PROTOCOL_ERROR;
 			return -1;
 		}
 	}
 
 	char kexname[64], hk[64];
-	if (pick(l[0], n[0], k->prefs.kex, kexname, sizeof(kexname), "key exchange method"))
+	if (pick(k, l[0], n[0], k->prefs.kex, kexname, sizeof(kexname), "key exchange method"))
 		return -1;
 	k->method = kex_method_by_name(kexname, strlen(kexname));
 	if (!k->method)
 		return -1;
-	if (pick(l[1], n[1], HOSTKEY_ALGS, hk, sizeof(hk), "host key type"))
+	if (pick(k, l[1], n[1], HOSTKEY_ALGS, hk, sizeof(hk), "host key type"))
 		return -1;
-	if (pick(l[2], n[2], k->prefs.ciphers, k->cipher_c2s, sizeof(k->cipher_c2s), "cipher") ||
-	    pick(l[3], n[3], k->prefs.ciphers, k->cipher_s2c, sizeof(k->cipher_s2c), "cipher"))
+	if (pick(k, l[2], n[2], k->prefs.ciphers, k->cipher_c2s, sizeof(k->cipher_c2s), "cipher") ||
+	    pick(k, l[3], n[3], k->prefs.ciphers, k->cipher_s2c, sizeof(k->cipher_s2c), "cipher"))
 		return -1;
 	const struct cipher_info *cc = cipher_by_name(k->cipher_c2s), *cs = cipher_by_name(k->cipher_s2c);
 	if (!cc || !cs)
 		return -1;
 	k->mac_c2s[0] = k->mac_s2c[0] = 0;
-	if (!cc->aead && pick(l[4], n[4], k->prefs.macs, k->mac_c2s, sizeof(k->mac_c2s), "MAC"))
+	if (!cc->aead && pick(k, l[4], n[4], k->prefs.macs, k->mac_c2s, sizeof(k->mac_c2s), "MAC"))
 		return -1;
-	if (!cs->aead && pick(l[5], n[5], k->prefs.macs, k->mac_s2c, sizeof(k->mac_s2c), "MAC"))
+	if (!cs->aead && pick(k, l[5], n[5], k->prefs.macs, k->mac_s2c, sizeof(k->mac_s2c), "MAC"))
 		return -1;
-	if (pick(l[6], n[6], k->prefs.compression, k->comp_c2s, sizeof(k->comp_c2s), "compression") ||
-	    pick(l[7], n[7], k->prefs.compression, k->comp_s2c, sizeof(k->comp_s2c), "compression"))
+	if (pick(k, l[6], n[6], k->prefs.compression, k->comp_c2s, sizeof(k->comp_c2s), "compression") ||
+	    pick(k, l[7], n[7], k->prefs.compression, k->comp_s2c, sizeof(k->comp_s2c), "compression"))
 		return -1;
 	if (follows) {
 		char g1[64], g2[64];
@@ -312,7 +316,7 @@ static int handle_kexinit(struct kex *k, struct buf *payload, int *reason)
 		return -1;
 	return 1;
 bad:
-	log_info("kex: malformed KEXINIT");
+	transport_set_error(k->t, "kex: malformed KEXINIT");
 	*reason = SSH_DISCONNECT_PROTOCOL_ERROR;
 	return -1;
 }
@@ -414,7 +418,7 @@ static int handle_ecdh_init(struct kex *k, struct buf *payload, int *reason)
 	int r = -1;
 	buf_view(&b, buf_rptr(payload), buf_avail(payload));
 	if (buf_get_u8(&b, &type) || buf_get_string_view(&b, &qc, &qcl, 4096) || buf_avail(&b) != 0) {
-		log_info("kex: malformed KEX_ECDH_INIT");
+		transport_set_error(k->t, "kex: malformed KEX_ECDH_INIT");
 		*reason = SSH_DISCONNECT_PROTOCOL_ERROR;
 		return -1;
 	}
@@ -425,7 +429,7 @@ static int handle_ecdh_init(struct kex *k, struct buf *payload, int *reason)
 	buf_init(&sig, 4096);
 	buf_init(&reply, 16384);
 	if (k->method->server_reply(qc, qcl, &qs, &kenc) != 0) {
-		log_info("kex: bad client public value");
+		transport_set_error(k->t, "kex: bad client public value");
 		goto out;
 	}
 	if (hostkey_pub_blob(k->hostkey, &hkblob) != 0)
@@ -447,7 +451,7 @@ static int handle_ecdh_init(struct kex *k, struct buf *payload, int *reason)
 		k->session_id_len = hl;
 	}
 	if (hostkey_sign(k->hostkey, h, hl, &sig) != 0) {
-		log_error("kex: host key signature failed");
+		transport_set_error(k->t, "kex: host key signature failed");
 		goto out;
 	}
 	e = buf_put_u8(&reply, SSH_MSG_KEX_ECDH_REPLY);
@@ -457,7 +461,7 @@ static int handle_ecdh_init(struct kex *k, struct buf *payload, int *reason)
 	if (e)
 		goto out;
 	if (make_keys(k, &kenc, h, hl, 0) || make_keys(k, &kenc, h, hl, 1)) {
-		log_error("kex: key setup failed");
+		transport_set_error(k->t, "kex: key setup failed");
 		goto out;
 	}
 	if (transport_send_now(k->t, buf_rptr(&reply), buf_avail(&reply)))
@@ -485,7 +489,7 @@ static int handle_newkeys(struct kex *k, struct buf *payload, int *reason)
 {
 	*reason = SSH_DISCONNECT_PROTOCOL_ERROR;
 	if (!k->sent_newkeys || buf_avail(payload) != 1) {
-		log_info("kex: unexpected NEWKEYS");
+		transport_set_error(k->t, "kex: unexpected NEWKEYS");
 		return -1;
 	}
 	if (transport_activate_rx(k->t, k->strict) != 0)
@@ -517,14 +521,15 @@ int kex_filter(struct kex *k, uint8_t type, struct buf *payload, int *reason)
 		 * client's KEXINIT must then have been its first packet, which
 		 * handle_kexinit checks. */
 		if (k->strict || type > SSH_MSG_DEBUG) {
-			log_info("kex: unexpected message type %u during initial key exchange", type);
+			transport_set_error(
+			    k->t, "kex: unexpected message type %u during initial key exchange", type);
 			return -1;
 		}
 		return 0;
 	}
 	if (!is_kex) {
 		if (k->got_kexinit && type > SSH_MSG_DEBUG) {
-			log_info("kex: message type %u during key exchange", type);
+			transport_set_error(k->t, "kex: message type %u during key exchange", type);
 			return -1;
 		}
 		return 0;
@@ -538,14 +543,14 @@ int kex_filter(struct kex *k, uint8_t type, struct buf *payload, int *reason)
 		return handle_kexinit(k, payload, reason);
 	case SSH_MSG_KEX_ECDH_INIT:
 		if (!k->expect_init) {
-			log_info("kex: unexpected KEX_ECDH_INIT");
+			transport_set_error(k->t, "kex: unexpected KEX_ECDH_INIT");
 			return -1;
 		}
 		return handle_ecdh_init(k, payload, reason);
 	case SSH_MSG_NEWKEYS:
 		return handle_newkeys(k, payload, reason);
 	default:
-		log_info("kex: unexpected kex message type %u", type);
+		transport_set_error(k->t, "kex: unexpected kex message type %u", type);
 		return -1;
 	}
 }

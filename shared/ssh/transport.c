@@ -2,6 +2,7 @@
 #include "transport.h"
 
 #include <errno.h>
+#include <stdarg.h>
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,6 +21,16 @@
 
 #define IN_MAX (TRANSPORT_MAX_PACKET * 2u + 4096u)
 #define DEFAULT_REKEY_BYTES (1ull << 30)
+
+void transport_set_error(struct transport *t, const char *fmt, ...)
+{
+	if (t->err[0])
+		return; /* the first reason is the one that matters */
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(t->err, sizeof(t->err), fmt, ap);
+	va_end(ap);
+}
 
 void transport_init(struct transport *t, int fd)
 {
@@ -139,7 +150,7 @@ int transport_read_version(struct transport *t)
 	if (i == n && n < 255)
 		return 0;
 	if (i >= 255 || i == n) {
-		log_info("bad protocol identification: line too long");
+		transport_set_error(t, "bad protocol identification: line too long");
 		return -1;
 	}
 	size_t l = i;
@@ -150,7 +161,7 @@ int transport_read_version(struct transport *t)
 	for (size_t k = 0; k < l; k++) {
 		uint8_t c = p[k];
 		if (c < 0x20 || c > 0x7e) {
-			log_info("bad protocol identification: control characters");
+			transport_set_error(t, "bad protocol identification: control characters");
 			return -1;
 		}
 	}
@@ -158,7 +169,7 @@ int transport_read_version(struct transport *t)
 	t->peer_version[l] = 0;
 	buf_consume(&t->in, i + 1);
 	if (strncmp(t->peer_version, "SSH-2.0-", 8) != 0 && strncmp(t->peer_version, "SSH-1.99-", 9) != 0) {
-		log_info("bad protocol identification '%s'", t->peer_version);
+		transport_set_error(t, "bad protocol identification '%s'", t->peer_version);
 		return -2;
 	}
 	t->version_done = 1;
@@ -224,7 +235,7 @@ int transport_next_packet(struct transport *t, struct buf *payload, uint8_t *typ
 		uint32_t len;
 		if (d->ctx) {
 			if (cipher_decrypt_length(d->ctx, d->seq, buf_rptr(&t->in), plain, &len) != 0) {
-				log_info("packet length could not be decrypted");
+				transport_set_error(t, "packet length could not be decrypted");
 				return -1;
 			}
 		} else {
@@ -232,12 +243,13 @@ int transport_next_packet(struct transport *t, struct buf *payload, uint8_t *typ
 		}
 		secure_zero(plain, sizeof(plain));
 		if (len < 5 || len > TRANSPORT_MAX_PACKET) {
-			log_info("bad packet length %u", len);
+			transport_set_error(t, "bad packet length %u", len);
 			return -1;
 		}
 		size_t align = d->aad ? len : (size_t)len + 4;
 		if (align % d->block != 0) {
-			log_info("packet length %u not a multiple of block size %zu", len, d->block);
+			transport_set_error(t, "packet length %u not a multiple of block size %zu", len,
+					    d->block);
 			return -1;
 		}
 		t->rx_len = len;
@@ -256,18 +268,20 @@ int transport_next_packet(struct transport *t, struct buf *payload, uint8_t *typ
 		int r = cipher_open(d->ctx, d->seq, &t->pkt);
 		if (r != 0) {
 			*reason = SSH_DISCONNECT_MAC_ERROR;
-			log_info("%s on input", r == CIPHER_ERR_MAC ? "corrupted MAC" : "packet decryption failed");
+			transport_set_error(t, "%s on input",
+					    r == CIPHER_ERR_MAC ? "corrupted MAC"
+								: "packet decryption failed");
 			return -1;
 		}
 	}
 	uint32_t plen;
 	uint8_t padlen;
 	if (buf_get_u32(&t->pkt, &plen) || buf_get_u8(&t->pkt, &padlen) || plen != t->rx_len) {
-		log_info("packet framing mismatch");
+		transport_set_error(t, "packet framing mismatch");
 		return -1;
 	}
 	if (padlen < 4 || (uint32_t)padlen + 1 >= plen) {
-		log_info("bad padding length %u (packet %u)", padlen, plen);
+		transport_set_error(t, "bad padding length %u (packet %u)", padlen, plen);
 		return -1;
 	}
 	if (buf_consume_end(&t->pkt, padlen) != BUF_OK)
@@ -283,7 +297,7 @@ int transport_next_packet(struct transport *t, struct buf *payload, uint8_t *typ
 			buf_init(&zbuf, TRANSPORT_MAX_PAYLOAD + 8192);
 		buf_reset(&zbuf);
 		if (z_decompress(d, buf_rptr(&t->pkt), buf_avail(&t->pkt), &zbuf) != 0) {
-			log_info("decompression failed");
+			transport_set_error(t, "decompression failed");
 			return -1;
 		}
 		buf_reset(&t->pkt);
@@ -292,7 +306,7 @@ int transport_next_packet(struct transport *t, struct buf *payload, uint8_t *typ
 	}
 #endif
 	if (buf_avail(&t->pkt) < 1) {
-		log_info("empty packet");
+		transport_set_error(t, "empty packet");
 		return -1;
 	}
 	buf_view(payload, buf_rptr(&t->pkt), buf_avail(&t->pkt));
@@ -373,7 +387,7 @@ int transport_send_now(struct transport *t, const uint8_t *payload, size_t len)
 	if (t->out.off > (1u << 20) && t->out.off > buf_avail(&t->out))
 		buf_compact(&t->out);
 	if (buf_put(&t->out, buf_rptr(&seal_scratch), buf_avail(&seal_scratch)) != BUF_OK) {
-		log_error("output buffer overflow");
+		transport_set_error(t, "output buffer overflow");
 		return -1;
 	}
 	d->bytes += buf_avail(&seal_scratch);

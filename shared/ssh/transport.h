@@ -131,10 +131,16 @@ struct transport {
 
 	/* set by transport_disconnect or a fatal error */
 	int dead;
+	/* Why the peer is being refused (transport and kex set it instead of
+	 * logging, so the connection logs one line with the peer's name). */
+	char err[160];
 	int auth_done; /* for delayed compression */
 };
 
 void transport_init(struct transport *t, int fd);
+/* Records why the connection is refused (the first reason wins); the
+ * connection loop logs it once, naming the peer. */
+void transport_set_error(struct transport *t, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void transport_free(struct transport *t);
 
 /* Queues our version line. */
