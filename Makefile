@@ -240,7 +240,7 @@ integration: all
 run: all
 	build/run.sh $(OUT)/sshbox
 
-bench: all
+bench: all peers
 	tests/bench/run.sh
 
 # Runs every fuzz target FUZZ_SECONDS (default 30) on its checked-in corpus.

@@ -3,7 +3,10 @@
 # Starts OpenSSH sshd, Dropbear and `sshbox sshd` side by side on loopback
 # with equivalent settings (ed25519 host key, same user, same client key),
 # drives them with the same OpenSSH client and prints one table of medians
-# and sshbox/peer ratios. Writes docs/benchmarks.md.
+# and sshbox/peer ratios. Then tests/bench/servers.sh measures server CPU
+# (per-server cgroup), PSS and bursts against OpenSSH 10.0p1 / Dropbear
+# 2025.89 (build/peers.sh) and Debian 12's 9.2 / 2022.83; its table is
+# appended. Writes docs/benchmarks.md.
 #
 # Knobs: BENCH_RUNS (latency runs, default 30), BENCH_MB (bulk MiB, default 1024),
 # BENCH_SFTP_MB (default 256), BENCH_CONC (concurrent logins, default 200),
@@ -153,6 +156,9 @@ libs=$(ldd /usr/sbin/sshd | awk '/=>/ {print $3}' | xargs -r stat -L -c %s | pas
 row "binary KiB (sshbox; sshd; dropbear)" "$(sz "$SSHBOX")" "$(sz /usr/sbin/sshd) (+$((libs / 1024)) libs)" "$(sz /usr/sbin/dropbear)" "" ""
 row "binary KiB sshbox-helper" "$(sz "$OUT/sshbox-helper")" "" "" "" ""
 
+# server CPU (cgroup) against today's peers: tests/bench/servers.sh
+BENCH_REPORT_SERVERS="$W/servers.md" tests/bench/servers.sh || echo "bench: servers.sh failed"
+
 {
   echo "# Benchmarks"
   echo
@@ -163,5 +169,11 @@ row "binary KiB sshbox-helper" "$(sz "$OUT/sshbox-helper")" "" "" "" ""
   echo "| metric | sshbox | OpenSSH | Dropbear | sshbox/OpenSSH | sshbox/Dropbear |"
   echo "|---|---|---|---|---|---|"
   printf '%s\n' "${ROWS[@]}"
+  if [ -s "$W/servers.md" ]; then
+    echo
+    echo "## Server CPU, memory and bursts against today's peers"
+    echo
+    cat "$W/servers.md"
+  fi
 } > "$REPORT"
 echo "bench: wrote $REPORT"
