@@ -28,12 +28,12 @@ static const struct {
 	enum key_type type;
 	const char *name;
 } key_names[] = {
-	{KEY_ED25519, "ssh-ed25519"},
-	{KEY_SK_ED25519, "sk-ssh-ed25519@openssh.com"},
-	{KEY_RSA, "ssh-rsa"},
-	{KEY_ECDSA_P256, "ecdsa-sha2-nistp256"},
-	{KEY_ECDSA_P384, "ecdsa-sha2-nistp384"},
-	{KEY_ECDSA_P521, "ecdsa-sha2-nistp521"},
+    {KEY_ED25519, "ssh-ed25519"},
+    {KEY_SK_ED25519, "sk-ssh-ed25519@openssh.com"},
+    {KEY_RSA, "ssh-rsa"},
+    {KEY_ECDSA_P256, "ecdsa-sha2-nistp256"},
+    {KEY_ECDSA_P384, "ecdsa-sha2-nistp384"},
+    {KEY_ECDSA_P521, "ecdsa-sha2-nistp521"},
 };
 
 const char *key_type_name(enum key_type t)
@@ -114,27 +114,23 @@ static size_t bit_length(const uint8_t *be, size_t n)
 	return bits;
 }
 
-int pubkey_parse(const uint8_t *blob, size_t len, struct pubkey *out)
+int pubkey_parse_fields(enum key_type t, struct buf *b, struct pubkey *out)
 {
-	struct buf b;
-	const uint8_t *name, *p, *q;
-	size_t name_len, n, m;
+	const uint8_t *p, *q;
+	size_t n, m;
 	memset(out, 0, sizeof(*out));
-	buf_view(&b, blob, len);
-	if (buf_get_string_view(&b, &name, &name_len, NAME_MAX_LEN))
-		return -1;
-	enum key_type t = key_type_from_name((const char *)name, name_len);
 	switch (t) {
 	case KEY_ED25519:
 	case KEY_SK_ED25519:
-		if (buf_get_string_view(&b, &p, &n, 32) || n != 32)
+		if (buf_get_string_view(b, &p, &n, 32) || n != 32)
 			return -1;
 		memcpy(out->ed25519, p, 32);
-		if (t == KEY_SK_ED25519 && buf_get_cstring(&b, &out->sk_application, SK_APP_MAX))
+		if (t == KEY_SK_ED25519 && buf_get_cstring(b, &out->sk_application, SK_APP_MAX))
 			goto fail;
 		break;
 	case KEY_RSA: {
-		if (buf_get_mpint_unsigned_view(&b, &p, &n, 64) || buf_get_mpint_unsigned_view(&b, &q, &m, 2048))
+		if (buf_get_mpint_unsigned_view(b, &p, &n, 64) ||
+		    buf_get_mpint_unsigned_view(b, &q, &m, 2048))
 			return -1;
 		size_t bits = bit_length(q, m);
 		if (n == 0 || !(p[n - 1] & 1) || (n == 1 && p[0] < 3)) {
@@ -142,8 +138,8 @@ int pubkey_parse(const uint8_t *blob, size_t len, struct pubkey *out)
 			return -1;
 		}
 		if (bits < RSA_MIN_BITS || bits > RSA_MAX_BITS || !(q[m - 1] & 1)) {
-			log_debug("rsa key: modulus of %zu bits refused (%d..%d supported)", bits, RSA_MIN_BITS,
-				  RSA_MAX_BITS);
+			log_debug("rsa key: modulus of %zu bits refused (%d..%d supported)", bits,
+				  RSA_MIN_BITS, RSA_MAX_BITS);
 			return -1;
 		}
 		out->rsa_e = dup_bytes(p, n);
@@ -158,9 +154,9 @@ int pubkey_parse(const uint8_t *blob, size_t len, struct pubkey *out)
 	case KEY_ECDSA_P384:
 	case KEY_ECDSA_P521: {
 		const struct ec_params *ep = ec_params(t);
-		if (buf_get_string_view(&b, &p, &n, NAME_MAX_LEN) || !view_eq(p, n, ep->curve_name))
+		if (buf_get_string_view(b, &p, &n, NAME_MAX_LEN) || !view_eq(p, n, ep->curve_name))
 			return -1;
-		if (buf_get_string_view(&b, &q, &m, 1 + 2 * 66) || m != 1 + 2 * ep->flen || q[0] != 0x04)
+		if (buf_get_string_view(b, &q, &m, 1 + 2 * 66) || m != 1 + 2 * ep->flen || q[0] != 0x04)
 			return -1;
 		/* Point validation: decoding (done by mul) checks it is on the curve. */
 		uint8_t tmp[1 + 2 * 66];
@@ -179,13 +175,30 @@ int pubkey_parse(const uint8_t *blob, size_t len, struct pubkey *out)
 	default:
 		return -1;
 	}
-	if (buf_avail(&b) != 0)
-		goto fail;
 	out->type = t;
 	return 0;
 fail:
 	pubkey_free(out);
 	return -1;
+}
+
+int pubkey_parse(const uint8_t *blob, size_t len, struct pubkey *out)
+{
+	struct buf b;
+	const uint8_t *name;
+	size_t name_len;
+	memset(out, 0, sizeof(*out));
+	buf_view(&b, blob, len);
+	if (buf_get_string_view(&b, &name, &name_len, NAME_MAX_LEN))
+		return -1;
+	enum key_type t = key_type_from_name((const char *)name, name_len);
+	if (pubkey_parse_fields(t, &b, out) != 0)
+		return -1;
+	if (buf_avail(&b) != 0) {
+		pubkey_free(out);
+		return -1;
+	}
+	return 0;
 }
 
 int pubkey_to_blob(const struct pubkey *k, struct buf *out)
@@ -227,9 +240,11 @@ int pubkey_equal(const struct pubkey *a, const struct pubkey *b)
 		       strcmp(a->sk_application, b->sk_application) == 0;
 	case KEY_RSA:
 		return a->rsa_n_len == b->rsa_n_len && a->rsa_e_len == b->rsa_e_len &&
-		       memcmp(a->rsa_n, b->rsa_n, a->rsa_n_len) == 0 && memcmp(a->rsa_e, b->rsa_e, a->rsa_e_len) == 0;
+		       memcmp(a->rsa_n, b->rsa_n, a->rsa_n_len) == 0 &&
+		       memcmp(a->rsa_e, b->rsa_e, a->rsa_e_len) == 0;
 	default:
-		return a->ec_point_len == b->ec_point_len && memcmp(a->ec_point, b->ec_point, a->ec_point_len) == 0;
+		return a->ec_point_len == b->ec_point_len &&
+		       memcmp(a->ec_point, b->ec_point, a->ec_point_len) == 0;
 	}
 }
 
@@ -239,6 +254,13 @@ void pubkey_fingerprint(const uint8_t *blob, size_t len, char out[64])
 	hash_once(HASH_SHA256, blob, len, h);
 	memcpy(out, "SHA256:", 7);
 	sodium_bin2base64(out + 7, 64 - 7, h, sizeof(h), sodium_base64_VARIANT_ORIGINAL_NO_PADDING);
+}
+
+int pubkey_sig_alg_name(const uint8_t *sig, size_t siglen, char *out, size_t cap)
+{
+	struct buf b;
+	buf_view(&b, sig, siglen);
+	return buf_get_cstring_into(&b, out, cap) == 0 ? 0 : -1;
 }
 
 int pubkey_sig_alg_ok(const struct pubkey *k, const char *sig_alg)
@@ -274,7 +296,8 @@ static int verify_rsa(const struct pubkey *k, int sha512, const uint8_t *s, size
 	return ok == 1 && ct_memeq(h, hout, hlen) ? 0 : -1;
 }
 
-static int verify_ecdsa(const struct pubkey *k, const uint8_t *s, size_t slen, const uint8_t *data, size_t datalen)
+static int verify_ecdsa(const struct pubkey *k, const uint8_t *s, size_t slen, const uint8_t *data,
+			size_t datalen)
 {
 	const struct ec_params *ep = ec_params(k->type);
 	struct buf sb;
@@ -282,19 +305,21 @@ static int verify_ecdsa(const struct pubkey *k, const uint8_t *s, size_t slen, c
 	size_t rl, sl;
 	uint8_t raw[2 * 66], h[64];
 	buf_view(&sb, s, slen);
-	if (buf_get_mpint_unsigned_view(&sb, &r, &rl, ep->flen) || buf_get_mpint_unsigned_view(&sb, &ss, &sl, ep->flen) ||
-	    buf_avail(&sb) != 0 || rl == 0 || sl == 0)
+	if (buf_get_mpint_unsigned_view(&sb, &r, &rl, ep->flen) ||
+	    buf_get_mpint_unsigned_view(&sb, &ss, &sl, ep->flen) || buf_avail(&sb) != 0 || rl == 0 || sl == 0)
 		return -1;
 	memset(raw, 0, sizeof(raw));
 	memcpy(raw + ep->flen - rl, r, rl);
 	memcpy(raw + 2 * ep->flen - sl, ss, sl);
 	hash_once(ep->hash, data, datalen, h);
 	br_ec_public_key pk = {ep->br_curve, k->ec_point, k->ec_point_len};
-	return br_ecdsa_i31_vrfy_raw(br_ec_get_default(), h, hash_len(ep->hash), &pk, raw, 2 * ep->flen) == 1 ? 0 : -1;
+	return br_ecdsa_i31_vrfy_raw(br_ec_get_default(), h, hash_len(ep->hash), &pk, raw, 2 * ep->flen) == 1
+		   ? 0
+		   : -1;
 }
 
-int pubkey_verify(const struct pubkey *k, const uint8_t *sig, size_t siglen, const uint8_t *data, size_t datalen,
-		  int allow_no_touch)
+int pubkey_verify(const struct pubkey *k, const uint8_t *sig, size_t siglen, const uint8_t *data,
+		  size_t datalen, int flags)
 {
 	struct buf b;
 	char alg[NAME_MAX_LEN];
@@ -312,17 +337,23 @@ int pubkey_verify(const struct pubkey *k, const uint8_t *sig, size_t siglen, con
 		return crypto_sign_verify_detached(s, data, datalen, k->ed25519) == 0 ? 0 : -1;
 	case KEY_SK_ED25519: {
 		/* PROTOCOL.u2f: signed = sha256(app) || flags || u32 counter || sha256(data) */
-		uint8_t flags, msg[32 + 1 + 4 + 32];
+		uint8_t sk_flags, msg[32 + 1 + 4 + 32];
 		uint32_t counter;
-		if (slen != 64 || buf_get_u8(&b, &flags) || buf_get_u32(&b, &counter) || buf_avail(&b) != 0)
+		if (slen != 64 || buf_get_u8(&b, &sk_flags) || buf_get_u32(&b, &counter) ||
+		    buf_avail(&b) != 0)
 			return -1;
-		if (!(flags & 0x01) && !allow_no_touch) {
+		if (!(sk_flags & SK_FLAG_USER_PRESENCE) && !(flags & PUBKEY_VERIFY_NO_TOUCH)) {
 			log_info("sk-ssh-ed25519 signature without user presence refused");
+			return -1;
+		}
+		if (!(sk_flags & SK_FLAG_USER_VERIFIED) && (flags & PUBKEY_VERIFY_NEED_UV)) {
+			log_info(
+			    "sk-ssh-ed25519 signature without user verification refused (verify-required)");
 			return -1;
 		}
 		const char *app = k->sk_application ? k->sk_application : "";
 		hash_once(HASH_SHA256, app, strlen(app), msg);
-		msg[32] = flags;
+		msg[32] = sk_flags;
 		store_be32(msg + 33, counter);
 		hash_once(HASH_SHA256, data, datalen, msg + 37);
 		return crypto_sign_verify_detached(s, msg, sizeof(msg), k->ed25519) == 0 ? 0 : -1;
@@ -366,7 +397,10 @@ int hostkey_generate(struct hostkey *hk, const char *comment)
 	return 0;
 }
 
-void hostkey_wipe(struct hostkey *hk) { secure_zero(hk, sizeof(*hk)); }
+void hostkey_wipe(struct hostkey *hk)
+{
+	secure_zero(hk, sizeof(*hk));
+}
 
 int hostkey_pub_blob(const struct hostkey *hk, struct buf *out)
 {
@@ -399,7 +433,8 @@ static int read_file(const char *path, char **out, size_t *outlen)
 	}
 	/* As OpenSSH (sshkey_perm_ok): a key of ours readable by others is ignored. */
 	if ((st.st_mode & 077) && st.st_uid == getuid()) {
-		log_error("permissions %04o for '%s' are too open; the private key must not be accessible by others",
+		log_error("permissions %04o for '%s' are too open; the private key must not be accessible by "
+			  "others",
 			  (unsigned)(st.st_mode & 07777), path);
 		close(fd);
 		errno = EPERM;
@@ -437,7 +472,8 @@ static int parse_openssh_key(const char *path, const uint8_t *bin, size_t len, s
 	if (buf_get_cstring_into(&b, name, sizeof(name)))
 		goto bad;
 	if (strcmp(name, "none") != 0) {
-		log_error("%s: private key is encrypted (cipher %s); host keys must be unencrypted", path, name);
+		log_error("%s: private key is encrypted (cipher %s); host keys must be unencrypted", path,
+			  name);
 		return -1;
 	}
 	if (buf_get_cstring_into(&b, name, sizeof(name)))
@@ -528,8 +564,8 @@ int hostkey_load(const char *path, struct hostkey *hk)
 	bin = malloc(b64len);
 	if (!bin)
 		goto out;
-	if (sodium_base642bin(bin, b64len, begin, b64len, " \t\r\n", &binlen, NULL, sodium_base64_VARIANT_ORIGINAL) !=
-	    0) {
+	if (sodium_base642bin(bin, b64len, begin, b64len, " \t\r\n", &binlen, NULL,
+			      sodium_base64_VARIANT_ORIGINAL) != 0) {
 		log_error("%s: bad base64 in private key", path);
 		goto out;
 	}

@@ -3,11 +3,14 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "cert.h"
+#include "certauth.h"
 #include "keys.h"
 #include "log.h"
 #include "transport.h"
@@ -73,7 +76,10 @@ void auth_free(struct auth_ctx *a)
 	a->user = a->service = NULL;
 }
 
-static const struct sshd_config *cfg_of(const struct auth_ctx *a) { return a->have_cfg ? &a->cfg : a->base; }
+static const struct sshd_config *cfg_of(const struct auth_ctx *a)
+{
+	return a->have_cfg ? &a->cfg : a->base;
+}
 
 static void methods_list(const struct auth_ctx *a, char *out, size_t cap)
 {
@@ -167,14 +173,16 @@ static void setup_user(struct auth_ctx *a)
 	if (!a->user_exists)
 		return;
 	if (a->daemon_uid != 0 && a->ui.uid != a->daemon_uid) {
-		log_info("User %s from %s not allowed: the daemon runs as uid %u and can only log in its own user",
-			 a->user, a->client_addr, (unsigned)a->daemon_uid);
+		log_info(
+		    "User %s from %s not allowed: the daemon runs as uid %u and can only log in its own user",
+		    a->user, a->client_addr, (unsigned)a->daemon_uid);
 		a->deny_why = "not the daemon's user";
 		return;
 	}
 	const char *why = NULL;
 	if (!user_allowed(cfg_of(a), &a->ui, a->client_addr, a->client_addr, &why)) {
-		log_info("User %s from %s not allowed because %s", a->user, a->client_addr, why ? why : "of policy");
+		log_info("User %s from %s not allowed because %s", a->user, a->client_addr,
+			 why ? why : "of policy");
 		a->deny_why = why ? why : "policy";
 		return;
 	}
@@ -188,8 +196,9 @@ static void result(struct auth_ctx *a, const char *method, int ok, const char *e
 		log_info("Accepted %s for %s from %s port %d%s%s", method, u, a->client_addr, a->client_port,
 			 extra ? " " : "", extra ? extra : "");
 	else
-		log_info("Failed %s for %s%s from %s port %d%s%s", method, a->user_valid ? "" : "invalid user ", u,
-			 a->client_addr, a->client_port, extra ? " " : "", extra ? extra : "");
+		log_info("Failed %s for %s%s from %s port %d%s%s", method,
+			 a->user_valid ? "" : "invalid user ", u, a->client_addr, a->client_port,
+			 extra ? " " : "", extra ? extra : "");
 	if (auth_result_hook)
 		auth_result_hook(method, ok);
 }
@@ -204,6 +213,138 @@ static int send_success(struct auth_ctx *a, struct transport *t, const char *met
 	snprintf(a->method, sizeof(a->method), "%s", method);
 	a->success = 1;
 	return transport_enable_delayed_compression(t) == 0 ? 1 : -1;
+}
+
+/* The key a publickey request offers: a plain key, or a certificate
+ * (whose CA signature cert_parse has checked) and its certified key. */
+struct offered_key {
+	int is_cert;
+	struct pubkey plain;
+	struct cert cert;
+	const struct pubkey *key; /* the key that signs the request */
+	char sig_alg[64];	  /* the algorithm its signature must use */
+	char fp[64];		  /* OpenSSH logs the certified key's own fingerprint */
+	char log[512];		  /* "alg fp" or OpenSSH's certificate description */
+};
+
+static void offered_free(struct offered_key *o)
+{
+	pubkey_free(&o->plain);
+	cert_free(&o->cert);
+}
+
+/* Parses the offered key and checks that alg fits it. 0 or -1 (logged). */
+static int offered_parse(struct auth_ctx *a, const char *alg, const uint8_t *blob, size_t bloblen,
+			 struct offered_key *o)
+{
+	char why[128];
+	memset(o, 0, sizeof(*o));
+	o->is_cert = cert_is_cert_alg(alg);
+	if (!o->is_cert) {
+		pubkey_fingerprint(blob, bloblen, o->fp);
+		snprintf(o->log, sizeof(o->log), "%s %s", alg, o->fp);
+		if (pubkey_parse(blob, bloblen, &o->plain) != 0) {
+			log_info("publickey: unsupported or malformed key (%s) from %s", alg, a->client_addr);
+			return -1;
+		}
+		o->key = &o->plain;
+		snprintf(o->sig_alg, sizeof(o->sig_alg), "%s", alg);
+		if (!pubkey_sig_alg_ok(o->key, alg)) {
+			log_info("publickey: signature algorithm %s does not fit key type %s", alg,
+				 key_type_name(o->key->type));
+			return -1;
+		}
+		return 0;
+	}
+	if (cert_parse(blob, bloblen, &o->cert, why, sizeof(why)) != 0) {
+		log_info("publickey: certificate (%s) from %s refused: %s", alg, a->client_addr, why);
+		return -1;
+	}
+	o->key = &o->cert.key;
+	char cafp[64];
+	cert_key_fingerprint(&o->cert, o->fp);
+	cert_ca_fingerprint(&o->cert, cafp);
+	snprintf(o->log, sizeof(o->log), "%s %s ID %s (serial %llu) CA %s %s", key_label(o->key->type, 1),
+		 o->fp, o->cert.key_id, (unsigned long long)o->cert.serial, key_label(o->cert.ca.type, 0),
+		 cafp);
+	if (!cert_alg_ok(&o->cert, alg, o->sig_alg, sizeof(o->sig_alg))) {
+		log_info("publickey: algorithm %s does not fit certificate %s", alg, o->log);
+		return -1;
+	}
+	return 0;
+}
+
+/* TrustedUserCAKeys / AuthorizedPrincipalsFile for this user's config. */
+static void cert_policy(const struct sshd_config *c, struct certauth_policy *p)
+{
+	memset(p, 0, sizeof(*p));
+	(void)c;
+}
+
+/* Is the offered key authorized for the user? 1 with *opts, 0 if not. */
+static int offered_authorized(struct auth_ctx *a, const struct offered_key *o, const uint8_t *blob,
+			      size_t bloblen, int has_sig, struct authkeys_opts *opts)
+{
+	const struct sshd_config *c = cfg_of(a);
+	int m;
+	if (o->is_cert) {
+		struct certauth_policy pol;
+		char via[PATH_MAX + 16];
+		cert_policy(c, &pol);
+		m = certauth_check(c, &pol, a->user, a->ui.uid, a->ui.gid, a->ui.home, &o->cert,
+				   a->client_addr, opts, via, sizeof(via));
+		if (m == 1 && has_sig)
+			log_info("Accepted certificate ID \"%s\" (serial %llu) signed by %s CA via %s",
+				 o->cert.key_id, (unsigned long long)o->cert.serial,
+				 key_label(o->cert.ca.type, 0), via);
+	} else {
+		m = authkeys_check(c, a->user, a->ui.uid, a->ui.gid, a->ui.home, blob, bloblen,
+				   a->client_addr, a->client_addr, opts);
+	}
+	if (m != 1) {
+		authkeys_opts_free(opts);
+		if (has_sig || log_enabled(LOG_DEBUG))
+			log_info("publickey: key %s not authorized for %s", o->fp, a->user);
+		return 0;
+	}
+	return 1;
+}
+
+static int send_pk_ok(struct transport *t, const char *alg, const uint8_t *blob, size_t bloblen)
+{
+	struct buf b;
+	buf_init(&b, AUTH_MAX_BLOB + 256);
+	int r = buf_put_u8(&b, SSH_MSG_USERAUTH_PK_OK);
+	r = r ? r : buf_put_cstring(&b, alg);
+	r = r ? r : buf_put_string(&b, blob, bloblen);
+	r = r ? r : transport_send(t, &b);
+	buf_free(&b);
+	return r ? -1 : 2;
+}
+
+/* The signature: over the RFC 4252 data, with exactly the algorithm the
+ * request named (as OpenSSH's sshkey_check_sigtype). */
+static int offered_verify(struct auth_ctx *a, const struct offered_key *o, const char *alg,
+			  const uint8_t *blob, size_t bloblen, const uint8_t *sig, size_t siglen,
+			  const struct authkeys_opts *opts)
+{
+	char sig_alg[64];
+	if (pubkey_sig_alg_name(sig, siglen, sig_alg, sizeof(sig_alg)) != 0 ||
+	    strcmp(sig_alg, o->sig_alg) != 0) {
+		log_info("publickey: signature algorithm does not match %s", alg);
+		return 0;
+	}
+	struct buf data;
+	buf_init(&data, AUTH_MAX_BLOB + 1024);
+	int flags = (opts->no_touch_required ? PUBKEY_VERIFY_NO_TOUCH : 0) |
+		    (opts->verify_required ? PUBKEY_VERIFY_NEED_UV : 0);
+	int ok = auth_pubkey_signed_data(&data, a->session_id, a->session_id_len, a->user, a->service, alg,
+					 blob, bloblen) == 0 &&
+		 pubkey_verify(o->key, sig, siglen, buf_rptr(&data), buf_avail(&data), flags) == 0;
+	buf_free(&data);
+	if (!ok)
+		log_info("publickey: bad signature from %s for %s (%s)", a->client_addr, a->user, o->fp);
+	return ok;
 }
 
 /* Returns 1 success, 0 failure, 2 = "sent PK_OK / INFO_REQUEST, not a failure". */
@@ -223,73 +364,42 @@ static int do_publickey(struct auth_ctx *a, struct transport *t, struct buf *p)
 	const struct sshd_config *c = cfg_of(a);
 	if (!c->pubkey_authentication)
 		return 0;
-	struct pubkey k;
-	memset(&k, 0, sizeof(k));
-	char fp[64], extra[160];
-	pubkey_fingerprint(blob, bloblen, fp);
-	if (pubkey_parse(blob, bloblen, &k) != 0) {
-		log_info("publickey: unsupported or malformed key (%s) from %s", alg, a->client_addr);
-		return 0;
-	}
-	snprintf(extra, sizeof(extra), "%s %s", alg, fp);
+	struct offered_key o;
+	struct authkeys_opts opts;
+	authkeys_opts_init(&opts);
 	int ok = 0;
-	if (!pubkey_sig_alg_ok(&k, alg)) {
-		log_info("publickey: signature algorithm %s does not fit key type %s", alg, key_type_name(k.type));
+	if (offered_parse(a, alg, blob, bloblen, &o) != 0)
 		goto out;
-	}
 	if (c->pubkey_accepted_algorithms && c->pubkey_accepted_algorithms[0] &&
 	    match_pattern_list(alg, c->pubkey_accepted_algorithms, 0) != 1) {
 		log_info("publickey: algorithm %s not in PubkeyAcceptedAlgorithms", alg);
 		goto out;
 	}
-	if (!a->user_valid)
+	if (!a->user_valid || !offered_authorized(a, &o, blob, bloblen, has_sig, &opts))
 		goto out;
-	struct authkeys_opts opts;
-	authkeys_opts_init(&opts);
-	int m = authkeys_check(c, a->user, a->ui.uid, a->ui.gid, a->ui.home, blob, bloblen, a->client_addr,
-			       a->client_addr, &opts);
-	if (m != 1) {
-		authkeys_opts_free(&opts);
-		if (has_sig || log_enabled(LOG_DEBUG))
-			log_info("publickey: key %s not authorized for %s", fp, a->user);
-		goto out;
-	}
 	if (!has_sig) {
 		authkeys_opts_free(&opts);
-		struct buf b;
-		buf_init(&b, AUTH_MAX_BLOB + 256);
-		int r = buf_put_u8(&b, SSH_MSG_USERAUTH_PK_OK);
-		r = r ? r : buf_put_cstring(&b, alg);
-		r = r ? r : buf_put_string(&b, blob, bloblen);
-		r = r ? r : transport_send(t, &b);
-		buf_free(&b);
-		pubkey_free(&k);
-		log_debug("publickey: %s %s acceptable for %s", alg, fp, a->user);
-		return r ? -1 : 2;
+		offered_free(&o);
+		log_debug("publickey: %s %s acceptable for %s", alg, o.fp, a->user);
+		return send_pk_ok(t, alg, blob, bloblen);
 	}
-	if (!user_root_method_allowed(c, a->ui.uid, "publickey", opts.command != NULL || c->force_command != NULL)) {
+	if (!user_root_method_allowed(c, a->ui.uid, "publickey",
+				      opts.command != NULL || c->force_command != NULL)) {
 		log_info("ROOT LOGIN REFUSED FROM %s port %d", a->client_addr, a->client_port);
-		authkeys_opts_free(&opts);
 		goto out;
 	}
-	struct buf data;
-	buf_init(&data, AUTH_MAX_BLOB + 1024);
-	if (auth_pubkey_signed_data(&data, a->session_id, a->session_id_len, a->user, a->service, alg, blob, bloblen) ==
-		    0 &&
-	    pubkey_verify(&k, sig, siglen, buf_rptr(&data), buf_avail(&data), opts.no_touch_required) == 0) {
+	if (offered_verify(a, &o, alg, blob, bloblen, sig, siglen, &opts)) {
 		ok = 1;
 		authkeys_opts_free(&a->key_opts);
 		a->key_opts = opts;
-		snprintf(a->key_fp, sizeof(a->key_fp), "%s", fp);
-	} else {
-		log_info("publickey: bad signature from %s for %s (%s)", a->client_addr, a->user, fp);
-		authkeys_opts_free(&opts);
+		authkeys_opts_init(&opts);
+		snprintf(a->key_fp, sizeof(a->key_fp), "%s", o.fp);
 	}
-	buf_free(&data);
 out:
-	pubkey_free(&k);
+	authkeys_opts_free(&opts);
 	if (has_sig || !ok)
-		result(a, "publickey", ok, extra);
+		result(a, "publickey", ok, o.log[0] ? o.log : alg);
+	offered_free(&o);
 	return ok;
 }
 
@@ -442,7 +552,8 @@ int auth_handle(struct auth_ctx *a, struct transport *t, uint8_t type, struct bu
 		}
 	} else if (type == SSH_MSG_USERAUTH_REQUEST) {
 		char user[AUTH_MAX_NAME + 1], service[64], method[64];
-		if (buf_get_cstring_into(&p, user, sizeof(user)) || buf_get_cstring_into(&p, service, sizeof(service)) ||
+		if (buf_get_cstring_into(&p, user, sizeof(user)) ||
+		    buf_get_cstring_into(&p, service, sizeof(service)) ||
 		    buf_get_cstring_into(&p, method, sizeof(method))) {
 			log_info("malformed userauth request from %s", a->client_addr);
 			return -1;
@@ -465,8 +576,8 @@ int auth_handle(struct auth_ctx *a, struct transport *t, uint8_t type, struct bu
 			if (!a->banner_sent)
 				send_banner(a, t);
 		} else if (strcmp(a->user, user) != 0 || strcmp(a->service, service) != 0) {
-			log_info("change of username or service not allowed: (%s,%s) -> (%s,%s)", a->user, a->service,
-				 user, service);
+			log_info("change of username or service not allowed: (%s,%s) -> (%s,%s)", a->user,
+				 a->service, user, service);
 			return -1;
 		}
 		if (strcmp(service, "ssh-connection") != 0) {
@@ -505,8 +616,8 @@ int auth_handle(struct auth_ctx *a, struct transport *t, uint8_t type, struct bu
 		int max = cfg_of(a)->max_auth_tries;
 		if (max > 0 && a->failures >= max) {
 			log_info("Disconnecting %s %s from %s port %d: Too many authentication failures",
-				 a->user_valid ? "authenticating user" : "invalid user", a->user ? a->user : "?",
-				 a->client_addr, a->client_port);
+				 a->user_valid ? "authenticating user" : "invalid user",
+				 a->user ? a->user : "?", a->client_addr, a->client_port);
 			*reason = SSH_DISCONNECT_NO_MORE_AUTH_METHODS_AVAILABLE;
 			return -2;
 		}

@@ -32,6 +32,7 @@ void authkeys_opts_free(struct authkeys_opts *o)
 	if (!o)
 		return;
 	free(o->command);
+	free(o->principals);
 	strlist_free(&o->env);
 	strlist_free(&o->permitopen);
 	strlist_free(&o->permitlisten);
@@ -79,7 +80,8 @@ long authkeys_b64_decode(const char *in, size_t inlen, uint8_t *out, size_t outc
 					return -1;
 			}
 		}
-		uint32_t w = ((uint32_t)v[0] << 18) | ((uint32_t)v[1] << 12) | ((uint32_t)v[2] << 6) | (uint32_t)v[3];
+		uint32_t w =
+		    ((uint32_t)v[0] << 18) | ((uint32_t)v[1] << 12) | ((uint32_t)v[2] << 6) | (uint32_t)v[3];
 		size_t n = 3 - (size_t)pad;
 		if (o + n > outcap)
 			return -1;
@@ -94,22 +96,22 @@ long authkeys_b64_decode(const char *in, size_t inlen, uint8_t *out, size_t outc
 
 /* Key type names that may start a key (without options). */
 static const char *const key_types[] = {
-	"ssh-ed25519",
-	"sk-ssh-ed25519@openssh.com",
-	"ssh-rsa",
-	"ecdsa-sha2-nistp256",
-	"ecdsa-sha2-nistp384",
-	"ecdsa-sha2-nistp521",
-	"sk-ecdsa-sha2-nistp256@openssh.com",
-	"ssh-dss",
-	"ssh-ed25519-cert-v01@openssh.com",
-	"sk-ssh-ed25519-cert-v01@openssh.com",
-	"ssh-rsa-cert-v01@openssh.com",
-	"ecdsa-sha2-nistp256-cert-v01@openssh.com",
-	"ecdsa-sha2-nistp384-cert-v01@openssh.com",
-	"ecdsa-sha2-nistp521-cert-v01@openssh.com",
-	"sk-ecdsa-sha2-nistp256-cert-v01@openssh.com",
-	"ssh-dss-cert-v01@openssh.com",
+    "ssh-ed25519",
+    "sk-ssh-ed25519@openssh.com",
+    "ssh-rsa",
+    "ecdsa-sha2-nistp256",
+    "ecdsa-sha2-nistp384",
+    "ecdsa-sha2-nistp521",
+    "sk-ecdsa-sha2-nistp256@openssh.com",
+    "ssh-dss",
+    "ssh-ed25519-cert-v01@openssh.com",
+    "sk-ssh-ed25519-cert-v01@openssh.com",
+    "ssh-rsa-cert-v01@openssh.com",
+    "ecdsa-sha2-nistp256-cert-v01@openssh.com",
+    "ecdsa-sha2-nistp384-cert-v01@openssh.com",
+    "ecdsa-sha2-nistp521-cert-v01@openssh.com",
+    "sk-ecdsa-sha2-nistp256-cert-v01@openssh.com",
+    "ssh-dss-cert-v01@openssh.com",
 };
 
 static int is_key_type(const char *s, size_t n)
@@ -263,13 +265,13 @@ static int parse_options(const char **pp, const struct sshd_config *cfg, struct 
 		}
 		int rc = 0;
 		const char *err = NULL;
-#define FLAG(str, field, v)                                    \
-	else if (strcmp(nm, str) == 0)                         \
-	{                                                      \
-		if (val)                                       \
-			err = "unexpected value for flag option"; \
-		else                                           \
-			o->field = (v);                        \
+#define FLAG(str, field, v)                                                                                  \
+	else if (strcmp(nm, str) == 0)                                                                       \
+	{                                                                                                    \
+		if (val)                                                                                     \
+			err = "unexpected value for flag option";                                            \
+		else                                                                                         \
+			o->field = (v);                                                                      \
 	}
 		if (strcmp(nm, "restrict") == 0) {
 			if (val)
@@ -333,7 +335,9 @@ static int parse_options(const char **pp, const struct sshd_config *cfg, struct 
 					if (!dup && strlist_add(&o->env, val, AUTHKEYS_MAX_ENV) < 0)
 						err = "too many environment= options";
 				} else if (!err) {
-					log_debug("authorized_keys: environment=%s ignored (PermitUserEnvironment)", val);
+					log_debug(
+					    "authorized_keys: environment=%s ignored (PermitUserEnvironment)",
+					    val);
 				}
 			}
 		}
@@ -357,12 +361,14 @@ static int parse_options(const char **pp, const struct sshd_config *cfg, struct 
 		{
 			if (!val)
 				err = "principals= needs a value";
-			/* only meaningful for certificates, which are not supported */
+			else if (o->principals)
+				err = "multiple principals= options";
+			else {
+				o->principals = val;
+				val = NULL;
+			}
 		}
-		else if (strcmp(nm, "cert-authority") == 0)
-		{
-			err = "cert-authority is not supported (no certificate support)";
-		}
+		FLAG("cert-authority", cert_authority, 1)
 		else if (strcmp(nm, "tunnel") == 0)
 		{
 			err = "tunnel= is not supported";
@@ -392,8 +398,22 @@ static int parse_options(const char **pp, const struct sshd_config *cfg, struct 
 	}
 }
 
-int authkeys_parse_line(const char *line, const struct sshd_config *cfg, struct authkeys_opts *opts, char **keytype,
-			uint8_t **blob, size_t *bloblen, char **from, char *why, size_t whylen)
+int authkeys_parse_options(const char *text, const struct sshd_config *cfg, struct authkeys_opts *opts,
+			   char **from, char *why, size_t whylen)
+{
+	*from = NULL;
+	const char *p = text;
+	if (parse_options(&p, cfg, opts, from, why, whylen) < 0) {
+		free(*from);
+		*from = NULL;
+		return -1;
+	}
+	return 0;
+}
+
+int authkeys_parse_line(const char *line, const struct sshd_config *cfg, struct authkeys_opts *opts,
+			char **keytype, uint8_t **blob, size_t *bloblen, char **from, char *why,
+			size_t whylen)
 {
 	*keytype = NULL;
 	*blob = NULL;
@@ -481,8 +501,7 @@ bad:
 /* ---------------------------------------------------------------- */
 /* from= and StrictModes */
 
-/* 1 if the client may use the key under this from= list. */
-static int from_allowed(const char *from, const char *host, const char *addr)
+int authkeys_from_allowed(const char *from, const char *host, const char *addr)
 {
 	int ra = addr ? match_addr_list(addr, from) : 0;
 	if (ra == -2) {
@@ -587,17 +606,16 @@ static int read_bounded(int fd, char **out, size_t *outlen)
 	return 0;
 }
 
-int authkeys_check_file(const char *path, const struct sshd_config *cfg, uid_t uid, const char *home,
-			const uint8_t *blob, size_t bloblen, const char *client_host, const char *client_addr,
-			int strict_modes, time_t now, struct authkeys_opts *opts)
+/* Opens path (as the current euid), applies the StrictModes checks when
+ * asked and reads it bounded. 1 with *text (caller frees), 0 when absent or
+ * refused (logged), -1 on a read error. */
+static int read_checked(const char *path, uid_t uid, const char *home, int strict_modes, char **text,
+			size_t *len)
 {
-	authkeys_opts_init(opts);
-	if (now == 0)
-		now = time(NULL);
 	int fd = open(path, O_RDONLY | O_NOCTTY | O_NONBLOCK | O_CLOEXEC);
 	if (fd < 0) {
 		if (errno != ENOENT)
-			log_debug("authorized_keys %s: %s", path, strerror(errno));
+			log_debug("%s: %s", path, strerror(errno));
 		return 0;
 	}
 	struct stat st;
@@ -619,24 +637,26 @@ int authkeys_check_file(const char *path, const struct sshd_config *cfg, uid_t u
 			return 0;
 		}
 	}
-	char *text;
-	size_t len;
-	if (read_bounded(fd, &text, &len) < 0) {
-		log_info("authorized_keys %s: read failed: %s", path, strerror(errno));
+	if (read_bounded(fd, text, len) < 0) {
+		log_info("%s: read failed: %s", path, strerror(errno));
 		close(fd);
 		return -1;
 	}
 	close(fd);
+	return 1;
+}
 
-	int found = 0;
-	int lineno = 0;
+/* Calls fn for each line of text that is not too long and has no NUL
+ * (copied, NUL-terminated) until fn returns non-zero; returns that value. */
+int authkeys_each_line(const char *path, const char *text, size_t len,
+		       int (*fn)(void *ctx, const char *path, int lineno, char *line), void *ctx)
+{
+	int lineno = 0, r = 0;
 	size_t pos = 0;
 	char *line = malloc(AUTHKEYS_MAX_LINE + 1);
-	if (!line) {
-		free(text);
+	if (!line)
 		return -1;
-	}
-	while (pos < len && !found) {
+	while (pos < len && r == 0) {
 		lineno++;
 		const char *start = text + pos;
 		const char *nl = memchr(start, '\n', len - pos);
@@ -652,43 +672,98 @@ int authkeys_check_file(const char *path, const struct sshd_config *cfg, uid_t u
 		}
 		memcpy(line, start, l);
 		line[l] = '\0';
-		struct authkeys_opts o;
-		authkeys_opts_init(&o);
-		char *kt = NULL, *from = NULL;
-		uint8_t *kb = NULL;
-		size_t kblen = 0;
-		char why[160] = "";
-		int r = authkeys_parse_line(line, cfg, &o, &kt, &kb, &kblen, &from, why, sizeof(why));
-		if (r < 0) {
-			log_debug("%s:%d: skipping bad line: %s", path, lineno, why);
-			continue;
-		}
-		if (r > 0)
-			continue;
-		if (kblen == bloblen && memcmp(kb, blob, bloblen) == 0) {
-			if (from && !from_allowed(from, client_host, client_addr)) {
-				log_info("Authentication tried for key at %s:%d with correct key but not from a "
-					 "permitted host (host=%s, ip=%s)",
-					 path, lineno, client_host ? client_host : "", client_addr ? client_addr : "");
-			} else if (o.expiry && o.expiry <= now) {
-				log_info("%s:%d: key has expired (expiry-time)", path, lineno);
-			} else {
-				found = 1;
-				o.file = strdup(path);
-				o.line = lineno;
-				*opts = o;
-				authkeys_opts_init(&o);
-				log_debug("%s:%d: matching key found", path, lineno);
-			}
-		}
-		authkeys_opts_free(&o);
-		free(kt);
-		free(kb);
-		free(from);
+		r = fn(ctx, path, lineno, line);
 	}
 	free(line);
-	free(text);
+	return r;
+}
+
+struct match_ctx {
+	const struct sshd_config *cfg;
+	const uint8_t *blob;
+	size_t bloblen;
+	const char *client_host, *client_addr;
+	time_t now;
+	int want_ca;
+	int (*accept)(void *ctx, const struct authkeys_opts *o);
+	void *accept_ctx;
+	struct authkeys_opts *opts;
+};
+
+/* A line whose key is the one looked for: do its options let it be used? */
+static int line_usable(const struct match_ctx *m, const char *path, int lineno, const struct authkeys_opts *o,
+		       const char *from)
+{
+	if (o->cert_authority != m->want_ca)
+		return 0; /* a CA line never authorizes the plain key, nor a plain line a certificate */
+	if (o->principals && !o->cert_authority) {
+		log_info("%s:%d: principals= on a key that is not a cert-authority: refused", path, lineno);
+		return 0;
+	}
+	if (from && !authkeys_from_allowed(from, m->client_host, m->client_addr)) {
+		log_info("Authentication tried for key at %s:%d with correct key but not from a "
+			 "permitted host (host=%s, ip=%s)",
+			 path, lineno, m->client_host ? m->client_host : "",
+			 m->client_addr ? m->client_addr : "");
+		return 0;
+	}
+	if (o->expiry && o->expiry <= m->now) {
+		log_info("%s:%d: key has expired (expiry-time)", path, lineno);
+		return 0;
+	}
+	return !m->accept || m->accept(m->accept_ctx, o);
+}
+
+static int match_line(void *ctx, const char *path, int lineno, char *line)
+{
+	struct match_ctx *m = ctx;
+	struct authkeys_opts o;
+	authkeys_opts_init(&o);
+	char *kt = NULL, *from = NULL;
+	uint8_t *kb = NULL;
+	size_t kblen = 0;
+	char why[160] = "";
+	int r = authkeys_parse_line(line, m->cfg, &o, &kt, &kb, &kblen, &from, why, sizeof(why));
+	if (r < 0)
+		log_debug("%s:%d: skipping bad line: %s", path, lineno, why);
+	int found = 0;
+	if (r == 0 && kblen == m->bloblen && memcmp(kb, m->blob, m->bloblen) == 0 &&
+	    line_usable(m, path, lineno, &o, from)) {
+		found = 1;
+		o.file = strdup(path);
+		o.line = lineno;
+		*m->opts = o;
+		authkeys_opts_init(&o);
+		log_debug("%s:%d: matching %s found", path, lineno, m->want_ca ? "CA" : "key");
+	}
+	authkeys_opts_free(&o);
+	free(kt);
+	free(kb);
+	free(from);
 	return found;
+}
+
+static int check_file(const char *path, uid_t uid, const char *home, int strict_modes, struct match_ctx *m)
+{
+	authkeys_opts_init(m->opts);
+	if (m->now == 0)
+		m->now = time(NULL);
+	char *text;
+	size_t len;
+	int r = read_checked(path, uid, home, strict_modes, &text, &len);
+	if (r <= 0)
+		return r;
+	r = authkeys_each_line(path, text, len, match_line, m);
+	free(text);
+	return r;
+}
+
+int authkeys_check_file(const char *path, const struct sshd_config *cfg, uid_t uid, const char *home,
+			const uint8_t *blob, size_t bloblen, const char *client_host, const char *client_addr,
+			int strict_modes, time_t now, struct authkeys_opts *opts)
+{
+	struct match_ctx m = {cfg, blob, bloblen, client_host, client_addr, now, 0, NULL, NULL, opts};
+	return check_file(path, uid, home, strict_modes, &m);
 }
 
 /* ---------------------------------------------------------------- */
@@ -750,12 +825,25 @@ static void restore_uid(struct saved_ids *s)
 	s->active = 0;
 }
 
-int authkeys_check(const struct sshd_config *cfg, const char *user, uid_t uid, gid_t gid, const char *home,
-		   const uint8_t *blob, size_t bloblen, const char *client_host, const char *client_addr,
-		   struct authkeys_opts *opts)
+int authkeys_expand_path(const char *tmpl, const char *user, const char *home, uid_t uid, char *path,
+			 size_t cap)
 {
-	authkeys_opts_init(opts);
-	if (!cfg || !user || !home || !blob)
+	char *exp = sshd_expand_tokens(tmpl, user, home, uid);
+	if (!exp) {
+		log_info("\"%s\": bad token or too long", tmpl);
+		return -1;
+	}
+	int n = exp[0] == '/' ? snprintf(path, cap, "%s", exp) : snprintf(path, cap, "%s/%s", home, exp);
+	free(exp);
+	return n < 0 || (size_t)n >= cap ? -1 : 0;
+}
+
+/* Every AuthorizedKeysFile, read as the user when we are root. */
+static int check_files(const struct sshd_config *cfg, const char *user, uid_t uid, gid_t gid,
+		       const char *home, struct match_ctx *m)
+{
+	authkeys_opts_init(m->opts);
+	if (!cfg || !user || !home || !m->blob)
 		return -1;
 	int switched = 0;
 	struct saved_ids s;
@@ -767,25 +855,48 @@ int authkeys_check(const struct sshd_config *cfg, const char *user, uid_t uid, g
 	}
 	int result = 0;
 	for (size_t i = 0; i < cfg->authorized_keys_files.n && result == 0; i++) {
-		char *exp = sshd_expand_tokens(cfg->authorized_keys_files.v[i], user, home, uid);
-		if (!exp) {
-			log_info("AuthorizedKeysFile \"%s\": bad token or too long", cfg->authorized_keys_files.v[i]);
-			continue;
-		}
 		char path[PATH_MAX];
-		int n;
-		if (exp[0] == '/')
-			n = snprintf(path, sizeof(path), "%s", exp);
-		else
-			n = snprintf(path, sizeof(path), "%s/%s", home, exp);
-		free(exp);
-		if (n < 0 || (size_t)n >= sizeof(path))
+		if (authkeys_expand_path(cfg->authorized_keys_files.v[i], user, home, uid, path,
+					 sizeof(path)) < 0)
 			continue;
 		log_debug("trying authorized keys file %s", path);
-		result = authkeys_check_file(path, cfg, uid, home, blob, bloblen, client_host, client_addr,
-					     cfg->strict_modes, 0, opts);
+		result = check_file(path, uid, home, cfg->strict_modes, m);
 	}
 	if (switched)
 		restore_uid(&s);
 	return result;
+}
+
+int authkeys_check(const struct sshd_config *cfg, const char *user, uid_t uid, gid_t gid, const char *home,
+		   const uint8_t *blob, size_t bloblen, const char *client_host, const char *client_addr,
+		   struct authkeys_opts *opts)
+{
+	struct match_ctx m = {cfg, blob, bloblen, client_host, client_addr, 0, 0, NULL, NULL, opts};
+	return check_files(cfg, user, uid, gid, home, &m);
+}
+
+int authkeys_check_ca(const struct sshd_config *cfg, const char *user, uid_t uid, gid_t gid, const char *home,
+		      const uint8_t *ca_blob, size_t ca_bloblen, const char *client_host,
+		      const char *client_addr, int (*accept)(void *ctx, const struct authkeys_opts *o),
+		      void *ctx, struct authkeys_opts *opts)
+{
+	struct match_ctx m = {cfg, ca_blob, ca_bloblen, client_host, client_addr, 0, 1, accept, ctx, opts};
+	return check_files(cfg, user, uid, gid, home, &m);
+}
+
+int authkeys_read_user_file(const char *path, const char *user, uid_t uid, gid_t gid, const char *home,
+			    int strict_modes, char **text, size_t *len)
+{
+	int switched = 0;
+	struct saved_ids s;
+	memset(&s, 0, sizeof(s));
+	if (geteuid() == 0 && uid != 0) {
+		if (temporarily_use_uid(user, uid, gid, &s) < 0)
+			return -1;
+		switched = 1;
+	}
+	int r = read_checked(path, uid, home, strict_modes, text, len);
+	if (switched)
+		restore_uid(&s);
+	return r;
 }

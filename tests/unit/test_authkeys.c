@@ -138,7 +138,8 @@ TEST(bad_lines_skipped)
 			      "no-pty, " ED_LINE "\n"                     /* option syntax */
 			      "ssh-ed25519 no-pty " ED_B64 "\n"          /* options in the wrong place */
 			      "command=\"a\",command=\"b\" " ED_LINE "\n" /* duplicate command */
-			      "cert-authority " ED_LINE "\n"              /* certs not supported */
+			      "cert-authority " ED_LINE "\n"              /* a CA line: never the plain key */
+			      "principals=\"me\" " ED_LINE "\n"          /* principals= without cert-authority */
 			      "expiry-time=\"2020\" " ED_LINE "\n"        /* bad time */
 			      "permitopen=\"nohostport\" " ED_LINE "\n"   /* bad permitopen */
 			      "ssh-dss AAAAB3NzaC1kc3MAAACBAP\n"          /* unsupported type, bad data */
@@ -146,7 +147,7 @@ TEST(bad_lines_skipped)
 			      "command=\"good\" " ED_LINE "\n";
 	CHECK_EQ_INT(check_ed(content, "h", "1.1.1.1", &o), 1);
 	CHECK_STR(o.command, "good");
-	CHECK_EQ_INT(o.line, 15);
+	CHECK_EQ_INT(o.line, 16);
 	authkeys_opts_free(&o);
 	/* options after the key are part of the comment (as in OpenSSH) */
 	CHECK_EQ_INT(check_ed(ED_B64 "\n" ED_LINE ",no-pty\n", "h", "1.1.1.1", &o), 1);

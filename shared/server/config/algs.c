@@ -181,7 +181,7 @@ const struct cfg_algs cfg_algs_macs = {MAC_NAMES_OFFERED, MAC_NAMES_DEFAULT, KNO
 const struct cfg_algs cfg_algs_kex = {KEX_NAMES_SUPPORTED, KEX_NAMES_SUPPORTED, KNOWN_KEX,
 				      "Bad SSH2 KexAlgorithms"};
 const struct cfg_algs cfg_algs_hostkey = {HOSTKEY_ALGS, HOSTKEY_ALGS, KNOWN_KEYS, "Bad key types"};
-const struct cfg_algs cfg_algs_pubkey = {SERVER_SIG_ALGS, SERVER_SIG_ALGS, KNOWN_KEYS, "Bad key types"};
+const struct cfg_algs cfg_algs_pubkey = {PUBKEY_ALGS, PUBKEY_ALGS, KNOWN_KEYS, "Bad key types"};
 
 /* The first value given wins (as in OpenSSH); a bad list is an error with
  * the keyword's own message. */

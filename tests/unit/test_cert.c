@@ -1,0 +1,413 @@
+/* Unit tests for shared/crypto/cert.c and shared/server/certauth.c.
+ * The certificates were made once by ssh-keygen 9.2 (-s CA -I id -n
+ * principals -z serial -V window -O options); see each vector's comment. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "authkeys.h"
+#include "cert.h"
+#include "certauth.h"
+#include "log.h"
+#include "t.h"
+
+/* ED_CERT: ed25519 key, ed25519 CA (ca.pub), id "test-id", serial 42,
+ * principals alice,bob, valid 2020-01-01..2040-01-01, force-command
+ * /bin/true, source-address 10.0.0.0/8,127.0.0.1, no-pty.
+ * EC_RSA_CERT: nistp384 key, RSA CA (rsa-sha2-512), "rsa-signed", serial 7,
+ * alice, forever. HOST_CERT: a host certificate (RSA key, ECDSA CA).
+ * SHA1_CERT: RSA CA signing with ssh-rsa (SHA-1). NOPRINC_CERT: no
+ * principals. CRIT_CERT: critical option foo@example.com. CLEAR_CERT: -O
+ * clear -O permit-port-forwarding, 2020..2030, serial 5, alice. */
+static const char ED_CERT[] =
+    "AAAAIHNzaC1lZDI1NTE5LWNlcnQtdjAxQG9wZW5zc2guY29tAAAAINyXdANmPgVEOttOL0fMDmEQraWMNnmO5A4muwgilKKvAAAA"
+    "IGm4fHTf7UZrOQHsLnqWM046Y9fMbrxJL5qGCvkFCfraAAAAAAAAACoAAAABAAAAB3Rlc3QtaWQAAAAQAAAABWFsaWNlAAAAA2Jv"
+    "YgAAAABeC+EAAAAAAIOqfoAAAABQAAAADWZvcmNlLWNvbW1hbmQAAAANAAAACS9iaW4vdHJ1ZQAAAA5zb3VyY2UtYWRkcmVzcwAA"
+    "ABgAAAAUMTAuMC4wLjAvOCwxMjcuMC4wLjEAAABwAAAAFXBlcm1pdC1YMTEtZm9yd2FyZGluZwAAAAAAAAAXcGVybWl0LWFnZW50"
+    "LWZvcndhcmRpbmcAAAAAAAAAFnBlcm1pdC1wb3J0LWZvcndhcmRpbmcAAAAAAAAADnBlcm1pdC11c2VyLXJjAAAAAAAAAAAAAAAz"
+    "AAAAC3NzaC1lZDI1NTE5AAAAIKE2/4FboOMfip5JeqSuHdvzUdQmIEwulmLVmB1dPTyhAAAAUwAAAAtzc2gtZWQyNTUxOQAAAEAP"
+    "EwjgtD4LKDC9y94bPA2DqQQX8JaTCGtw+7lsWFpfnGVFvFnKx7cCqPnXCsJXi57C/qF5RzvPJwnZYWS/QFsH";
+static const char EC_RSA_CERT[] =
+    "AAAAKGVjZHNhLXNoYTItbmlzdHAzODQtY2VydC12MDFAb3BlbnNzaC5jb20AAAAg0AfGxLZANRIygpJCNFF1x9TTIwBZZU1G7LMN"
+    "ATMFAwAAAAAIbmlzdHAzODQAAABhBL0XWa12yRhlQBBd8imRBTyN/zElKWzunEqu3EuUxxpSh4wmzqwEE5yxWnfmOAoSmgzAORDg"
+    "WLFDss9A8YI+YyiSWcU3aOLzFn07pCloXO0JXCcKroknyMRr/6+01uTfUAAAAAAAAAAHAAAAAQAAAApyc2Etc2lnbmVkAAAACQAA"
+    "AAVhbGljZQAAAAAAAAAA//////////8AAAAAAAAAggAAABVwZXJtaXQtWDExLWZvcndhcmRpbmcAAAAAAAAAF3Blcm1pdC1hZ2Vu"
+    "dC1mb3J3YXJkaW5nAAAAAAAAABZwZXJtaXQtcG9ydC1mb3J3YXJkaW5nAAAAAAAAAApwZXJtaXQtcHR5AAAAAAAAAA5wZXJtaXQt"
+    "dXNlci1yYwAAAAAAAAAAAAABFwAAAAdzc2gtcnNhAAAAAwEAAQAAAQEAwHw0iVp/lcLV+LeQhrElqOS9tj+8N+zz5WmnMrSebnIv"
+    "WPaU2mJn6Alw48N/GbzwKs01EkvJdopZjLvKaODEAXfUp+CBkaJcOVKkV6rqg56TzsSW3f2y4wDVLeAgp7xQE1dYaLMSLone3+oM"
+    "WjFDzY+rCst8bNBsb/dA91nB1URSqfbER/5p5aWTkNhUnamuYC5CCE+XVDnpaG/EQdopfwnRnAZVFR2f7p71wHyfYA1WbNffeH5l"
+    "wctkKEDacu9G3JKi6SzPDYGpl96K+9fJezIMqbrgV0RLqFMJhn77yUT3IhcKlzL4JimIsrDPP1sJyxWzgnlrZvxgI/E9GdNOeQAA"
+    "ARQAAAAMcnNhLXNoYTItNTEyAAABAAxdGZPeOeCeBr+wFYHTuKf8dc0kXyjLwDSKEx3XoAqror3528/EZHNkK80XlwdtnSWhQfLB"
+    "sRswG8wyQnwwOcBepdOksUvkgTsmUNvBug4ids1tGJnOGhhBuBhZJrHBoFGujWDEx1b0e/GCNaQToUzgirDcFENPTNDpcpvldONc"
+    "keS3coRqpaqNKrfXyCzvtbBGDbVtBNtXyblhFhoDCk23gYQMgYqcuDdZ6/9uPYTMu+/PDByMcEkXB9eYfa2fkbKRJNummg1kLDde"
+    "wYZxZlWQvKcYk+bfQCjUZjM8QUCc9jzty7GnIy2IkT2c+c+e/Q/RlAdLq4ka1uZb6JIkr/c=";
+static const char HOST_CERT[] =
+    "AAAAHHNzaC1yc2EtY2VydC12MDFAb3BlbnNzaC5jb20AAAAgucgT0p//zguClmZpqLsBkVwBj8elsO1YCRlJyKfZOokAAAADAQAB"
+    "AAABAQCyfFIkLerwBKLOvFkF+Hew44GqVMwf2cmI8V4roiXGDbKKDlkltmDG7PfzpiWlCiDZZ6QV/npyov2LZuf6ucsgcahzx0A0"
+    "Y0fuWPltV7B/IwO+jWaG5KlgJhUmMvVHZBW7AwxuxXF4tBv5ey0KXlC6+ypnnr/r9BLVoUya7UwjdeFopagoee0gBo4kSd+3tJnD"
+    "QFmcm0jorEPl6w1D8hHvyh2FbvKLJHYQzO34E4JIvhty//+X5lRnjYy750Hk5yY+U9ufJa7n/Rj3ueEyDpiWXw8DCd2U6cga3SlQ"
+    "9DedG3B3Tn1KC1LWcCRVsC4mJJl0Aoj7h34VNCqQR9pNGLxzAAAAAAAAAAgAAAACAAAACWVjLXNpZ25lZAAAABAAAAAMaG9zdC5l"
+    "eGFtcGxlAAAAAAAAAAD//////////wAAAAAAAAAAAAAAAAAAAGgAAAATZWNkc2Etc2hhMi1uaXN0cDI1NgAAAAhuaXN0cDI1NgAA"
+    "AEEErK75DvFpuo80Xk+ZHl/HwMknQGu3/qrcc7n95GAFIe/VDBAeN3K6Vf8jBQKHmcS6eKh0vaw6v4ggeuIhEadncQAAAGMAAAAT"
+    "ZWNkc2Etc2hhMi1uaXN0cDI1NgAAAEgAAAAgT3PM1SRGHoomAbUG0yRR72pTmVu9HACiY/i84CK4niYAAAAgb4EJKZhK1Zlc7J30"
+    "bnVrwjEDDhKJSQZu/Qi440YR/sE=";
+static const char SHA1_CERT[] =
+    "AAAAKGVjZHNhLXNoYTItbmlzdHAzODQtY2VydC12MDFAb3BlbnNzaC5jb20AAAAgwUOh3X7B+bLGj8e7cv/rDu8a5Rry7gLKnOTu"
+    "VZ6yi0cAAAAIbmlzdHAzODQAAABhBL0XWa12yRhlQBBd8imRBTyN/zElKWzunEqu3EuUxxpSh4wmzqwEE5yxWnfmOAoSmgzAORDg"
+    "WLFDss9A8YI+YyiSWcU3aOLzFn07pCloXO0JXCcKroknyMRr/6+01uTfUAAAAAAAAAAJAAAAAQAAAARzaGExAAAACQAAAAVhbGlj"
+    "ZQAAAAAAAAAA//////////8AAAAAAAAAggAAABVwZXJtaXQtWDExLWZvcndhcmRpbmcAAAAAAAAAF3Blcm1pdC1hZ2VudC1mb3J3"
+    "YXJkaW5nAAAAAAAAABZwZXJtaXQtcG9ydC1mb3J3YXJkaW5nAAAAAAAAAApwZXJtaXQtcHR5AAAAAAAAAA5wZXJtaXQtdXNlci1y"
+    "YwAAAAAAAAAAAAABFwAAAAdzc2gtcnNhAAAAAwEAAQAAAQEAwHw0iVp/lcLV+LeQhrElqOS9tj+8N+zz5WmnMrSebnIvWPaU2mJn"
+    "6Alw48N/GbzwKs01EkvJdopZjLvKaODEAXfUp+CBkaJcOVKkV6rqg56TzsSW3f2y4wDVLeAgp7xQE1dYaLMSLone3+oMWjFDzY+r"
+    "Cst8bNBsb/dA91nB1URSqfbER/5p5aWTkNhUnamuYC5CCE+XVDnpaG/EQdopfwnRnAZVFR2f7p71wHyfYA1WbNffeH5lwctkKEDa"
+    "cu9G3JKi6SzPDYGpl96K+9fJezIMqbrgV0RLqFMJhn77yUT3IhcKlzL4JimIsrDPP1sJyxWzgnlrZvxgI/E9GdNOeQAAAQ8AAAAH"
+    "c3NoLXJzYQAAAQAXayoDzdFki5muzu5cHHIR+sKWRusy9Br7GTYzkh0QMqm2FadvtNT1cHqAVzunV7I1QwH+KkXqhmspf+R+KsFg"
+    "V3d+4eMIUK4S1Y4cmyteK7etZU0K2f52pVOWG4xo/asO35Kvszzx2qYhVYVJ5YxZQUJ4PZEGb8AdX3cBrlDLWOixlz4eLDoJYrX4"
+    "IMz0pKnKQHoUqKYz5SoUGfcBNAJ47arRt5IOwQaR0wc+u+/Dzkqg8olm14eVYlbU0BHlJcZTAsnTDCSS2Ciu6j8FyVfCJ4TaVjE7"
+    "76zECwI64QnAPDETp+3izT7xmIBw9F0r9wguTX5x9ejFtASuG8DKZXsj";
+static const char NOPRINC_CERT[] =
+    "AAAAIHNzaC1lZDI1NTE5LWNlcnQtdjAxQG9wZW5zc2guY29tAAAAIETBW+bbUIEMtPd447zNUEzrT01wne2Ijc/qcVeXJALYAAAA"
+    "IFm2UlKVSKn/Dr5l7TQRY/S2Q6v+vgsiLVoxxXSF8qgbAAAAAAAAAAEAAAABAAAAB25vcHJpbmMAAAAAAAAAAAAAAAD/////////"
+    "/wAAAAAAAACCAAAAFXBlcm1pdC1YMTEtZm9yd2FyZGluZwAAAAAAAAAXcGVybWl0LWFnZW50LWZvcndhcmRpbmcAAAAAAAAAFnBl"
+    "cm1pdC1wb3J0LWZvcndhcmRpbmcAAAAAAAAACnBlcm1pdC1wdHkAAAAAAAAADnBlcm1pdC11c2VyLXJjAAAAAAAAAAAAAAAzAAAA"
+    "C3NzaC1lZDI1NTE5AAAAIKE2/4FboOMfip5JeqSuHdvzUdQmIEwulmLVmB1dPTyhAAAAUwAAAAtzc2gtZWQyNTUxOQAAAEBqJ/jQ"
+    "NIsbB0HSAtvn0eOmjDDq05N09NhYX53dWoHLeLzk7JKGqpoMVE1Y3Ud0xObegl1eioE060em11Zc2jwH";
+static const char CRIT_CERT[] =
+    "AAAAIHNzaC1lZDI1NTE5LWNlcnQtdjAxQG9wZW5zc2guY29tAAAAIARqqXuD0JI4P0o4VWTzGuxnx45NyGfewl2yEvxiZ9V1AAAA"
+    "ILhRZl1tJ1DTK3spqezzG8netyOVeBY41ZvE8XrPN3SIAAAAAAAAAAAAAAABAAAABGNyaXQAAAAJAAAABWFsaWNlAAAAAAAAAAD/"
+    "/////////wAAAB4AAAAPZm9vQGV4YW1wbGUuY29tAAAABwAAAANiYXIAAACCAAAAFXBlcm1pdC1YMTEtZm9yd2FyZGluZwAAAAAA"
+    "AAAXcGVybWl0LWFnZW50LWZvcndhcmRpbmcAAAAAAAAAFnBlcm1pdC1wb3J0LWZvcndhcmRpbmcAAAAAAAAACnBlcm1pdC1wdHkA"
+    "AAAAAAAADnBlcm1pdC11c2VyLXJjAAAAAAAAAAAAAAAzAAAAC3NzaC1lZDI1NTE5AAAAIKE2/4FboOMfip5JeqSuHdvzUdQmIEwu"
+    "lmLVmB1dPTyhAAAAUwAAAAtzc2gtZWQyNTUxOQAAAEDGwd8kQX1oU07NFiXMxUlGtx9YhiJQ1+L/8HiI3a0yvVLV7I4OoEgao4B1"
+    "nb5YT71rQwuXSAC1RoubKrs0UV8I";
+static const char CLEAR_CERT[] =
+    "AAAAIHNzaC1lZDI1NTE5LWNlcnQtdjAxQG9wZW5zc2guY29tAAAAIAztjSLUzHkxWX/7C9W3P8VpJQUU0hlnU4qDX9ObozF3AAAA"
+    "IObC/glGP987NdMRHl8msqJVET8WcEMVDx8FAmvdYcxKAAAAAAAAAAUAAAABAAAACG5vcHR5LWlkAAAACQAAAAVhbGljZQAAAABe"
+    "C+EAAAAAAHDb2IAAAAAAAAAAHgAAABZwZXJtaXQtcG9ydC1mb3J3YXJkaW5nAAAAAAAAAAAAAAAzAAAAC3NzaC1lZDI1NTE5AAAA"
+    "IKE2/4FboOMfip5JeqSuHdvzUdQmIEwulmLVmB1dPTyhAAAAUwAAAAtzc2gtZWQyNTUxOQAAAEAFIi0M1J0jJq8rj88aHar516KC"
+    "NvOcmmw0S82XVqEU1vtbv8NUBSkkiombldo6GXjdFSsXo9mrZtOMSCAdrQII";
+static const char CA_PUB[] = "AAAAC3NzaC1lZDI1NTE5AAAAIKE2/4FboOMfip5JeqSuHdvzUdQmIEwulmLVmB1dPTyh";
+static const char CAEC_PUB[] =
+    "AAAAE2VjZHNhLXNoYTItbmlzdHAyNTYAAAAIbmlzdHAyNTYAAABBBKyu+Q7xabqPNF5PmR5fx8DJJ0Brt/6q3HO5/eRgBSHv1QwQ"
+    "HjdyulX/IwUCh5nEuniodL2sOr+IIHriIRGnZ3E=";
+
+#define T2025 1735689600ull /* 2025-01-01 */
+
+static uint8_t *decode(const char *b64, size_t *len)
+{
+	size_t n = strlen(b64);
+	uint8_t *out = malloc(n);
+	long r = authkeys_b64_decode(b64, n, out, n);
+	if (r < 0) {
+		free(out);
+		return NULL;
+	}
+	*len = (size_t)r;
+	return out;
+}
+
+static int parse_b64(const char *b64, struct cert *c, char *why, size_t whylen)
+{
+	size_t n;
+	uint8_t *b = decode(b64, &n);
+	int r = b ? cert_parse(b, n, c, why, whylen) : -1;
+	free(b);
+	return r;
+}
+
+TEST(parse_ed25519_user_cert)
+{
+	struct cert c;
+	char why[128];
+	CHECK_EQ_INT(parse_b64(ED_CERT, &c, why, sizeof why), 0);
+	CHECK_EQ_INT(c.key.type, KEY_ED25519);
+	CHECK_EQ_INT(c.ca.type, KEY_ED25519);
+	CHECK_EQ_INT(c.type, CERT_TYPE_USER);
+	CHECK(c.serial == 42);
+	CHECK_STR(c.key_id, "test-id");
+	CHECK_EQ_INT(c.n_principals, 2);
+	CHECK_STR(c.principals[0], "alice");
+	CHECK_STR(c.principals[1], "bob");
+	CHECK(c.valid_after == 1577836800ull && c.valid_before == 2208988800ull);
+	CHECK_STR(c.force_command, "/bin/true");
+	CHECK_STR(c.source_address, "10.0.0.0/8,127.0.0.1");
+	CHECK(c.unknown_critical == NULL);
+	CHECK_EQ_INT(c.extensions & CERT_EXT_PTY, 0);
+	CHECK(c.extensions & CERT_EXT_PORT_FORWARDING);
+	CHECK_STR(c.sig_alg, "ssh-ed25519");
+	char fp[64];
+	cert_ca_fingerprint(&c, fp);
+	CHECK_STR(fp, "SHA256:W0BOSbu9J/G5puJdX6vj2Do8KugQFRw4nKQ+78me0Ew"); /* ssh-keygen -L */
+	cert_key_fingerprint(&c, fp);
+	CHECK_STR(fp, "SHA256:ZVd1BMDxNtmlnbw3y8lUL2izdk4xR7gLPTKTg1u6AEE");
+	CHECK_STR(key_label(c.key.type, 1), "ED25519-CERT");
+	char plain[64];
+	CHECK_EQ_INT(cert_alg_ok(&c, "ssh-ed25519-cert-v01@openssh.com", plain, sizeof plain), 1);
+	CHECK_STR(plain, "ssh-ed25519");
+	CHECK_EQ_INT(cert_alg_ok(&c, "ssh-ed25519", plain, sizeof plain), 0);
+	CHECK_EQ_INT(cert_alg_ok(&c, "rsa-sha2-512-cert-v01@openssh.com", plain, sizeof plain), 0);
+	cert_free(&c);
+}
+
+TEST(parse_ecdsa_rsa_host)
+{
+	struct cert c;
+	char why[128], plain[64];
+	CHECK_EQ_INT(parse_b64(EC_RSA_CERT, &c, why, sizeof why), 0);
+	CHECK_EQ_INT(c.key.type, KEY_ECDSA_P384);
+	CHECK_EQ_INT(c.ca.type, KEY_RSA);
+	CHECK_STR(c.sig_alg, "rsa-sha2-512");
+	CHECK(c.valid_after == 0 && c.valid_before == UINT64_MAX);
+	CHECK_EQ_INT(cert_alg_ok(&c, "ecdsa-sha2-nistp384-cert-v01@openssh.com", plain, sizeof plain), 1);
+	CHECK_EQ_INT(cert_alg_ok(&c, "ecdsa-sha2-nistp256-cert-v01@openssh.com", plain, sizeof plain), 0);
+	cert_free(&c);
+	CHECK_EQ_INT(parse_b64(HOST_CERT, &c, why, sizeof why), 0);
+	CHECK_EQ_INT(c.type, CERT_TYPE_HOST);
+	CHECK_EQ_INT(c.key.type, KEY_RSA);
+	CHECK_EQ_INT(cert_alg_ok(&c, "rsa-sha2-512-cert-v01@openssh.com", plain, sizeof plain), 1);
+	CHECK_STR(plain, "rsa-sha2-512");
+	CHECK_EQ_INT(cert_alg_ok(&c, "rsa-sha2-256-cert-v01@openssh.com", plain, sizeof plain), 1);
+	CHECK_EQ_INT(cert_alg_ok(&c, "ssh-rsa-cert-v01@openssh.com", plain, sizeof plain), 0);
+	const char *w;
+	CHECK_EQ_INT(cert_check_authority(&c, CERT_TYPE_USER, T2025, NULL, &w), -1);
+	CHECK_STR(w, "Certificate invalid: not a user certificate");
+	cert_free(&c);
+}
+
+TEST(refused_certificates)
+{
+	struct cert c;
+	char why[128];
+	CHECK_EQ_INT(parse_b64(SHA1_CERT, &c, why, sizeof why), -1); /* CA signed with ssh-rsa */
+	CHECK(strstr(why, "signature") != NULL);
+	size_t n;
+	uint8_t *b = decode(ED_CERT, &n);
+	/* every truncation fails cleanly; so does every single flipped bit in
+	 * the signed part (the CA signature no longer verifies) */
+	for (size_t i = 0; i < n; i++)
+		CHECK_EQ_INT(cert_parse(b, i, &c, why, sizeof why), -1);
+	for (size_t i = 0; i < n; i += 7) {
+		b[i] ^= 0x10;
+		CHECK_EQ_INT(cert_parse(b, n, &c, why, sizeof why), -1);
+		b[i] ^= 0x10;
+	}
+	CHECK_EQ_INT(cert_parse(b, n, &c, why, sizeof why), 0);
+	cert_free(&c);
+	free(b);
+	/* a plain key is not a certificate */
+	b = decode(CA_PUB, &n);
+	CHECK_EQ_INT(cert_parse(b, n, &c, why, sizeof why), -1);
+	free(b);
+}
+
+TEST(check_authority)
+{
+	struct cert c;
+	char why[128];
+	const char *w = NULL;
+	CHECK_EQ_INT(parse_b64(ED_CERT, &c, why, sizeof why), 0);
+	CHECK_EQ_INT(cert_check_authority(&c, CERT_TYPE_USER, T2025, "alice", &w), 0);
+	CHECK_EQ_INT(cert_check_authority(&c, CERT_TYPE_USER, T2025, "bob", &w), 0);
+	CHECK_EQ_INT(cert_check_authority(&c, CERT_TYPE_USER, T2025, "carol", &w), -1);
+	CHECK_STR(w, "Certificate invalid: name is not a listed principal");
+	CHECK_EQ_INT(cert_check_authority(&c, CERT_TYPE_USER, T2025, NULL, &w), 0);
+	/* the window: valid_after inclusive, valid_before exclusive, no skew */
+	CHECK_EQ_INT(cert_check_authority(&c, CERT_TYPE_USER, 1577836800ull, "alice", &w), 0);
+	CHECK_EQ_INT(cert_check_authority(&c, CERT_TYPE_USER, 1577836799ull, "alice", &w), -1);
+	CHECK_STR(w, "Certificate invalid: not yet valid");
+	CHECK_EQ_INT(cert_check_authority(&c, CERT_TYPE_USER, 2208988799ull, "alice", &w), 0);
+	CHECK_EQ_INT(cert_check_authority(&c, CERT_TYPE_USER, 2208988800ull, "alice", &w), -1);
+	CHECK_STR(w, "Certificate invalid: expired");
+	CHECK_EQ_INT(cert_check_authority(&c, CERT_TYPE_HOST, T2025, NULL, &w), -1);
+	cert_free(&c);
+	CHECK_EQ_INT(parse_b64(NOPRINC_CERT, &c, why, sizeof why), 0);
+	CHECK_EQ_INT(cert_check_authority(&c, CERT_TYPE_USER, T2025, NULL, &w), -1);
+	CHECK_STR(w, "Certificate lacks principal list");
+	cert_free(&c);
+}
+
+TEST(cert_options)
+{
+	struct cert c;
+	struct authkeys_opts o;
+	char why[128];
+	const char *w = NULL;
+	CHECK_EQ_INT(parse_b64(ED_CERT, &c, why, sizeof why), 0);
+	CHECK_EQ_INT(certauth_cert_opts(&c, &o, &w), 0);
+	CHECK_STR(o.command, "/bin/true");
+	CHECK_EQ_INT(o.no_pty, 1);
+	CHECK_EQ_INT(o.no_port_forwarding, 0);
+	CHECK_EQ_INT(o.no_user_rc, 0);
+	authkeys_opts_free(&o);
+	CHECK_EQ_INT(certauth_source_ok(c.source_address, "127.0.0.1"), 1);
+	CHECK_EQ_INT(certauth_source_ok(c.source_address, "10.9.8.7"), 1);
+	CHECK_EQ_INT(certauth_source_ok(c.source_address, "192.168.1.1"), 0);
+	CHECK_EQ_INT(certauth_source_ok("*", "1.2.3.4"), -1);
+	CHECK_EQ_INT(certauth_source_ok("10.0.0.0/99", "1.2.3.4"), -1);
+	CHECK_EQ_INT(certauth_source_ok("!10.0.0.0/8", "1.2.3.4"), -1);
+	CHECK_EQ_INT(certauth_source_ok("10.0.0.0/8,", "1.2.3.4"), -1);
+	cert_free(&c);
+	CHECK_EQ_INT(parse_b64(CRIT_CERT, &c, why, sizeof why), 0);
+	CHECK_STR(c.unknown_critical, "foo@example.com");
+	CHECK_EQ_INT(certauth_cert_opts(&c, &o, &w), -1);
+	cert_free(&c);
+	CHECK_EQ_INT(parse_b64(CLEAR_CERT, &c, why, sizeof why), 0);
+	CHECK_EQ_INT(certauth_cert_opts(&c, &o, &w), 0);
+	CHECK(o.no_pty && o.no_agent_forwarding && o.no_x11_forwarding && o.no_user_rc &&
+	      !o.no_port_forwarding);
+	/* merge: permissions need both; force-commands must agree */
+	struct authkeys_opts line, out;
+	authkeys_opts_init(&line);
+	line.no_port_forwarding = 1;
+	line.command = strdup("/bin/true");
+	CHECK_EQ_INT(certauth_merge(&line, &o, &out, &w), 0);
+	CHECK(out.no_port_forwarding && out.no_pty);
+	CHECK_STR(out.command, "/bin/true");
+	authkeys_opts_free(&out);
+	o.command = strdup("/bin/false");
+	authkeys_opts_init(&line);
+	line.command = strdup("/bin/true");
+	CHECK_EQ_INT(certauth_merge(&line, &o, &out, &w), -1);
+	CHECK_STR(w, "Forced command options do not match");
+	authkeys_opts_free(&o);
+	cert_free(&c);
+}
+
+static struct sshd_config cfg;
+static char dir[64];
+
+static void put(const char *name, const char *text)
+{
+	char p[128];
+	snprintf(p, sizeof p, "%s/%s", dir, name);
+	FILE *f = fopen(p, "w");
+	if (f) {
+		fputs(text, f);
+		fclose(f);
+	}
+	chmod(p, 0644);
+}
+
+/* certauth_check for user with the given files (NULL = absent). */
+static int check_user(const char *cert_b64, const char *user, const char *trusted, const char *principals,
+		      const char *authkeys, const char *addr, struct authkeys_opts *o)
+{
+	struct cert c;
+	char why[128], via[256], path[2][128];
+	struct certauth_policy pol = {NULL, NULL, T2025};
+	if (parse_b64(cert_b64, &c, why, sizeof why) != 0)
+		return -9;
+	snprintf(path[0], sizeof path[0], "%s/trusted", dir);
+	snprintf(path[1], sizeof path[1], "%s/principals_%%u", dir);
+	unlink(path[0]);
+	if (trusted) {
+		put("trusted", trusted);
+		pol.trusted_ca_keys = path[0];
+	}
+	if (principals) {
+		char n[64];
+		snprintf(n, sizeof n, "principals_%s", user);
+		put(n, principals);
+		pol.principals_file = path[1];
+	}
+	put("authorized_keys", authkeys ? authkeys : "");
+	int r = certauth_check(&cfg, &pol, user, getuid(), getgid(), dir, &c, addr, o, via, sizeof via);
+	cert_free(&c);
+	return r;
+}
+
+TEST(certauth_trusted_ca)
+{
+	struct authkeys_opts o;
+	char ca[256], caec[512];
+	snprintf(ca, sizeof ca, "ssh-ed25519 %s\n", CA_PUB);
+	snprintf(caec, sizeof caec, "ecdsa-sha2-nistp256 %s\n", CAEC_PUB);
+	/* ED_CERT: alice and bob, source 127.0.0.1 */
+	CHECK_EQ_INT(check_user(ED_CERT, "alice", ca, NULL, NULL, "127.0.0.1", &o), 1);
+	CHECK_STR(o.command, "/bin/true");
+	CHECK_EQ_INT(o.no_pty, 1);
+	authkeys_opts_free(&o);
+	CHECK_EQ_INT(check_user(ED_CERT, "carol", ca, NULL, NULL, "127.0.0.1", &o), 0); /* not a principal */
+	CHECK_EQ_INT(check_user(ED_CERT, "alice", ca, NULL, NULL, "192.0.2.1", &o), 0); /* source-address */
+	CHECK_EQ_INT(check_user(ED_CERT, "alice", caec, NULL, NULL, "127.0.0.1", &o), 0); /* other CA */
+	CHECK_EQ_INT(check_user(NOPRINC_CERT, "alice", ca, NULL, NULL, "127.0.0.1", &o), 0);
+	CHECK_EQ_INT(check_user(CRIT_CERT, "alice", ca, NULL, NULL, "127.0.0.1", &o), 0);
+	/* AuthorizedPrincipalsFile: principal names replace the user name */
+	CHECK_EQ_INT(check_user(ED_CERT, "carol", ca, "# comment\nbob\n", NULL, "127.0.0.1", &o), 1);
+	authkeys_opts_free(&o);
+	CHECK_EQ_INT(check_user(ED_CERT, "alice", ca, "carol\n", NULL, "127.0.0.1", &o), 0);
+	CHECK_EQ_INT(check_user(ED_CERT, "carol", ca, "from=\"10.0.0.0/8\" bob\n", NULL, "127.0.0.1", &o), 0);
+	CHECK_EQ_INT(check_user(ED_CERT, "carol", ca, "from=\"127.0.0.1\" bob\n", NULL, "127.0.0.1", &o), 1);
+	authkeys_opts_free(&o);
+	CHECK_EQ_INT(check_user(ED_CERT, "carol", ca, "command=\"/bin/false\" bob\n", NULL, "127.0.0.1", &o),
+		     0);
+	CHECK_EQ_INT(check_user(ED_CERT, "carol", ca, "cert-authority bob\n", NULL, "127.0.0.1", &o), 0);
+}
+
+TEST(certauth_cert_authority_lines)
+{
+	struct authkeys_opts o;
+	char line[512];
+	snprintf(line, sizeof line, "cert-authority ssh-ed25519 %s\n", CA_PUB);
+	CHECK_EQ_INT(check_user(ED_CERT, "alice", NULL, NULL, line, "127.0.0.1", &o), 1);
+	CHECK(o.file != NULL && o.line == 1);
+	authkeys_opts_free(&o);
+	CHECK_EQ_INT(check_user(ED_CERT, "carol", NULL, NULL, line, "127.0.0.1", &o), 0);
+	CHECK_EQ_INT(check_user(CLEAR_CERT, "alice", NULL, NULL, line, "127.0.0.1", &o), 1);
+	CHECK(o.no_pty && !o.no_port_forwarding);
+	authkeys_opts_free(&o);
+	/* the CA's plain key without cert-authority does not admit certificates */
+	snprintf(line, sizeof line, "ssh-ed25519 %s\n", CA_PUB);
+	CHECK_EQ_INT(check_user(ED_CERT, "alice", NULL, NULL, line, "127.0.0.1", &o), 0);
+	/* principals= replaces the user name; a failing line lets the next one try */
+	snprintf(line, sizeof line, "cert-authority,principals=\"x,bob\" ssh-ed25519 %s\n", CA_PUB);
+	CHECK_EQ_INT(check_user(ED_CERT, "carol", NULL, NULL, line, "127.0.0.1", &o), 1);
+	authkeys_opts_free(&o);
+	snprintf(line, sizeof line,
+		 "cert-authority,principals=\"x\" ssh-ed25519 %s\ncert-authority,no-port-forwarding "
+		 "ssh-ed25519 %s\n",
+		 CA_PUB, CA_PUB);
+	CHECK_EQ_INT(check_user(CLEAR_CERT, "alice", NULL, NULL, line, "127.0.0.1", &o), 1);
+	CHECK_EQ_INT(o.line, 2);
+	CHECK(o.no_port_forwarding);
+	authkeys_opts_free(&o);
+	snprintf(line, sizeof line, "cert-authority,from=\"10.0.0.1\" ssh-ed25519 %s\n", CA_PUB);
+	CHECK_EQ_INT(check_user(ED_CERT, "alice", NULL, NULL, line, "127.0.0.1", &o), 0);
+	/* a trusted CA that refuses: authorized_keys is still tried (OpenSSH) */
+	snprintf(line, sizeof line, "cert-authority,principals=\"bob\" ssh-ed25519 %s\n", CA_PUB);
+	char ca[256];
+	snprintf(ca, sizeof ca, "ssh-ed25519 %s\n", CA_PUB);
+	CHECK_EQ_INT(check_user(ED_CERT, "carol", ca, NULL, line, "127.0.0.1", &o), 1);
+	authkeys_opts_free(&o);
+}
+
+int main(void)
+{
+	log_init("test", LOG_ERROR, LOG_TO_STDERR);
+	char err[256];
+	sshd_config_init(&cfg);
+	/* the temp dir is not a home directory: no StrictModes walk */
+	if (sshd_config_option(&cfg, "AuthorizedKeysFile authorized_keys", 1, err, sizeof err) < 0 ||
+	    sshd_config_option(&cfg, "StrictModes no", 2, err, sizeof err) < 0 ||
+	    sshd_config_finalize(&cfg, err, sizeof err) < 0)
+		return 1;
+	snprintf(dir, sizeof dir, "/tmp/sshbox_cert_XXXXXX");
+	if (!mkdtemp(dir))
+		return 1;
+	chmod(dir, 0755);
+	RUN(parse_ed25519_user_cert);
+	RUN(parse_ecdsa_rsa_host);
+	RUN(refused_certificates);
+	RUN(check_authority);
+	RUN(cert_options);
+	RUN(certauth_trusted_ca);
+	RUN(certauth_cert_authority_lines);
+	char cmd[128];
+	snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+	if (system(cmd) != 0)
+		return 1;
+	sshd_config_free(&cfg);
+	return t_done();
+}
