@@ -95,6 +95,14 @@ void hash_once(enum hash_alg alg, const void *p, size_t n, uint8_t *out)
 	hash_final(&h, out);
 }
 
+void sha1_once(const void *p, size_t n, uint8_t out[20])
+{
+	br_sha1_context c;
+	br_sha1_init(&c);
+	br_sha1_update(&c, p, n);
+	br_sha1_out(&c, out);
+}
+
 void x25519_keypair(uint8_t pub[32], uint8_t priv[32])
 {
 	crypto_random(priv, 32);

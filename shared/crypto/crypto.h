@@ -6,7 +6,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-int crypto_init(void);                 /* sodium_init; call once per process */
+int crypto_init(void);		       /* sodium_init; call once per process */
 void crypto_random(void *p, size_t n); /* CSPRNG */
 
 enum hash_alg { HASH_SHA256, HASH_SHA384, HASH_SHA512 };
@@ -23,6 +23,9 @@ void hash_init(struct hash_ctx *h, enum hash_alg alg);
 void hash_update(struct hash_ctx *h, const void *p, size_t n);
 void hash_final(struct hash_ctx *h, uint8_t *out); /* wipes the state */
 void hash_once(enum hash_alg alg, const void *p, size_t n, uint8_t *out);
+/* SHA-1 (BearSSL), only to look up keys that OpenSSH KRLs list by their
+ * SHA-1 hash; never for signatures or MACs. */
+void sha1_once(const void *p, size_t n, uint8_t out[20]);
 
 /* X25519: keygen and shared secret (rejects an all-zero result). */
 void x25519_keypair(uint8_t pub[32], uint8_t priv[32]);

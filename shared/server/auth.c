@@ -12,6 +12,7 @@
 #include "cert.h"
 #include "certauth.h"
 #include "keys.h"
+#include "krl.h"
 #include "log.h"
 #include "transport.h"
 #include "util.h"
@@ -281,6 +282,33 @@ static void cert_policy(const struct sshd_config *c, struct certauth_policy *p)
 	(void)c;
 }
 
+/* RevokedKeys of this user's config, NULL for none. */
+static const char *revoked_keys_file(const struct sshd_config *c)
+{
+	(void)c;
+	return NULL;
+}
+
+/* RevokedKeys: 1 when the key, its CA or the certificate is revoked, or
+ * the file cannot be used (OpenSSH then refuses every key). */
+static int offered_revoked(const struct auth_ctx *a, const struct offered_key *o)
+{
+	const char *path = revoked_keys_file(cfg_of(a));
+	if (!path)
+		return 0;
+	char why[256];
+	const struct krl *k = krl_cached(path, why, sizeof(why));
+	if (!k) {
+		log_error("RevokedKeys %s unusable, refusing every key: %s", path, why);
+		return 1;
+	}
+	if (o->is_cert ? krl_cert_revoked(k, &o->cert) : krl_key_revoked(k, o->key)) {
+		log_info("Authentication key %s revoked by file %s", o->log, path);
+		return 1;
+	}
+	return 0;
+}
+
 /* Is the offered key authorized for the user? 1 with *opts, 0 if not. */
 static int offered_authorized(struct auth_ctx *a, const struct offered_key *o, const uint8_t *blob,
 			      size_t bloblen, int has_sig, struct authkeys_opts *opts)
@@ -375,7 +403,8 @@ static int do_publickey(struct auth_ctx *a, struct transport *t, struct buf *p)
 		log_info("publickey: algorithm %s not in PubkeyAcceptedAlgorithms", alg);
 		goto out;
 	}
-	if (!a->user_valid || !offered_authorized(a, &o, blob, bloblen, has_sig, &opts))
+	if (!a->user_valid || offered_revoked(a, &o) ||
+	    !offered_authorized(a, &o, blob, bloblen, has_sig, &opts))
 		goto out;
 	if (!has_sig) {
 		authkeys_opts_free(&opts);
