@@ -1,6 +1,7 @@
 /* cert: OpenSSH certificates (PROTOCOL.certkeys). See cert.h. */
 #include "cert.h"
 
+#include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -301,4 +302,31 @@ void cert_key_fingerprint(const struct cert *c, char out[64])
 void cert_ca_fingerprint(const struct cert *c, char out[64])
 {
 	pubkey_fingerprint(c->ca_blob, c->ca_blob_len, out);
+}
+
+int hostkey_load_certificate(struct hostkey *hk, const char *path, char *why, size_t whylen)
+{
+	char text[HOSTKEY_CERT_MAX * 2];
+	uint8_t blob[HOSTKEY_CERT_MAX];
+	size_t n;
+	long len = read_text_file(path, text, sizeof(text));
+	if (len <= 0)
+		return fail(why, whylen, "cannot read the certificate file");
+	char *b64 = text + strcspn(text, " \t");
+	b64 += strspn(b64, " \t");
+	size_t b64len = strcspn(b64, " \t\r\n");
+	if (sodium_base642bin(blob, sizeof(blob), b64, b64len, NULL, &n, NULL,
+			      sodium_base64_VARIANT_ORIGINAL) != 0)
+		return fail(why, whylen, "not a certificate file (bad base64)");
+	struct cert c;
+	if (cert_parse(blob, n, &c, why, whylen) != 0)
+		return -1;
+	int ok =
+	    c.type == CERT_TYPE_HOST && c.key.type == KEY_ED25519 && memcmp(c.key.ed25519, hk->pub, 32) == 0;
+	cert_free(&c);
+	if (!ok)
+		return fail(why, whylen, "not a host certificate for this host key");
+	memcpy(hk->cert, blob, n);
+	hk->cert_len = n;
+	return 0;
 }

@@ -100,4 +100,10 @@ const char *key_label(enum key_type t, int cert);
 void cert_key_fingerprint(const struct cert *c, char out[64]);
 void cert_ca_fingerprint(const struct cert *c, char out[64]);
 
+/* HostCertificate: reads an OpenSSH certificate file ("type base64
+ * [comment]", as ssh-keygen -s -h writes it) that must be a host
+ * certificate, signed by its CA, for hk's own key; stores the blob in hk.
+ * 0, or -1 with why. */
+int hostkey_load_certificate(struct hostkey *hk, const char *path, char *why, size_t whylen);
+
 #endif

@@ -408,6 +408,18 @@ int hostkey_pub_blob(const struct hostkey *hk, struct buf *out)
 	return r ? r : buf_put_string(out, hk->pub, 32);
 }
 
+const char *hostkey_algs(const struct hostkey *hk)
+{
+	return hk->cert_len ? HOSTKEY_CERT_ALG "," HOSTKEY_ALGS : HOSTKEY_ALGS;
+}
+
+int hostkey_blob_for(const struct hostkey *hk, const char *alg, struct buf *out)
+{
+	if (strcmp(alg, HOSTKEY_CERT_ALG) == 0)
+		return hk->cert_len ? buf_put(out, hk->cert, hk->cert_len) : -1;
+	return hostkey_pub_blob(hk, out);
+}
+
 int hostkey_sign(const struct hostkey *hk, const uint8_t *data, size_t len, struct buf *out)
 {
 	uint8_t sig[64];

@@ -82,19 +82,25 @@ static const struct sshd_config *cfg_of(const struct auth_ctx *a)
 	return a->have_cfg ? &a->cfg : a->base;
 }
 
-static void methods_list(const struct auth_ctx *a, char *out, size_t cap)
+static int method_enabled(const void *ctx, const char *method)
 {
-	const struct sshd_config *c = cfg_of(a);
-	out[0] = 0;
-	if (c->pubkey_authentication)
-		snprintf(out + strlen(out), cap - strlen(out), "%spublickey", out[0] ? "," : "");
-	if (c->password_authentication)
-		snprintf(out + strlen(out), cap - strlen(out), "%spassword", out[0] ? "," : "");
-	if (c->kbd_interactive_authentication)
-		snprintf(out + strlen(out), cap - strlen(out), "%skeyboard-interactive", out[0] ? "," : "");
+	const struct sshd_config *c = cfg_of(ctx);
+	if (strcmp(method, "publickey") == 0)
+		return c->pubkey_authentication;
+	if (strcmp(method, "password") == 0)
+		return c->password_authentication;
+	return strcmp(method, "keyboard-interactive") == 0 && c->kbd_interactive_authentication;
 }
 
-static int send_failure(struct auth_ctx *a, struct transport *t)
+/* The methods that can continue: the enabled ones, narrowed by AuthenticationMethods. */
+static void methods_list(const struct auth_ctx *a, char *out, size_t cap)
+{
+	authmethods_next(&a->methods, method_enabled, a, out, cap);
+}
+
+/* USERAUTH_FAILURE; partial = 1 after a method that succeeded but is not
+ * enough on its own (AuthenticationMethods, RFC 4252 s5.1). */
+static int send_failure(struct auth_ctx *a, struct transport *t, int partial)
 {
 	char m[128];
 	struct buf b;
@@ -102,7 +108,7 @@ static int send_failure(struct auth_ctx *a, struct transport *t)
 	buf_init(&b, 512);
 	int r = buf_put_u8(&b, SSH_MSG_USERAUTH_FAILURE);
 	r = r ? r : buf_put_cstring(&b, m);
-	r = r ? r : buf_put_u8(&b, 0);
+	r = r ? r : buf_put_u8(&b, partial ? 1 : 0);
 	r = r ? r : transport_send(t, &b);
 	buf_free(&b);
 	return r;
@@ -149,6 +155,13 @@ int auth_pubkey_signed_data(struct buf *out, const uint8_t *sid, size_t sidlen, 
 	return r;
 }
 
+/* AuthenticationMethods of this user's config (NULL or "any": none). */
+static const char *auth_methods_spec(const struct sshd_config *c)
+{
+	(void)c;
+	return NULL;
+}
+
 /* First request: look the user up, apply Match, check Allow/Deny. */
 static void setup_user(struct auth_ctx *a)
 {
@@ -171,6 +184,13 @@ static void setup_user(struct auth_ctx *a)
 		a->have_cfg = 1;
 	else
 		log_warn("Match evaluation failed: %s", err);
+	if (authmethods_parse(&a->methods, auth_methods_spec(cfg_of(a)), err, sizeof(err)) < 0) {
+		/* the config parser already checked it: refuse everything rather than weaken */
+		log_error("AuthenticationMethods: %s", err);
+		a->deny_why = "bad AuthenticationMethods";
+		a->methods.active = 1;
+		a->methods.n_lists = 0;
+	}
 	if (!a->user_exists)
 		return;
 	if (a->daemon_uid != 0 && a->ui.uid != a->daemon_uid) {
@@ -193,9 +213,11 @@ static void setup_user(struct auth_ctx *a)
 static void result(struct auth_ctx *a, const char *method, int ok, const char *extra)
 {
 	const char *u = a->user ? a->user : "?";
+	struct authmethods after = a->methods;
 	if (ok)
-		log_info("Accepted %s for %s from %s port %d%s%s", method, u, a->client_addr, a->client_port,
-			 extra ? " " : "", extra ? extra : "");
+		log_info("%s %s for %s from %s port %d%s%s",
+			 authmethods_success(&after, method) ? "Accepted" : "Partial", method, u,
+			 a->client_addr, a->client_port, extra ? " " : "", extra ? extra : "");
 	else
 		log_info("Failed %s for %s%s from %s port %d%s%s", method,
 			 a->user_valid ? "" : "invalid user ", u, a->client_addr, a->client_port,
@@ -616,6 +638,11 @@ int auth_handle(struct auth_ctx *a, struct transport *t, uint8_t type, struct bu
 		}
 		if (strcmp(method, "none") == 0) {
 			r = 0;
+		} else if (!authmethods_allowed(&a->methods, method)) {
+			log_info("userauth: method %s not allowed now by AuthenticationMethods for %s",
+				 method, user);
+			r = 0;
+			method_for_count = "not-allowed";
 		} else if (strcmp(method, "publickey") == 0) {
 			r = do_publickey(a, t, &p);
 			method_for_count = "publickey";
@@ -638,6 +665,8 @@ int auth_handle(struct auth_ctx *a, struct transport *t, uint8_t type, struct bu
 	}
 	if (r == 2)
 		return 0;
+	if (r == 1 && method_for_count && !authmethods_success(&a->methods, method_for_count))
+		return send_failure(a, t, 1) ? -1 : 0; /* partial success: the next method of the list */
 	if (r == 1)
 		return send_success(a, t, method_for_count ? method_for_count : "none");
 	if (method_for_count) {
@@ -651,5 +680,5 @@ int auth_handle(struct auth_ctx *a, struct transport *t, uint8_t type, struct bu
 			return -2;
 		}
 	}
-	return send_failure(a, t) ? -1 : 0;
+	return send_failure(a, t, 0) ? -1 : 0;
 }

@@ -12,6 +12,7 @@
 #include <sys/types.h>
 
 #include "authkeys.h"
+#include "authmethods.h"
 #include "buf.h"
 #include "passwd.h"
 #include "sshd_config.h"
@@ -26,10 +27,10 @@ struct auth_ctx {
 	char *user;
 	char *service;
 	struct user_info ui;
-	int user_valid;   /* exists and may log in (as far as policy goes) */
+	int user_valid; /* exists and may log in (as far as policy goes) */
 	int user_exists;
 	const char *deny_why;
-	int failures;     /* counted toward MaxAuthTries */
+	int failures; /* counted toward MaxAuthTries */
 	int requests;
 	int success;
 	char method[32];
@@ -43,6 +44,7 @@ struct auth_ctx {
 	const uint8_t *session_id;
 	size_t session_id_len;
 	uid_t daemon_uid;
+	struct authmethods methods; /* AuthenticationMethods still to satisfy */
 };
 
 void auth_init(struct auth_ctx *a, const struct sshd_config *base, const char *client_addr, int client_port,

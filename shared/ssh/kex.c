@@ -72,10 +72,10 @@ out:
 /* Post-quantum hybrids first: a client offering one prefers it anyway,
  * and this order is what the server advertises. */
 static const struct kex_method methods[] = {
-	{"sntrup761x25519-sha512", HASH_SHA512, sntrup761x25519_reply},
-	{"sntrup761x25519-sha512@openssh.com", HASH_SHA512, sntrup761x25519_reply},
-	{"curve25519-sha256", HASH_SHA256, c25519_reply},
-	{"curve25519-sha256@libssh.org", HASH_SHA256, c25519_reply},
+    {"sntrup761x25519-sha512", HASH_SHA512, sntrup761x25519_reply},
+    {"sntrup761x25519-sha512@openssh.com", HASH_SHA512, sntrup761x25519_reply},
+    {"curve25519-sha256", HASH_SHA256, c25519_reply},
+    {"curve25519-sha256@libssh.org", HASH_SHA256, c25519_reply},
 };
 
 const struct kex_method *kex_method_by_name(const char *name, size_t len)
@@ -86,7 +86,10 @@ const struct kex_method *kex_method_by_name(const char *name, size_t len)
 	return NULL;
 }
 
-const char *kex_supported_names(void) { return KEX_NAMES_SUPPORTED; }
+const char *kex_supported_names(void)
+{
+	return KEX_NAMES_SUPPORTED;
+}
 
 /* ---- name lists ---- */
 
@@ -104,7 +107,8 @@ int kex_list_has(const uint8_t *list, size_t len, const char *name)
 	return 0;
 }
 
-int kex_negotiate(const char *client_list, size_t client_len, const char *server_list, char *out, size_t outcap)
+int kex_negotiate(const char *client_list, size_t client_len, const char *server_list, char *out,
+		  size_t outcap)
 {
 	size_t i = 0;
 	while (i < client_len) {
@@ -188,7 +192,7 @@ int kex_start(struct kex *k)
 	int r = buf_put_u8(b, SSH_MSG_KEXINIT);
 	r = r ? r : buf_put(b, cookie, 16);
 	r = r ? r : buf_put_cstring(b, kexlist);
-	r = r ? r : buf_put_cstring(b, HOSTKEY_ALGS);
+	r = r ? r : buf_put_cstring(b, hostkey_algs(k->hostkey));
 	r = r ? r : buf_put_cstring(b, k->prefs.ciphers);
 	r = r ? r : buf_put_cstring(b, k->prefs.ciphers);
 	r = r ? r : buf_put_cstring(b, k->prefs.macs);
@@ -276,13 +280,14 @@ static int handle_kexinit(struct kex *k, struct buf *payload, int *reason)
 		}
 	}
 
-	char kexname[64], hk[64];
+	char kexname[64];
 	if (pick(k, l[0], n[0], k->prefs.kex, kexname, sizeof(kexname), "key exchange method"))
 		return -1;
 	k->method = kex_method_by_name(kexname, strlen(kexname));
 	if (!k->method)
 		return -1;
-	if (pick(k, l[1], n[1], HOSTKEY_ALGS, hk, sizeof(hk), "host key type"))
+	if (pick(k, l[1], n[1], hostkey_algs(k->hostkey), k->hostkey_alg, sizeof(k->hostkey_alg),
+		 "host key type"))
 		return -1;
 	if (pick(k, l[2], n[2], k->prefs.ciphers, k->cipher_c2s, sizeof(k->cipher_c2s), "cipher") ||
 	    pick(k, l[3], n[3], k->prefs.ciphers, k->cipher_s2c, sizeof(k->cipher_s2c), "cipher"))
@@ -302,15 +307,15 @@ static int handle_kexinit(struct kex *k, struct buf *payload, int *reason)
 		char g1[64], g2[64];
 		first_name(l[0], n[0], g1, sizeof(g1));
 		first_name(l[1], n[1], g2, sizeof(g2));
-		if (strcmp(g1, kexname) != 0 || strcmp(g2, hk) != 0) {
+		if (strcmp(g1, kexname) != 0 || strcmp(g2, k->hostkey_alg) != 0) {
 			log_debug("kex: client guessed wrong (%s/%s), ignoring its first kex packet", g1, g2);
 			k->ignore_next = 1;
 		}
 	}
 	k->got_kexinit = 1;
 	k->expect_init = 1;
-	log_debug("kex: %s, host key %s, c2s %s %s %s, s2c %s %s %s%s", kexname, hk, k->cipher_c2s,
-		  k->mac_c2s[0] ? k->mac_c2s : "<implicit>", k->comp_c2s, k->cipher_s2c,
+	log_debug("kex: %s, host key %s, c2s %s %s %s, s2c %s %s %s%s", kexname, k->hostkey_alg,
+		  k->cipher_c2s, k->mac_c2s[0] ? k->mac_c2s : "<implicit>", k->comp_c2s, k->cipher_s2c,
 		  k->mac_s2c[0] ? k->mac_s2c : "<implicit>", k->comp_s2c, k->strict ? ", strict" : "");
 	if (!k->sent_kexinit && kex_start(k) != 0)
 		return -1;
@@ -375,7 +380,8 @@ static int make_keys(struct kex *k, const struct buf *kenc, const uint8_t *h, si
 		return -1;
 	if (kex_derive(ha, kenc, h, hl, tx ? 'B' : 'A', k->session_id, k->session_id_len, iv, ci->iv_len) ||
 	    kex_derive(ha, kenc, h, hl, tx ? 'D' : 'C', k->session_id, k->session_id_len, key, ci->key_len) ||
-	    (mi && kex_derive(ha, kenc, h, hl, tx ? 'F' : 'E', k->session_id, k->session_id_len, mkey, mi->key_len)))
+	    (mi && kex_derive(ha, kenc, h, hl, tx ? 'F' : 'E', k->session_id, k->session_id_len, mkey,
+			      mi->key_len)))
 		goto out;
 	struct transport_keys tk;
 	memset(&tk, 0, sizeof(tk));
@@ -432,7 +438,7 @@ static int handle_ecdh_init(struct kex *k, struct buf *payload, int *reason)
 		transport_set_error(k->t, "kex: bad client public value");
 		goto out;
 	}
-	if (hostkey_pub_blob(k->hostkey, &hkblob) != 0)
+	if (hostkey_blob_for(k->hostkey, k->hostkey_alg, &hkblob) != 0)
 		goto out;
 	int e = buf_put_cstring(&hb, k->t->peer_version);
 	e = e ? e : buf_put_cstring(&hb, k->t->our_version);

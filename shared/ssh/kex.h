@@ -27,13 +27,15 @@ struct kex_method {
 	 * reply value to server_pub and the shared secret K, already encoded
 	 * as it enters the exchange hash (mpint for ECDH, string for KEM
 	 * hybrids), to shared. 0 on success. */
-	int (*server_reply)(const uint8_t *client_pub, size_t len, struct buf *server_pub, struct buf *shared);
+	int (*server_reply)(const uint8_t *client_pub, size_t len, struct buf *server_pub,
+			    struct buf *shared);
 };
 
 /* Every implemented kex method, in the order the server prefers them
  * (post-quantum hybrids first); also the KexAlgorithms default. */
-#define KEX_NAMES_SUPPORTED                                                                                          \
-	"sntrup761x25519-sha512,sntrup761x25519-sha512@openssh.com,curve25519-sha256,curve25519-sha256@libssh.org"
+#define KEX_NAMES_SUPPORTED                                                                                  \
+	"sntrup761x25519-sha512,sntrup761x25519-sha512@openssh.com,curve25519-sha256,curve25519-sha256@"     \
+	"libssh.org"
 
 const struct kex_method *kex_method_by_name(const char *name, size_t len);
 /* Comma-separated names of every implemented kex method. */
@@ -50,16 +52,17 @@ struct kex_prefs {
 struct kex {
 	struct kex_prefs prefs;
 	const struct hostkey *hostkey;
+	char hostkey_alg[64]; /* negotiated host key algorithm */
 	struct transport *t;
 
-	int done_first;    /* first NEWKEYS received */
-	int strict;        /* kex-strict negotiated in the first KEXINIT */
-	int ext_info_c;    /* client wants SSH_MSG_EXT_INFO */
-	int sent_kexinit;  /* our KEXINIT for the current round is out */
-	int got_kexinit;   /* peer's KEXINIT for the current round is in */
+	int done_first;	  /* first NEWKEYS received */
+	int strict;	  /* kex-strict negotiated in the first KEXINIT */
+	int ext_info_c;	  /* client wants SSH_MSG_EXT_INFO */
+	int sent_kexinit; /* our KEXINIT for the current round is out */
+	int got_kexinit;  /* peer's KEXINIT for the current round is in */
 	int sent_newkeys, got_newkeys;
-	int ignore_next;   /* wrong first_kex_packet_follows guess */
-	int expect_init;   /* waiting for KEX_ECDH_INIT */
+	int ignore_next; /* wrong first_kex_packet_follows guess */
+	int expect_init; /* waiting for KEX_ECDH_INIT */
 
 	struct buf i_s, i_c; /* KEXINIT payloads (ours, client's) */
 	uint8_t session_id[64];
@@ -88,7 +91,8 @@ int kex_filter(struct kex *k, uint8_t type, struct buf *payload, int *reason);
 
 /* Negotiation helper (exposed for unit tests): the first name of
  * client_list that is also in server_list; copies it to out. 0 or -1. */
-int kex_negotiate(const char *client_list, size_t client_len, const char *server_list, char *out, size_t outcap);
+int kex_negotiate(const char *client_list, size_t client_len, const char *server_list, char *out,
+		  size_t outcap);
 /* 1 if name is an element of the comma list. */
 int kex_list_has(const uint8_t *list, size_t len, const char *name);
 

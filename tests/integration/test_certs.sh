@@ -169,4 +169,59 @@ case_both rsa_ok refused -- echo x
 # the CA key as a plain authorized key does not admit its certificates
 cat "$T/ca_ed25519.pub" > "$H/.ssh/authorized_keys"
 case_both ed_ok refused -- echo x
+: > "$H/.ssh/authorized_keys"
+
+# ---- 4. RevokedKeys: a KRL by serial and key id, a revoked CA; a plain key list ----
+sign rev_serial ed25519 ed25519 -n "$U" -z 1001
+sign rev_id ed25519 ed25519 -n "$U" -I revoked-id
+sign not_rev ed25519 ed25519 -n "$U" -z 1002
+printf 'serial: 1001\nid: revoked-id\n' > "$T/krl_spec"
+ssh-keygen -q -k -f "$T/revoked.krl" -s "$T/ca_ed25519.pub" "$T/krl_spec" &&
+	ssh-keygen -q -k -u -f "$T/revoked.krl" "$T/ca_ecdsa.pub" || fail "ssh-keygen -k"
+chmod 644 "$T/revoked.krl"
+start_both "TrustedUserCAKeys $T/trusted_cas
+RevokedKeys $T/revoked.krl" || finish
+case_both rev_serial refused -- echo x
+case_both rev_id refused -- echo x
+case_both not_rev ok -- echo not-revoked
+case_both ec_ok refused -- echo x
+case_both rsa_ok ok -- echo rsa-ca-not-revoked
+check "revocation logged" log_has "Authentication key .*ID revoked-id.* revoked by file"
+cat "$T/user_rsa.pub" > "$T/revoked.list"; chmod 644 "$T/revoked.list"
+start_both "TrustedUserCAKeys $T/trusted_cas
+RevokedKeys $T/revoked.list" || finish
+case_both rsa_ok refused -- echo x
+case_both ed_ok ok -- echo plain-list
+start_both "TrustedUserCAKeys $T/trusted_cas
+RevokedKeys $T/no-such-file" || finish
+case_both ed_ok refused -- echo x
+
+# ---- 5. HostCertificate: a client trusting only the host CA ----
+ssh-keygen -q -t ed25519 -N '' -C host-ca -f "$T/host_ca"
+ssh-keygen -q -t ed25519 -N '' -C other-host-ca -f "$T/other_host_ca"
+start_sshd || finish
+HK="$SSHD_DATADIR/ssh_host_ed25519_key"
+ssh-keygen -q -s "$T/host_ca" -h -I sshbox-host -n 127.0.0.1,localhost "$HK.pub" || fail "sign host key"
+SSHD_EXTRA_CONFIG="HostCertificate $HK-cert.pub" start_sshd || finish
+printf '@cert-authority * %s\n' "$(cat "$T/host_ca.pub")" > "$T/kh_ca"
+printf '@cert-authority * %s\n' "$(cat "$T/other_host_ca.pub")" > "$T/kh_other"
+KEY=$(make_key "$U" ed25519)
+hostcert_login() { # KNOWN_HOSTS [ssh options]
+	local kh=$1; shift
+	timeout -k 5 30 ssh -F /dev/null -o BatchMode=yes -o IdentitiesOnly=yes -o StrictHostKeyChecking=yes \
+		-o UserKnownHostsFile="$kh" -o GlobalKnownHostsFile=/dev/null -i "$KEY" -p "$PORT" "$@" \
+		"$U@127.0.0.1" echo host-cert-ok 2>"$T/hc.err"
+}
+check "HostCertificate: a client with only @cert-authority logs in" eval '[ "$(hostcert_login "$T/kh_ca")" = host-cert-ok ]'
+check "HostCertificate: a client trusting another CA refuses the host" eval '! hostcert_login "$T/kh_other" >/dev/null'
+check "HostCertificate: a client pinned to ssh-ed25519 gets the plain key" \
+	eval '[ "$(hostcert_login /dev/null -o StrictHostKeyChecking=no -o HostKeyAlgorithms=ssh-ed25519)" = host-cert-ok ]'
+ssh-keygen -q -s "$T/host_ca" -I user-not-host -n 127.0.0.1 -O clear "$T/user_ed25519.pub"
+stop_sshd
+printf 'Port %s\nListenAddress 127.0.0.1\nDataDirectory %s\nHostCertificate %s\n' "$(free_port)" "$SSHD_DATADIR" \
+	"$T/user_ed25519-cert.pub" > "$T/badcert.conf"
+timeout 5 "$SSHBOX" sshd -D -e -f "$T/badcert.conf" > "$T/badcert.log" 2>&1
+rc=$?
+check "HostCertificate: a user certificate for another key stops the daemon" \
+	eval '[ $rc -ne 0 ] && [ $rc -ne 124 ] && grep -q "HostCertificate" "$T/badcert.log"'
 finish
