@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,6 +12,7 @@
 
 #include "cert.h"
 #include "certauth.h"
+#include "keycmd.h"
 #include "keys.h"
 #include "krl.h"
 #include "log.h"
@@ -331,6 +333,35 @@ static int offered_revoked(const struct auth_ctx *a, const struct offered_key *o
 	return 0;
 }
 
+/* AuthorizedKeysCommand and its user for this user's config (NULL: none). */
+static const char *keys_command(const struct sshd_config *c)
+{
+	(void)c;
+	return NULL;
+}
+static const char *keys_command_user(const struct sshd_config *c)
+{
+	(void)c;
+	return NULL;
+}
+
+/* AuthorizedKeysCommand: its output is read as an authorized_keys file. */
+static int keys_command_check(struct auth_ctx *a, const struct offered_key *o, const uint8_t *blob,
+			      size_t bloblen, struct authkeys_opts *opts)
+{
+	const struct sshd_config *c = cfg_of(a);
+	char b64[AUTH_MAX_BLOB * 4 / 3 + 8], *out;
+	size_t outlen;
+	sodium_bin2base64(b64, sizeof(b64), blob, bloblen, sodium_base64_VARIANT_ORIGINAL);
+	struct keycmd_tokens tok = {a->user, a->ui.uid, a->ui.home, key_type_name(o->key->type), b64, o->fp};
+	if (keycmd_run(keys_command(c), keys_command_user(c), &tok, KEYCMD_TIMEOUT_MS, &out, &outlen) != 0)
+		return 0;
+	int m = authkeys_check_text("AuthorizedKeysCommand", out, outlen, c, blob, bloblen, a->client_addr,
+				    a->client_addr, opts);
+	free(out);
+	return m;
+}
+
 /* Is the offered key authorized for the user? 1 with *opts, 0 if not. */
 static int offered_authorized(struct auth_ctx *a, const struct offered_key *o, const uint8_t *blob,
 			      size_t bloblen, int has_sig, struct authkeys_opts *opts)
@@ -350,6 +381,10 @@ static int offered_authorized(struct auth_ctx *a, const struct offered_key *o, c
 	} else {
 		m = authkeys_check(c, a->user, a->ui.uid, a->ui.gid, a->ui.home, blob, bloblen,
 				   a->client_addr, a->client_addr, opts);
+		if (m != 1 && keys_command(c)) {
+			authkeys_opts_free(opts);
+			m = keys_command_check(a, o, blob, bloblen, opts);
+		}
 	}
 	if (m != 1) {
 		authkeys_opts_free(opts);

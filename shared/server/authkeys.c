@@ -758,6 +758,15 @@ static int check_file(const char *path, uid_t uid, const char *home, int strict_
 	return r;
 }
 
+int authkeys_check_text(const char *label, const char *text, size_t len, const struct sshd_config *cfg,
+			const uint8_t *blob, size_t bloblen, const char *client_host, const char *client_addr,
+			struct authkeys_opts *opts)
+{
+	struct match_ctx m = {cfg, blob, bloblen, client_host, client_addr, time(NULL), 0, NULL, NULL, opts};
+	authkeys_opts_init(opts);
+	return authkeys_each_line(label, text, len, match_line, &m);
+}
+
 int authkeys_check_file(const char *path, const struct sshd_config *cfg, uid_t uid, const char *home,
 			const uint8_t *blob, size_t bloblen, const char *client_host, const char *client_addr,
 			int strict_modes, time_t now, struct authkeys_opts *opts)

@@ -64,6 +64,12 @@ int authkeys_check_file(const char *path, const struct sshd_config *cfg, uid_t u
 			const uint8_t *blob, size_t bloblen, const char *client_host, const char *client_addr,
 			int strict_modes, time_t now, struct authkeys_opts *opts);
 
+/* authorized_keys lines from memory (AuthorizedKeysCommand output); label
+ * names them in logs. Same returns as authkeys_check. */
+int authkeys_check_text(const char *label, const char *text, size_t len, const struct sshd_config *cfg,
+			const uint8_t *blob, size_t bloblen, const char *client_host, const char *client_addr,
+			struct authkeys_opts *opts);
+
 /* The certificate counterpart of authkeys_check: looks for
  * cert-authority lines whose key is ca_blob (plain-key lookups never match
  * such lines). A line that passes from=/expiry-time is offered to

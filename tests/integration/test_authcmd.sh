@@ -1,0 +1,104 @@
+#!/usr/bin/env bash
+# AuthorizedKeysCommand (runs as AuthorizedKeysCommandUser through the
+# helper; a command that prints keys logs in, one that hangs is killed at
+# the timeout, 100 MB of output is cut off) and AuthenticationMethods
+# (publickey,password: the key alone is a partial success, key then
+# password logs in; Match can relax it).
+. "$(dirname "$0")/lib.sh"
+sshbox_setup
+require_root
+
+U=sbakc1
+U2=sbakc2
+make_user "$U" || finish
+make_user "$U2" || finish
+ssh-keygen -q -t ed25519 -N '' -C akc -f "$T/akc_key"
+# The command and its directories must be root's and not writable by others
+# (as OpenSSH): not under /tmp.
+D=$(mktemp -d /usr/local/lib/sshbox-akc.XXXXXX)
+chmod 755 "$D"
+trap 'rm -rf "$D"; _cleanup' EXIT
+cat > "$D/keys.sh" <<EOF
+#!/bin/sh
+echo "keycmd-ran-as \$(id -un) args \$*" >&2
+[ "\$1" = "$U" ] && echo "$(cat "$T/akc_key.pub")"
+exit 0
+EOF
+cat > "$D/hang.sh" <<'EOF'
+#!/bin/sh
+sleep 60
+EOF
+cat > "$D/big.sh" <<EOF
+#!/bin/sh
+echo "$(cat "$T/akc_key.pub")"
+head -c 100000000 /dev/zero | tr '\\0' 'x'
+EOF
+cat > "$D/fails.sh" <<EOF
+#!/bin/sh
+echo "$(cat "$T/akc_key.pub")"
+exit 1
+EOF
+chmod 755 "$D"/*.sh
+
+akc_daemon() { # script [extra config]
+	SSHD_EXTRA_CONFIG="AuthorizedKeysFile none
+AuthorizedKeysCommand $D/$1 %u %t %f
+AuthorizedKeysCommandUser nobody
+${2:-}" start_sshd
+}
+
+akc_daemon keys.sh || finish
+out=$(sshc "$U" "$T/akc_key" echo akc-ok 2>/dev/null)
+check "AuthorizedKeysCommand: printed key logs in" [ "$out" = akc-ok ]
+check "AuthorizedKeysCommand: ran as AuthorizedKeysCommandUser with %u %t %f" \
+	log_has "keycmd-ran-as nobody args $U ssh-ed25519 SHA256:"
+out=$(sshc "$U2" "$T/akc_key" echo x 2>/dev/null)
+check "AuthorizedKeysCommand: the key is not printed for another user" [ -z "$out" ]
+
+akc_daemon hang.sh || finish
+start=$(date +%s)
+out=$(sshc "$U" "$T/akc_key" echo x 2>/dev/null)
+el=$(( $(date +%s) - start ))
+check "AuthorizedKeysCommand: a hanging command is cut at the timeout (${el}s)" \
+	eval '[ -z "$out" ] && [ $el -ge 9 ] && [ $el -le 30 ]'
+check "AuthorizedKeysCommand: timeout logged" log_has "no end of output within 10000 ms, killed"
+check "AuthorizedKeysCommand: nothing of the hanging command is left" eval '! pgrep -f "$D/hang.sh" >/dev/null'
+
+akc_daemon big.sh || finish
+out=$(SSHC_TIMEOUT=60 sshc "$U" "$T/akc_key" echo big-ok 2>/dev/null)
+check "AuthorizedKeysCommand: 100 MB of output is cut off (the key before it still counts)" [ "$out" = big-ok ]
+check "AuthorizedKeysCommand: cut-off logged" log_has "output over 4194304 bytes, cut off"
+check "AuthorizedKeysCommand: the daemon is still up" sshd_alive
+
+akc_daemon fails.sh || finish
+out=$(sshc "$U" "$T/akc_key" echo x 2>/dev/null)
+check "AuthorizedKeysCommand: a failing command's keys are ignored" eval '[ -z "$out" ] && log_has "failed, status 1"'
+
+chmod 777 "$D/keys.sh"
+akc_daemon keys.sh || finish
+out=$(sshc "$U" "$T/akc_key" echo x 2>/dev/null)
+check "AuthorizedKeysCommand: a world-writable command is refused" eval '[ -z "$out" ] && log_has "bad ownership or modes"'
+chmod 755 "$D/keys.sh"
+
+# ---- AuthenticationMethods publickey,password ----
+K=$(make_key "$U" ed25519)
+K2=$(make_key "$U2" ed25519)
+SSHD_EXTRA_CONFIG="PasswordAuthentication yes
+AuthenticationMethods publickey,password
+Match User $U2
+	AuthenticationMethods any" start_sshd || finish
+out=$(timeout 30 ssh "${SSHC_OPTS[@]}" -o LogLevel=DEBUG1 -i "$K" -p "$PORT" "$U@127.0.0.1" echo x 2>"$T/am.err")
+check "AuthenticationMethods: the key alone does not log in" [ -z "$out" ]
+check "AuthenticationMethods: the client sees partial success" grep -q 'with partial success' "$T/am.err"
+check "AuthenticationMethods: 'Partial publickey' logged" log_has "Partial publickey for $U"
+ap="$T/askpass"
+printf '#!/bin/sh\necho %q\n' "$PW_sbakc1" > "$ap"; chmod 700 "$ap"
+out=$(SSH_ASKPASS="$ap" SSH_ASKPASS_REQUIRE=force DISPLAY=:0 timeout 30 ssh -F /dev/null \
+	-o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -o LogLevel=ERROR -o IdentitiesOnly=yes \
+	-o NumberOfPasswordPrompts=1 -i "$K" -p "$PORT" "$U@127.0.0.1" echo both-ok </dev/null 2>/dev/null)
+check "AuthenticationMethods: key then password logs in" [ "$out" = both-ok ]
+out=$(sshc_pw "$U" "$PW_sbakc1" echo x 2>/dev/null)
+check "AuthenticationMethods: the password alone does not" [ -z "$out" ]
+out=$(sshc "$U2" "$K2" echo match-any 2>/dev/null)
+check "AuthenticationMethods: Match User ... any lets the key alone in" [ "$out" = match-any ]
+finish
