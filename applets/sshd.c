@@ -32,7 +32,9 @@
 #if CONFIG_DEBUG_SERVICE /* shared/debug is not built without it */
 #include "debugsvc.h"
 #endif
+#include "cert.h"
 #include "keys.h"
+#include "krl.h"
 #include "log.h"
 #include "metrics.h"
 #include "spawn.h"
@@ -205,6 +207,33 @@ static int mkdir_p(const char *path, mode_t mode)
 	if (mkdir(tmp, mode) != 0 && errno != EEXIST)
 		return -1;
 	return 0;
+}
+
+/* HostCertificate: each must be a host certificate for the host key; any
+ * that is not stops the daemon (a certificate silently not offered would
+ * break clients that trust only the CA). */
+static int load_host_certificates(const struct sshd_config *cfg, struct hostkey *hk)
+{
+	for (size_t i = 0; i < cfg->host_certificates.n; i++) {
+		const char *path = cfg->host_certificates.v[i];
+		char why[256];
+		if (hostkey_load_certificate(hk, path, why, sizeof(why)) != 0) {
+			log_error("HostCertificate %s: %s", path, why);
+			return -1;
+		}
+		log_info("loaded host certificate %s", path);
+	}
+	return 0;
+}
+
+/* RevokedKeys is parsed once here, so connection processes inherit the
+ * tables instead of each parsing the file (they re-read it only when it
+ * changes). A bad file is not fatal: every key is refused until it is fixed. */
+static void preload_revoked_keys(const struct sshd_config *cfg)
+{
+	char why[256];
+	if (cfg->revoked_keys && !krl_cached(cfg->revoked_keys, why, sizeof(why)))
+		log_error("RevokedKeys %s unusable (every public key will be refused): %s", cfg->revoked_keys, why);
 }
 
 static int load_hostkey(const struct sshd_config *cfg, struct hostkey *hk)
@@ -717,10 +746,11 @@ int applet_sshd_main(int argc, char **argv)
 	log_init("sshd", (enum log_level)level, o.log_stderr || o.inetd == 0 ? LOG_TO_STDERR : LOG_TO_SYSLOG);
 	if (!o.log_stderr && !o.debug)
 		log_set_target(LOG_TO_SYSLOG);
-	if (load_hostkey(&cfg, &hostkey) != 0)
+	if (load_hostkey(&cfg, &hostkey) != 0 || load_host_certificates(&cfg, &hostkey) != 0)
 		return 255;
 	if (o.test)
 		return 0;
+	preload_revoked_keys(&cfg);
 
 	const char *method = NULL;
 	switch (cfg.helper_exec_method) {

@@ -160,8 +160,7 @@ int auth_pubkey_signed_data(struct buf *out, const uint8_t *sid, size_t sidlen, 
 /* AuthenticationMethods of this user's config (NULL or "any": none). */
 static const char *auth_methods_spec(const struct sshd_config *c)
 {
-	(void)c;
-	return NULL;
+	return c->authentication_methods;
 }
 
 /* First request: look the user up, apply Match, check Allow/Deny. */
@@ -303,14 +302,14 @@ static int offered_parse(struct auth_ctx *a, const char *alg, const uint8_t *blo
 static void cert_policy(const struct sshd_config *c, struct certauth_policy *p)
 {
 	memset(p, 0, sizeof(*p));
-	(void)c;
+	p->trusted_ca_keys = c->trusted_user_ca_keys;
+	p->principals_file = c->authorized_principals_file;
 }
 
 /* RevokedKeys of this user's config, NULL for none. */
 static const char *revoked_keys_file(const struct sshd_config *c)
 {
-	(void)c;
-	return NULL;
+	return c->revoked_keys;
 }
 
 /* RevokedKeys: 1 when the key, its CA or the certificate is revoked, or
@@ -336,13 +335,11 @@ static int offered_revoked(const struct auth_ctx *a, const struct offered_key *o
 /* AuthorizedKeysCommand and its user for this user's config (NULL: none). */
 static const char *keys_command(const struct sshd_config *c)
 {
-	(void)c;
-	return NULL;
+	return c->authorized_keys_command;
 }
 static const char *keys_command_user(const struct sshd_config *c)
 {
-	(void)c;
-	return NULL;
+	return c->authorized_keys_command_user;
 }
 
 /* AuthorizedKeysCommand: its output is read as an authorized_keys file. */

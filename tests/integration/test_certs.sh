@@ -21,9 +21,9 @@ done
 ssh-keygen -q -t ed25519 -N '' -C rogue -f "$T/ca_rogue"
 cat "$T/ca_ed25519.pub" "$T/ca_ecdsa.pub" "$T/ca_rsa.pub" > "$T/trusted_cas"
 chmod 644 "$T/trusted_cas"
-mkdir -p "$T/principals"
-echo "ops-team" > "$T/principals/$U"
-chmod 755 "$T/principals"; chmod 644 "$T/principals/$U"
+# under the home: StrictModes (both daemons) refuses a file below /tmp
+echo "ops-team" > "$H/.ssh/principals"
+chown "$U:" "$H/.ssh/principals"; chmod 644 "$H/.ssh/principals"
 
 # sign NAME KEYTYPE CATYPE ssh-keygen-options...: $T/c_NAME (key) and
 # $T/c_NAME-cert.pub; prints the private key path.
@@ -151,7 +151,7 @@ fi
 
 # ---- 2. AuthorizedPrincipalsFile ----
 start_both "TrustedUserCAKeys $T/trusted_cas
-AuthorizedPrincipalsFile $T/principals/%u" || finish
+AuthorizedPrincipalsFile %h/.ssh/principals" || finish
 sign team ed25519 ed25519 -n ops-team
 case_both team ok -- echo team
 case_both ed_ok refused -- echo x
@@ -214,8 +214,11 @@ hostcert_login() { # KNOWN_HOSTS [ssh options]
 }
 check "HostCertificate: a client with only @cert-authority logs in" eval '[ "$(hostcert_login "$T/kh_ca")" = host-cert-ok ]'
 check "HostCertificate: a client trusting another CA refuses the host" eval '! hostcert_login "$T/kh_other" >/dev/null'
+printf '[127.0.0.1]:%s %s\n' "$PORT" "$(cut -d' ' -f1,2 "$HK.pub")" > "$T/kh_plain"
 check "HostCertificate: a client pinned to ssh-ed25519 gets the plain key" \
-	eval '[ "$(hostcert_login /dev/null -o StrictHostKeyChecking=no -o HostKeyAlgorithms=ssh-ed25519)" = host-cert-ok ]'
+	eval '[ "$(hostcert_login "$T/kh_plain" -o HostKeyAlgorithms=ssh-ed25519)" = host-cert-ok ]'
+check "HostCertificate: a client that knows only the plain host key (no pin) still logs in" \
+	eval '[ "$(hostcert_login "$T/kh_plain")" = host-cert-ok ]'
 ssh-keygen -q -s "$T/host_ca" -I user-not-host -n 127.0.0.1 -O clear "$T/user_ed25519.pub"
 stop_sshd
 printf 'Port %s\nListenAddress 127.0.0.1\nDataDirectory %s\nHostCertificate %s\n' "$(free_port)" "$SSHD_DATADIR" \

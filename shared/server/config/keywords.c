@@ -8,6 +8,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "authmethods.h"
 #include "internal.h"
 #include "log.h"
 #include "util.h"
@@ -171,6 +172,39 @@ int parse_force_command(struct pctx *p, struct sshd_config *c, const struct cfg_
 	if (cfg_join_args(cmd, sizeof(cmd), argv, argc) < 0)
 		return perr(p, "ForceCommand too long.");
 	return cfg_set_string(p, &c->force_command, cmd);
+}
+
+/* The rest of the line (AuthorizedKeysCommand: program and arguments). */
+int parse_command_line(struct pctx *p, struct sshd_config *c, const struct cfg_keyword *k, const char *kwname,
+		       char **argv, int argc)
+{
+	char cmd[4096];
+	if (cfg_join_args(cmd, sizeof(cmd), argv, argc) < 0)
+		return perr(p, "%s too long.", kwname);
+	return cfg_set_string(p, CFG_FIELD(c, k, char *), cmd);
+}
+
+/* AuthenticationMethods: checked here so a bad list never reaches auth. */
+int parse_auth_methods(struct pctx *p, struct sshd_config *c, const struct cfg_keyword *k, const char *kwname,
+		       char **argv, int argc)
+{
+	char spec[AUTHMETHODS_MAX_SPEC + 1], why[128];
+	struct authmethods m;
+	if (cfg_join_args(spec, sizeof(spec), argv, argc) < 0)
+		return perr(p, "AuthenticationMethods too long.");
+	if (authmethods_parse(&m, spec, why, sizeof(why)) < 0)
+		return perr(p, "AuthenticationMethods: %s: \"%s\".", why, spec);
+	return cfg_set_string(p, CFG_FIELD(c, k, char *), spec);
+}
+
+int parse_principals_file(struct pctx *p, struct sshd_config *c, const struct cfg_keyword *k,
+			  const char *kwname, char **argv, int argc)
+{
+	char *t = sshd_expand_tokens(argv[0], "u", "/h", 0);
+	if (!t)
+		return perr(p, "AuthorizedPrincipalsFile: bad token in \"%s\".", argv[0]);
+	free(t);
+	return cfg_set_string(p, CFG_FIELD(c, k, char *), argv[0]);
 }
 
 int parse_chroot_directory(struct pctx *p, struct sshd_config *c, const struct cfg_keyword *k,
