@@ -87,7 +87,7 @@ SSHD_EXTRA_CONFIG="PasswordAuthentication yes
 AuthenticationMethods publickey,password
 Match User $U2
 	AuthenticationMethods any" start_sshd || finish
-out=$(timeout 30 ssh "${SSHC_OPTS[@]}" -o LogLevel=DEBUG1 -i "$K" -p "$PORT" "$U@127.0.0.1" echo x 2>"$T/am.err")
+out=$(timeout 30 ssh "${SSHC_OPTS[@]}" -v -i "$K" -p "$PORT" "$U@127.0.0.1" echo x 2>"$T/am.err")
 check "AuthenticationMethods: the key alone does not log in" [ -z "$out" ]
 check "AuthenticationMethods: the client sees partial success" grep -q 'with partial success' "$T/am.err"
 check "AuthenticationMethods: 'Partial publickey' logged" log_has "Partial publickey for $U"
