@@ -215,9 +215,21 @@ TEST(errors_with_line_numbers)
 	CHECK(load(&c, "PermitOpen foo\n") < 0);
 	CHECK_STR(err, "cfg line 1: PermitOpen bad port number");
 	sshd_config_free(&c);
-	CHECK(load(&c, "AuthenticationMethods publickey,password\n") < 0);
+	CHECK(load(&c, "AuthenticationMethods publickey,gssapi-with-mic\n") < 0);
+	CHECK(strstr(err, "unknown or unsupported authentication method") != NULL);
 	sshd_config_free(&c);
-	CHECK(load(&c, "RevokedKeys /etc/revoked\n") < 0);
+	CHECK(load(&c, "AuthenticationMethods publickey,\n") < 0);
+	sshd_config_free(&c);
+	CHECK(load(&c, "AuthorizedPrincipalsFile %x\n") < 0);
+	sshd_config_free(&c);
+	CHECK(load(&c, "AuthorizedPrincipalsCommand /bin/x\n") < 0); /* not implemented: only none */
+	sshd_config_free(&c);
+	CHECK_EQ_INT(load(&c, "AuthenticationMethods publickey,password publickey,keyboard-interactive\n"
+			      "RevokedKeys /etc/revoked\nTrustedUserCAKeys /etc/ca\nAuthorizedKeysCommand /bin/k %u %f\n"),
+		     0);
+	CHECK_STR(c.authentication_methods, "publickey,password publickey,keyboard-interactive");
+	CHECK_STR(c.authorized_keys_command, "/bin/k %u %f");
+	CHECK_STR(c.revoked_keys, "/etc/revoked");
 	sshd_config_free(&c);
 	CHECK_EQ_INT(load(&c, "AuthenticationMethods any\nRevokedKeys none\nGSSAPIAuthentication no\n"), 0);
 	sshd_config_free(&c);
