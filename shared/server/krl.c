@@ -283,24 +283,29 @@ static void finish_tables(struct krl *k)
 {
 	for (size_t i = 0; i < k->n_cas; i++) {
 		struct ca_section *s = &k->cas[i];
-		qsort(s->ranges, s->n_ranges, sizeof(*s->ranges), cmp_range);
+		if (s->n_ranges > 1)
+			qsort(s->ranges, s->n_ranges, sizeof(*s->ranges), cmp_range);
+		/* merge overlapping or adjacent ranges: binary search needs disjoint ones */
 		size_t w = 0;
 		for (size_t r = 0; r < s->n_ranges; r++) {
-			if (w > 0 && s->ranges[r].lo <= s->ranges[w - 1].hi + 1 &&
-			    s->ranges[w - 1].hi != UINT64_MAX) {
-				if (s->ranges[r].hi > s->ranges[w - 1].hi)
-					s->ranges[w - 1].hi = s->ranges[r].hi;
+			struct range *prev = w > 0 ? &s->ranges[w - 1] : NULL;
+			if (prev && (prev->hi == UINT64_MAX || s->ranges[r].lo <= prev->hi + 1)) {
+				if (s->ranges[r].hi > prev->hi)
+					prev->hi = s->ranges[r].hi;
 			} else {
 				s->ranges[w++] = s->ranges[r];
 			}
 		}
 		s->n_ranges = w;
-		qsort(s->ids, s->n_ids, sizeof(char *), cmp_str);
+		if (s->n_ids > 1)
+			qsort(s->ids, s->n_ids, sizeof(char *), cmp_str);
 	}
 	sort_width = 32;
-	qsort(k->sha256s.v, k->sha256s.n, 32, cmp_fixed);
+	if (k->sha256s.n > 1)
+		qsort(k->sha256s.v, k->sha256s.n, 32, cmp_fixed);
 	sort_width = 20;
-	qsort(k->sha1s.v, k->sha1s.n, 20, cmp_fixed);
+	if (k->sha1s.n > 1)
+		qsort(k->sha1s.v, k->sha1s.n, 20, cmp_fixed);
 }
 
 static struct krl *krl_new(void)
@@ -445,7 +450,7 @@ static int serial_in(const struct ca_section *s, uint64_t serial)
 
 static int id_in(const struct ca_section *s, const char *id)
 {
-	return bsearch(&id, s->ids, s->n_ids, sizeof(char *), cmp_str) != NULL;
+	return s->n_ids > 0 && bsearch(&id, s->ids, s->n_ids, sizeof(char *), cmp_str) != NULL;
 }
 
 int krl_cert_revoked(const struct krl *k, const struct cert *c)

@@ -16,6 +16,7 @@
 #include "log.h"
 #include "t.h"
 #include "t_certs.h"
+#include "util.h"
 
 static const char KRL_SERIAL_HEX[] =
     "5353484b524c0a00000000010000000000000003000000006b0c769c000000000000000000000000000000000100000060000000"
@@ -152,6 +153,64 @@ TEST(malformed_krls)
 	buf_free(&sub);
 }
 
+/* Ranges that overlap, nest or reach UINT64_MAX are merged so that the
+ * binary search finds every revoked serial. */
+TEST(overlapping_ranges)
+{
+	uint8_t hdr[44];
+	CHECK(unhex(KRL_SERIAL_HEX, hdr, sizeof hdr) == sizeof hdr);
+	struct buf kb, sec, r1, r2, r3, r4;
+	buf_init(&kb, 4096);
+	buf_init(&sec, 1024);
+	buf_init(&r1, 64);
+	buf_init(&r2, 64);
+	buf_init(&r3, 64);
+	buf_init(&r4, 64);
+	buf_put(&kb, hdr, sizeof hdr);
+	buf_put_string(&sec, NULL, 0); /* any CA */
+	buf_put_string(&sec, NULL, 0);
+	buf_put_u64(&r1, 5);
+	buf_put_u64(&r1, UINT64_MAX);
+	buf_put_u64(&r2, 10);
+	buf_put_u64(&r2, 20);
+	buf_put_u64(&r3, 2);
+	buf_put_u64(&r3, 3);
+	buf_put_u64(&r4, 25);
+	buf_put_u64(&r4, 26);
+	buf_put_u8(&sec, 0x21);
+	buf_put_buf(&sec, &r4);
+	buf_put_u8(&sec, 0x21);
+	buf_put_buf(&sec, &r2);
+	buf_put_u8(&sec, 0x21);
+	buf_put_buf(&sec, &r1);
+	buf_put_u8(&sec, 0x21);
+	buf_put_buf(&sec, &r3);
+	buf_put_u8(&kb, 1);
+	buf_put_buf(&kb, &sec);
+	struct krl *k;
+	char why[128];
+	CHECK_EQ_INT(krl_parse(buf_rptr(&kb), buf_avail(&kb), &k, why, sizeof why), 0);
+	struct cert c;
+	CHECK_EQ_INT(parse_b64(ED_CERT, &c, why, sizeof why), 0);
+	uint64_t revoked[] = {2, 3, 5, 15, 30, UINT64_MAX}, not_revoked[] = {1, 4};
+	for (size_t i = 0; i < ARRAY_LEN(revoked); i++) {
+		c.serial = revoked[i];
+		CHECK_EQ_INT(krl_cert_revoked(k, &c), 1);
+	}
+	for (size_t i = 0; i < ARRAY_LEN(not_revoked); i++) {
+		c.serial = not_revoked[i];
+		CHECK_EQ_INT(krl_cert_revoked(k, &c), 0);
+	}
+	cert_free(&c);
+	krl_free(k);
+	buf_free(&kb);
+	buf_free(&sec);
+	buf_free(&r1);
+	buf_free(&r2);
+	buf_free(&r3);
+	buf_free(&r4);
+}
+
 TEST(plain_key_list)
 {
 	struct krl *k;
@@ -253,6 +312,7 @@ int main(void)
 	RUN(ssh_keygen_krls);
 	RUN(malformed_krls);
 	RUN(plain_key_list);
+	RUN(overlapping_ranges);
 	RUN(large_krl_timing);
 	return t_done();
 }

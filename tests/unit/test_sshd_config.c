@@ -75,8 +75,9 @@ TEST(defaults)
 	CHECK_EQ_INT(c.compression, COMPRESSION_DELAYED);
 	CHECK_EQ_INT(c.debug_service, 1);
 	CHECK_STR(c.pam_service_name, "sshbox");
-	CHECK_STR(c.kex_algorithms, "sntrup761x25519-sha512,sntrup761x25519-sha512@openssh.com,curve25519-sha256,"
-				    "curve25519-sha256@libssh.org");
+	CHECK_STR(c.kex_algorithms,
+		  "sntrup761x25519-sha512,sntrup761x25519-sha512@openssh.com,curve25519-sha256,"
+		  "curve25519-sha256@libssh.org");
 	CHECK(c.ciphers && strstr(c.ciphers, "chacha20-poly1305@openssh.com") == c.ciphers);
 	CHECK(c.banner == NULL);
 	CHECK(c.force_command == NULL);
@@ -224,9 +225,11 @@ TEST(errors_with_line_numbers)
 	sshd_config_free(&c);
 	CHECK(load(&c, "AuthorizedPrincipalsCommand /bin/x\n") < 0); /* not implemented: only none */
 	sshd_config_free(&c);
-	CHECK_EQ_INT(load(&c, "AuthenticationMethods publickey,password publickey,keyboard-interactive\n"
-			      "RevokedKeys /etc/revoked\nTrustedUserCAKeys /etc/ca\nAuthorizedKeysCommand /bin/k %u %f\n"),
-		     0);
+	CHECK_EQ_INT(
+	    load(&c,
+		 "AuthenticationMethods publickey,password publickey,keyboard-interactive\n"
+		 "RevokedKeys /etc/revoked\nTrustedUserCAKeys /etc/ca\nAuthorizedKeysCommand /bin/k %u %f\n"),
+	    0);
 	CHECK_STR(c.authentication_methods, "publickey,password publickey,keyboard-interactive");
 	CHECK_STR(c.authorized_keys_command, "/bin/k %u %f");
 	CHECK_STR(c.revoked_keys, "/etc/revoked");
@@ -340,7 +343,8 @@ TEST(cmdline_options)
 	CHECK_STR(err, "command-line: line 3: Bad configuration option: Bogus");
 	CHECK(sshd_config_option(&c, "Match User x", 4, err, sizeof err) < 0);
 	/* -o wins over the file (first obtained) */
-	CHECK_EQ_INT(sshd_config_load_string(&c, "f", "PasswordAuthentication yes\nPort 2201\n", err, sizeof err), 0);
+	CHECK_EQ_INT(
+	    sshd_config_load_string(&c, "f", "PasswordAuthentication yes\nPort 2201\n", err, sizeof err), 0);
 	CHECK_EQ_INT(sshd_config_finalize(&c, err, sizeof err), 0);
 	CHECK_EQ_INT(c.password_authentication, 0);
 	CHECK_EQ_INT(c.n_ports, 2);
@@ -384,7 +388,8 @@ TEST(listen_addresses)
 TEST(algorithms)
 {
 	struct sshd_config c;
-	CHECK_EQ_INT(load(&c, "Ciphers -chacha20*\nMACs ^hmac-sha2-512\nKexAlgorithms curve25519-sha256\n"), 0);
+	CHECK_EQ_INT(load(&c, "Ciphers -chacha20*\nMACs ^hmac-sha2-512\nKexAlgorithms curve25519-sha256\n"),
+		     0);
 	CHECK_STR(c.ciphers, "aes128-gcm@openssh.com,aes256-gcm@openssh.com,aes128-ctr,aes256-ctr");
 	CHECK(c.macs && strncmp(c.macs, "hmac-sha2-512,hmac-sha2-256-etm@openssh.com", 43) == 0);
 	CHECK_STR(c.kex_algorithms, "curve25519-sha256");
@@ -399,9 +404,12 @@ TEST(algorithms)
 	sshd_config_free(&c);
 	/* OpenSSH algorithms we lack are dropped (warning), typos are errors */
 	CHECK_EQ_INT(load(&c, "Ciphers +3des-cbc\n"), 0);
-	CHECK_STR(c.ciphers, "chacha20-poly1305@openssh.com,aes128-gcm@openssh.com,aes256-gcm@openssh.com,aes128-ctr,aes256-ctr");
+	CHECK_STR(c.ciphers, "chacha20-poly1305@openssh.com,aes128-gcm@openssh.com,aes256-gcm@openssh.com,"
+			     "aes128-ctr,aes256-ctr");
 	sshd_config_free(&c);
-	CHECK_EQ_INT(load(&c, "Ciphers aes256-gcm@openssh.com,aes192-ctr,aes128-ctr\nMACs umac-128-etm@openssh.com,hmac-sha2-512\n"), 0);
+	CHECK_EQ_INT(load(&c, "Ciphers aes256-gcm@openssh.com,aes192-ctr,aes128-ctr\nMACs "
+			      "umac-128-etm@openssh.com,hmac-sha2-512\n"),
+		     0);
 	CHECK_STR(c.ciphers, "aes256-gcm@openssh.com,aes128-ctr");
 	CHECK_STR(c.macs, "hmac-sha2-512");
 	sshd_config_free(&c);
@@ -446,7 +454,8 @@ TEST(match_blocks)
 	CHECK_EQ_INT(c.password_authentication, 0);
 	CHECK(c.banner == NULL);
 
-	struct sshd_match_info mi = {.user = "alice", .host = "h", .addr = "10.0.0.1", .laddr = "10.0.0.2", .lport = 22};
+	struct sshd_match_info mi = {
+	    .user = "alice", .host = "h", .addr = "10.0.0.1", .laddr = "10.0.0.2", .lport = 22};
 	const char *nogroups[] = {"users"};
 	mi.groups = nogroups;
 	mi.n_groups = 1;
@@ -583,7 +592,7 @@ TEST(include_files)
 	CHECK_EQ_INT(sshd_config_load(&c, p1, 1, err, sizeof err), 0);
 	CHECK_EQ_INT(sshd_config_finalize(&c, err, sizeof err), 0);
 	CHECK_EQ_INT(c.password_authentication, 0); /* included first */
-	CHECK_EQ_INT(c.max_auth_tries, 2);          /* Match in 10-a ended with its file */
+	CHECK_EQ_INT(c.max_auth_tries, 2);	    /* Match in 10-a ended with its file */
 	CHECK_EQ_INT(c.max_sessions, 4);
 	const char *g[] = {"x"};
 	struct sshd_match_info mi = {.user = "x", .groups = g, .n_groups = 1};
@@ -613,7 +622,8 @@ TEST(include_files)
 		snprintf(q, sizeof q, "%s/conf.d/fan0.conf", dir);
 		sshd_config_init(&c);
 		CHECK(sshd_config_load(&c, q, 1, err, sizeof err) < 0);
-		CHECK(strstr(err, "too many included files") != NULL || strstr(err, "nested too deep") != NULL);
+		CHECK(strstr(err, "too many included files") != NULL ||
+		      strstr(err, "nested too deep") != NULL);
 		sshd_config_free(&c);
 		for (int i = 0; i < 4; i++) {
 			snprintf(q, sizeof q, "%s/conf.d/fan%d.conf", dir, i);
@@ -678,9 +688,11 @@ TEST(token_expansion)
 TEST(forwarding_keywords)
 {
 	struct sshd_config c;
-	CHECK_EQ_INT(load(&c, "AllowTcpForwarding remote\nAllowStreamLocalForwarding no\nGatewayPorts clientspecified\n"
-			      "PermitListen 8080 localhost:9090\nX11Forwarding yes\n"),
-		     0);
+	CHECK_EQ_INT(
+	    load(&c,
+		 "AllowTcpForwarding remote\nAllowStreamLocalForwarding no\nGatewayPorts clientspecified\n"
+		 "PermitListen 8080 localhost:9090\nX11Forwarding yes\n"),
+	    0);
 	CHECK_EQ_INT(c.allow_tcp_forwarding, FWD_ALLOW_REMOTE);
 	CHECK_EQ_INT(c.allow_streamlocal_forwarding, FWD_ALLOW_NO);
 	CHECK_EQ_INT(c.gateway_ports, GATEWAY_PORTS_CLIENTSPECIFIED);
@@ -712,7 +724,8 @@ TEST(per_source_startups)
 	CHECK_EQ_INT(c.per_source_netblock_v4, 24);
 	CHECK_EQ_INT(c.per_source_netblock_v6, 128);
 	sshd_config_free(&c);
-	CHECK_EQ_INT(load(&c, "PerSourceMaxStartups none\nPerSourceNetBlockSize 16:64\nPerSourceMaxStartups 3\n"), 0);
+	CHECK_EQ_INT(
+	    load(&c, "PerSourceMaxStartups none\nPerSourceNetBlockSize 16:64\nPerSourceMaxStartups 3\n"), 0);
 	CHECK_EQ_INT(c.per_source_max_startups, 0); /* none; first value wins */
 	CHECK_EQ_INT(c.per_source_netblock_v4, 16);
 	CHECK_EQ_INT(c.per_source_netblock_v6, 64);
@@ -725,7 +738,9 @@ TEST(per_source_startups)
 TEST(match_spec)
 {
 	struct sshd_match_spec s;
-	CHECK_EQ_INT(sshd_match_spec_parse("user=alice,addr=10.1.2.3,lport=2222,laddr=127.0.0.1", &s, err, sizeof err), 0);
+	CHECK_EQ_INT(
+	    sshd_match_spec_parse("user=alice,addr=10.1.2.3,lport=2222,laddr=127.0.0.1", &s, err, sizeof err),
+	    0);
 	CHECK_STR(s.mi.user, "alice");
 	CHECK_STR(s.mi.addr, "10.1.2.3");
 	CHECK_STR(s.mi.host, "10.1.2.3");
@@ -737,7 +752,8 @@ TEST(match_spec)
 	/* -T -C applies the Match blocks */
 	struct sshd_config c, m;
 	CHECK_EQ_INT(load(&c, "Match Address 10.0.0.0/8 LocalPort 2222\n PasswordAuthentication no\n"), 0);
-	CHECK_EQ_INT(sshd_match_spec_parse("user=nobody-sshbox,addr=10.1.2.3,lport=2222", &s, err, sizeof err), 0);
+	CHECK_EQ_INT(
+	    sshd_match_spec_parse("user=nobody-sshbox,addr=10.1.2.3,lport=2222", &s, err, sizeof err), 0);
 	CHECK_EQ_INT(sshd_config_match(&c, &s.mi, &m, err, sizeof err), 0);
 	CHECK_EQ_INT(m.password_authentication, 0);
 	char *d = dump(&m);
