@@ -46,6 +46,7 @@
 #include "applets.h"
 #include "config.h"
 #include "log.h"
+#include "pamconv.h"
 #include "privdrop.h"
 #include "sessionspec.h"
 #include "utmp.h"
@@ -153,30 +154,16 @@ static pam_handle_t *pamh;
 static int pam_session_open, pam_cred_set;
 static char **pam_env;
 
-static int pam_conv_fn(int n, const struct pam_message **msg, struct pam_response **resp, void *arg)
+/* PAM's informational text goes to the user; a session asks no questions. */
+static void pam_show_info(void *ctx, int style, const char *msg)
 {
-	(void)arg;
-	if (n <= 0 || n > PAM_MAX_NUM_MSG)
-		return PAM_CONV_ERR;
-	struct pam_response *r = calloc((size_t)n, sizeof(*r));
-	if (!r)
-		return PAM_BUF_ERR;
-	for (int i = 0; i < n; i++) {
-		switch (msg[i]->msg_style) {
-		case PAM_ERROR_MSG:
-		case PAM_TEXT_INFO:
-			user_msg(FD_UERR, "%s", msg[i]->msg ? msg[i]->msg : "");
-			break;
-		default: /* no prompts in a session */
-			free(r);
-			return PAM_CONV_ERR;
-		}
-	}
-	*resp = r;
-	return PAM_SUCCESS;
+	(void)ctx;
+	(void)style;
+	user_msg(FD_UERR, "%s", msg);
 }
 
-static const struct pam_conv pam_conversation = {pam_conv_fn, NULL};
+static const struct pamconv_ops pam_session_ops = {.info = pam_show_info};
+static const struct pam_conv pam_conversation = {pamconv_fn, (void *)(uintptr_t)&pam_session_ops};
 
 static int pam_begin(void)
 {
@@ -189,7 +176,7 @@ static int pam_begin(void)
 		return 0;
 	}
 	const char *svc = spec.pam_service ? spec.pam_service : "sshbox";
-	int r = pam_start(svc, spec.user, &pam_conversation, &pamh);
+	int r = pamconv_start(svc, spec.user, &pam_conversation, &pamh);
 	if (r != PAM_SUCCESS) {
 		log_error("exec: pam_start(%s): %s", svc, pam_strerror(NULL, r));
 		pamh = NULL;

@@ -15,7 +15,7 @@
 
 #include "applets.h"
 #include "log.h"
-#include "netfwd.h"
+#include "netfwd_server.h"
 #include "util.h"
 
 int applet_networking_main(int argc, char **argv)

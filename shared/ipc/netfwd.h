@@ -1,5 +1,6 @@
 /* netfwd: the wire protocol between a connection process and its
- * `networking` child, the child's server loop, and the parent-side client.
+ * `networking` child. The child's server loop is shared/child/netfwd_server.h,
+ * the connection side's client shared/ipc/netfwd_client.h.
  *
  * The connection process never opens a user-requested socket itself. Per
  * connection it starts one `networking` child (lazily, on the first
@@ -34,22 +35,22 @@
 #include "buf.h"
 
 #define NETFWD_MAX_MSG 1024
-#define NETFWD_MAX_ADDR 255       /* host name / address text */
-#define NETFWD_MAX_PATH 107       /* sun_path minus the NUL */
+#define NETFWD_MAX_ADDR 255 /* host name / address text */
+#define NETFWD_MAX_PATH 107 /* sun_path minus the NUL */
 #define NETFWD_MAX_ERR 200
-#define NETFWD_MAX_FDS 4          /* listeners per tcp listen (v4 + v6 ...) */
-#define NETFWD_MAX_NAME 64        /* user name in HELLO */
+#define NETFWD_MAX_FDS 4   /* listeners per tcp listen (v4 + v6 ...) */
+#define NETFWD_MAX_NAME 64 /* user name in HELLO */
 #define NETFWD_MAX_HOME 512
 
 #define NETFWD_DEFAULT_TIMEOUT_MS 10000u
 #define NETFWD_MAX_TIMEOUT_MS 120000u
 
 enum netfwd_op {
-	NETFWD_OP_HELLO = 1,        /* first message: who we are */
-	NETFWD_OP_DIAL = 2,         /* connect: tcp host/port or unix path */
-	NETFWD_OP_LISTEN = 3,       /* tcp addr/port or unix path */
+	NETFWD_OP_HELLO = 1,	    /* first message: who we are */
+	NETFWD_OP_DIAL = 2,	    /* connect: tcp host/port or unix path */
+	NETFWD_OP_LISTEN = 3,	    /* tcp addr/port or unix path */
 	NETFWD_OP_LISTEN_AGENT = 4, /* private dir 0700 under /tmp + socket */
-	NETFWD_OP_UNLINK = 5,       /* remove a unix socket we created */
+	NETFWD_OP_UNLINK = 5,	    /* remove a unix socket we created */
 };
 
 enum netfwd_net {
@@ -73,7 +74,7 @@ struct netfwd_req {
 	uint32_t port;
 	uint32_t timeout_ms;
 	uint32_t flags;
-	uint32_t mode;    /* LISTEN unix: StreamLocalBindMask (umask), e.g. 0177 */
+	uint32_t mode; /* LISTEN unix: StreamLocalBindMask (umask), e.g. 0177 */
 	char addr[NETFWD_MAX_ADDR + 1];
 };
 
@@ -85,12 +86,15 @@ struct netfwd_hello {
 };
 
 struct netfwd_reply {
-	uint8_t ok;       /* 1 success, 0 failure (err set) */
-	uint32_t port;    /* LISTEN tcp: the bound (allocated) port */
-	uint32_t nfds;    /* fds attached */
+	uint8_t ok;			/* 1 success, 0 failure (err set) */
+	uint32_t port;			/* LISTEN tcp: the bound (allocated) port */
+	uint32_t nfds;			/* fds attached */
 	char path[NETFWD_MAX_PATH + 1]; /* LISTEN_AGENT: socket path */
 	char err[NETFWD_MAX_ERR + 1];
 };
+
+/* The request's fields are consistent (op, net, port, address syntax). 1/0. */
+int netfwd_req_valid(const struct netfwd_req *r);
 
 /* Encoding (0 or a BUF_ERR_* / -1). Decoders validate every field. */
 int netfwd_req_encode(const struct netfwd_req *r, struct buf *out);
@@ -107,62 +111,5 @@ int netfwd_send_msg(int sock, const void *p, size_t n, const int *fds, int nfds)
  * CLOEXEC). Returns the byte count (0 = EOF) or -1; a truncated message or
  * fd list fails with EMSGSIZE and leaks nothing. */
 ssize_t netfwd_recv_msg(int sock, void *p, size_t cap, int *fds, int maxfds, int *nfds);
-
-/* ---- child side --------------------------------------------------------- */
-
-/* The networking child's whole life: reads HELLO from ctl, drops
- * privileges if root and the user is not root, then serves requests until
- * EOF on ctl; removes the sockets it created and returns the exit status
- * (0 clean, 255 failure). Used by applets/networking.c and the unit tests. */
-int netfwd_serve(int ctl);
-
-/* ---- parent side -------------------------------------------------------- */
-
-struct netfwd {
-	int ctl;      /* -1 until started */
-	pid_t pid;    /* the child, or -1 */
-	int failed;   /* start failed once: do not retry for this connection */
-	struct netfwd_hello user;
-};
-
-void netfwd_init(struct netfwd *nf, uint32_t uid, uint32_t gid, const char *name, const char *home);
-/* Starts the child if not running yet (spawn_applet "networking" from the
- * helper with the child end of the control socketpair as fd 3). Called by
- * every request function below, so callers need not. 0 or -1. */
-int netfwd_start(struct netfwd *nf);
-/* Adopts an already running server (tests: a forked netfwd_serve) and sends
- * it the HELLO. */
-int netfwd_attach(struct netfwd *nf, int ctl, pid_t pid);
-/* Closes the control socket (the child removes its sockets and exits) and
- * reaps the child, killing it after timeout_ms. */
-void netfwd_close(struct netfwd *nf, int timeout_ms);
-
-/* Asynchronous use, for an event loop: netfwd_send_req returns the reply
- * socket (nonblocking, CLOEXEC) to poll for POLLIN; then netfwd_recv_reply
- * reads the reply and its fds (closing fds beyond maxfds). The caller closes
- * the reply socket. */
-int netfwd_send_req(struct netfwd *nf, const struct netfwd_req *req);
-int netfwd_recv_reply(int rsock, struct netfwd_reply *rep, int *fds, int maxfds);
-
-/* Synchronous: send, wait up to req->timeout_ms + 2 s, receive. On failure
- * returns -1 with rep->err set. */
-int netfwd_request(struct netfwd *nf, const struct netfwd_req *req, struct netfwd_reply *rep,
-		   int *fds, int maxfds);
-
-/* Conveniences (synchronous). Returned fds are CLOEXEC and blocking.
- * err gets a human-readable reason on failure. */
-int netfwd_dial(struct netfwd *nf, int net, const char *addr, unsigned port, unsigned timeout_ms,
-		int *fd_out, char *err, size_t errlen);
-/* Asynchronous dial: _start sends the request and returns the reply socket
- * (poll it for POLLIN; -1 with err set on failure); _finish reads the
- * outcome (0 with *fd_out, or -1 with err). The caller closes rsock. */
-int netfwd_dial_start(struct netfwd *nf, int net, const char *addr, unsigned port, unsigned timeout_ms,
-		      char *err, size_t errlen);
-int netfwd_dial_finish(int rsock, int *fd_out, char *err, size_t errlen);
-int netfwd_listen(struct netfwd *nf, int net, const char *addr, unsigned port, unsigned flags,
-		  unsigned mask, int *fds, int *nfds, unsigned *bound_port, char *err, size_t errlen);
-int netfwd_listen_agent(struct netfwd *nf, int *fd_out, char *path_out, size_t pathlen, char *err,
-			size_t errlen);
-int netfwd_unlink(struct netfwd *nf, const char *path);
 
 #endif

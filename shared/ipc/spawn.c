@@ -1,5 +1,7 @@
-/* spawn: the embedded helper copied once into a sealed memfd (with
- * fallbacks), self-tested, and the children started from it. See spawn.h. */
+/* spawn: starting child applets from the one executable copy of the
+ * helper (fork + execveat), waiting for them. The copy is made by
+ * helper_image.c, the --spawn-selftest applet is spawn_selftest.c. See
+ * spawn.h. */
 #include "spawn.h"
 
 #include <errno.h>
@@ -19,106 +21,60 @@
 #include <time.h>
 #include <unistd.h>
 
-#include <linux/filter.h>
-#include <linux/seccomp.h>
-
 #include "log.h"
+#include "spawn_internal.h"
 #include "util.h"
 
-/* Constants newer than some libc/kernel headers. */
-#ifndef MFD_CLOEXEC
-#define MFD_CLOEXEC 0x0001U
-#endif
-#ifndef MFD_ALLOW_SEALING
-#define MFD_ALLOW_SEALING 0x0002U
-#endif
-#ifndef MFD_EXEC
-#define MFD_EXEC 0x0010U
-#endif
-#ifndef F_ADD_SEALS
-#define F_ADD_SEALS 1033
-#endif
-#ifndef F_GET_SEALS
-#define F_GET_SEALS 1034
-#endif
-#ifndef F_SEAL_SEAL
-#define F_SEAL_SEAL 0x0001
-#endif
-#ifndef F_SEAL_SHRINK
-#define F_SEAL_SHRINK 0x0002
-#endif
-#ifndef F_SEAL_GROW
-#define F_SEAL_GROW 0x0004
-#endif
-#ifndef F_SEAL_WRITE
-#define F_SEAL_WRITE 0x0008
-#endif
-#ifndef F_SEAL_EXEC
-#define F_SEAL_EXEC 0x0020
-#endif
-#ifndef O_TMPFILE
-#define O_TMPFILE (020000000 | O_DIRECTORY)
-#endif
-#ifndef AT_EMPTY_PATH
-#define AT_EMPTY_PATH 0x1000
-#endif
-#ifndef CLOSE_RANGE_CLOEXEC
-#define CLOSE_RANGE_CLOEXEC (1U << 2)
-#endif
-#ifndef SYS_close_range
-#define SYS_close_range 436
-#endif
-#ifndef SYS_faccessat2
-#define SYS_faccessat2 439
-#endif
+const char *const spawn_method_names[] = {"none", "memfd", "tmpfile", "mkstemp", "procself"};
 
-#define REQUIRED_SEALS (F_SEAL_SEAL | F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE)
-#define SELFTEST_TIMEOUT_MS 5000
+struct spawn_state spawn_state = {NULL, 0, -1, M_NONE, 0};
 
-enum method { M_NONE = 0, M_MEMFD, M_TMPFILE, M_MKSTEMP, M_PROCSELF };
-static const char *const method_names[] = {"none", "memfd", "tmpfile", "mkstemp", "procself"};
-
-static struct {
-	const void *embedded;
-	size_t embedded_len;
-	int fd;
-	enum method method;
-	int seals;
-} S = {NULL, 0, -1, M_NONE, 0};
-
-static uint64_t n_spawned, n_failed, n_fallbacks;
+uint64_t spawn_n_fallbacks;
+static uint64_t n_spawned, n_failed;
 
 static char *const empty_env[] = {NULL};
 
 void spawn_set_embedded_image(const void *image, size_t len)
 {
-	S.embedded = image;
-	S.embedded_len = len;
+	spawn_state.embedded = image;
+	spawn_state.embedded_len = len;
 }
 
-const char *spawn_method_name(void) { return method_names[S.method]; }
-int spawn_exec_fd(void) { return S.fd; }
-int spawn_seals(void) { return S.method == M_MEMFD ? S.seals : 0; }
+const char *spawn_method_name(void)
+{
+	return spawn_method_names[spawn_state.method];
+}
+int spawn_exec_fd(void)
+{
+	return spawn_state.fd;
+}
+int spawn_seals(void)
+{
+	return spawn_state.method == M_MEMFD ? spawn_state.seals : 0;
+}
 
 void spawn_get_stats(struct spawn_stats *out)
 {
 	out->spawned = __atomic_load_n(&n_spawned, __ATOMIC_RELAXED);
 	out->failed = __atomic_load_n(&n_failed, __ATOMIC_RELAXED);
-	out->init_fallbacks = __atomic_load_n(&n_fallbacks, __ATOMIC_RELAXED);
+	out->init_fallbacks = __atomic_load_n(&spawn_n_fallbacks, __ATOMIC_RELAXED);
 }
 
 void spawn_reset(void)
 {
-	if (S.fd >= 0)
-		close(S.fd);
-	S.fd = -1;
-	S.method = M_NONE;
-	S.seals = 0;
+	if (spawn_state.fd >= 0)
+		close(spawn_state.fd);
+	spawn_state.fd = -1;
+	spawn_state.method = M_NONE;
+	spawn_state.seals = 0;
 }
 
 /* ---- the child side of a spawn (async-signal-safe only) ---- */
 
-static void child_die(void) { _exit(127); }
+static void child_die(void)
+{
+	_exit(127);
+}
 
 static int close_from(int lowfd, int keep)
 {
@@ -161,7 +117,7 @@ slow:;
 	return 0;
 }
 
-static void fd_path(char out[32], int fd)
+void spawn_fd_path(char out[32], int fd)
 {
 	static const char pre[] = "/proc/self/fd/";
 	char num[12];
@@ -283,7 +239,7 @@ static void child_run(int exfd, char *const argv[], char *const envp[], const st
 	syscall(SYS_execveat, ex, "", argv, envp, AT_EMPTY_PATH);
 	if (errno == ENOSYS) {
 		char path[32];
-		fd_path(path, ex);
+		spawn_fd_path(path, ex);
 		execve(path, argv, envp);
 	}
 	child_die();
@@ -305,7 +261,7 @@ static int valid_opts(const struct spawn_opts *o)
 	return o->pdeathsig >= -1 && o->pdeathsig < 65;
 }
 
-static pid_t spawn_from_fd(int exfd, char *const argv[], const struct spawn_opts *o)
+pid_t spawn_from_fd(int exfd, char *const argv[], const struct spawn_opts *o)
 {
 	if (exfd < 0 || !valid_opts(o)) {
 		errno = EINVAL;
@@ -334,7 +290,7 @@ static pid_t spawn_from_fd(int exfd, char *const argv[], const struct spawn_opts
 pid_t spawn_applet(const char *applet, char *const args[], const struct spawn_opts *opts)
 {
 	size_t n = 0;
-	if (!applet || !*applet || S.fd < 0)
+	if (!applet || !*applet || spawn_state.fd < 0)
 		goto bad;
 	while (args && args[n]) {
 		if (++n > SPAWN_MAX_ARGS)
@@ -348,7 +304,7 @@ pid_t spawn_applet(const char *applet, char *const args[], const struct spawn_op
 	argv[0] = (char *)applet;
 	for (size_t i = 0; i < n; i++)
 		argv[i + 1] = args[i];
-	pid_t pid = spawn_from_fd(S.fd, argv, opts);
+	pid_t pid = spawn_from_fd(spawn_state.fd, argv, opts);
 	int e = errno;
 	free(argv);
 	if (pid < 0) {
@@ -373,7 +329,7 @@ static int decode_status(int st)
 	return -1;
 }
 
-static int wait_pid(pid_t pid, int timeout_ms)
+int spawn_wait_pid(pid_t pid, int timeout_ms)
 {
 	int st;
 	if (timeout_ms < 0) {
@@ -408,7 +364,7 @@ static int wait_pid(pid_t pid, int timeout_ms)
 
 int spawn_wait(pid_t pid, int timeout_ms)
 {
-	int r = wait_pid(pid, timeout_ms);
+	int r = spawn_wait_pid(pid, timeout_ms);
 	if (r == 127 || r == -2)
 		__atomic_add_fetch(&n_failed, 1, __ATOMIC_RELAXED);
 	return r;
@@ -420,470 +376,4 @@ int spawn_run(const char *applet, char *const args[], const struct spawn_opts *o
 	if (pid < 0)
 		return -1;
 	return spawn_wait(pid, timeout_ms);
-}
-
-/* ---- building the executable copy ---- */
-
-struct init_ctx {
-	const void *image;
-	size_t len;
-	const char *procself_path;
-	char *const *selftest_argv;
-	char why[256]; /* reason of the last refusal */
-};
-
-static void refuse(struct init_ctx *c, const char *fmt, const char *a, int err)
-{
-	if (err)
-		snprintf(c->why, sizeof(c->why), "%s%.160s: %s", fmt, a ? a : "", strerror(err));
-	else
-		snprintf(c->why, sizeof(c->why), "%s%.160s", fmt, a ? a : "");
-}
-
-/* Writes the image with write() (never a writable mapping: F_SEAL_WRITE
- * would fail with EBUSY), then checks size and content. */
-static int fill(struct init_ctx *c, int fd)
-{
-	if (write_full(fd, c->image, c->len) != 0) {
-		refuse(c, "write", NULL, errno ? errno : EIO);
-		return -1;
-	}
-	struct stat st;
-	if (fstat(fd, &st) != 0) {
-		refuse(c, "fstat", NULL, errno);
-		return -1;
-	}
-	if ((size_t)st.st_size != c->len) {
-		refuse(c, "size mismatch after copy", NULL, 0);
-		return -1;
-	}
-	unsigned char chunk[8192];
-	for (size_t off = 0; off < c->len;) {
-		size_t want = c->len - off < sizeof(chunk) ? c->len - off : sizeof(chunk);
-		ssize_t r = pread(fd, chunk, want, (off_t)off);
-		if (r <= 0) {
-			refuse(c, "read back", NULL, r < 0 ? errno : EIO);
-			return -1;
-		}
-		if (memcmp(chunk, (const unsigned char *)c->image + off, (size_t)r) != 0) {
-			refuse(c, "content mismatch after copy", NULL, 0);
-			return -1;
-		}
-		off += (size_t)r;
-	}
-	if (fchmod(fd, 0555) != 0) {
-		refuse(c, "fchmod 0555", NULL, errno);
-		return -1;
-	}
-	return 0;
-}
-
-static int self_test(struct init_ctx *c, int fd)
-{
-	/* Keep a caller's SIGCHLD handler (waitpid(-1) loops) from reaping
-	 * our self-test child while we wait for it. */
-	sigset_t chld, old;
-	sigemptyset(&chld);
-	sigaddset(&chld, SIGCHLD);
-	int blocked = sigprocmask(SIG_BLOCK, &chld, &old) == 0;
-	pid_t pid = spawn_from_fd(fd, c->selftest_argv, NULL);
-	int e = errno;
-	int r = pid < 0 ? -1 : wait_pid(pid, SELFTEST_TIMEOUT_MS);
-	if (blocked)
-		(void)sigprocmask(SIG_SETMASK, &old, NULL);
-	if (pid < 0) {
-		refuse(c, "self-test fork", NULL, e);
-		return -1;
-	}
-	if (r == 0)
-		return 0;
-	if (r == -2)
-		snprintf(c->why, sizeof(c->why), "self-test `%s` timed out", c->selftest_argv[0]);
-	else if (r == 127)
-		snprintf(c->why, sizeof(c->why), "self-test `%s` could not be executed (exit 127)",
-			 c->selftest_argv[0]);
-	else
-		snprintf(c->why, sizeof(c->why), "self-test `%s` exited with status %d", c->selftest_argv[0], r);
-	return -1;
-}
-
-static int try_memfd(struct init_ctx *c, int *seals)
-{
-	int fd = (int)syscall(SYS_memfd_create, "sshbox-helper", MFD_CLOEXEC | MFD_ALLOW_SEALING | MFD_EXEC);
-	if (fd < 0 && errno == EINVAL) /* kernel < 6.3 has no MFD_EXEC */
-		fd = (int)syscall(SYS_memfd_create, "sshbox-helper", MFD_CLOEXEC | MFD_ALLOW_SEALING);
-	if (fd < 0) {
-		int e = errno;
-		refuse(c, "memfd_create", e == EACCES ? " (vm.memfd_noexec=2 or LSM policy?)" : NULL, e);
-		return -1;
-	}
-	if (fill(c, fd) != 0)
-		goto fail;
-	if (fcntl(fd, F_ADD_SEALS, F_SEAL_EXEC) != 0 && errno != EINVAL) { /* EINVAL: kernel < 6.3 */
-		refuse(c, "F_SEAL_EXEC", NULL, errno);
-		goto fail;
-	}
-	if (fcntl(fd, F_ADD_SEALS, REQUIRED_SEALS) != 0) {
-		refuse(c, "F_ADD_SEALS", NULL, errno);
-		goto fail;
-	}
-	int got = fcntl(fd, F_GET_SEALS);
-	if (got < 0 || (got & REQUIRED_SEALS) != REQUIRED_SEALS) {
-		refuse(c, "F_GET_SEALS does not show the seals", NULL, got < 0 ? errno : 0);
-		goto fail;
-	}
-	if (self_test(c, fd) != 0)
-		goto fail;
-	*seals = got;
-	return fd;
-fail:
-	close(fd);
-	return -1;
-}
-
-static char extra_dir[200];
-
-void spawn_set_candidate_dir(const char *dir)
-{
-	if (dir && dir[0] == '/' && strlen(dir) < sizeof(extra_dir))
-		memcpy(extra_dir, dir, strlen(dir) + 1);
-	else
-		extra_dir[0] = '\0';
-}
-
-static int candidate_dirs(const char *out[7])
-{
-	int n = 0;
-	if (extra_dir[0])
-		out[n++] = extra_dir;
-	const char *t = getenv("TMPDIR");
-	if (t && t[0] == '/' && strlen(t) < 200)
-		out[n++] = t;
-	out[n++] = "/dev/shm";
-	out[n++] = "/tmp";
-	out[n++] = "/var/tmp";
-	out[n++] = "/run";
-	return n;
-}
-
-/* fd is a writable file filled with the image: make it a read-only fd
- * (so no writer exists at exec: ETXTBSY) and check it can be executed. */
-static int finish_file(struct init_ctx *c, int wfd, const char *dir)
-{
-	char path[32];
-	fd_path(path, wfd);
-	int ro = open(path, O_RDONLY | O_CLOEXEC);
-	int e = errno;
-	close(wfd);
-	if (ro < 0) {
-		refuse(c, "reopen read-only", NULL, e);
-		return -1;
-	}
-	if (syscall(SYS_faccessat2, ro, "", X_OK, AT_EMPTY_PATH) != 0 && errno != ENOSYS) {
-		refuse(c, "not executable there (noexec mount?): ", dir, errno);
-		close(ro);
-		return -1;
-	}
-	if (self_test(c, ro) != 0) {
-		close(ro);
-		return -1;
-	}
-	return ro;
-}
-
-static int dir_noexec(struct init_ctx *c, const char *dir)
-{
-	struct statvfs sv;
-	if (statvfs(dir, &sv) != 0) {
-		refuse(c, "statvfs ", dir, errno);
-		return 1;
-	}
-	if (sv.f_flag & ST_NOEXEC) {
-		refuse(c, "mounted noexec: ", dir, 0);
-		return 1;
-	}
-	return 0;
-}
-
-static int try_tmpfile_in(struct init_ctx *c, const char *dir)
-{
-	if (dir_noexec(c, dir))
-		return -1;
-	int fd = open(dir, O_TMPFILE | O_RDWR | O_CLOEXEC, 0700);
-	if (fd < 0) {
-		refuse(c, "O_TMPFILE in ", dir, errno);
-		return -1;
-	}
-	if (fill(c, fd) != 0) {
-		close(fd);
-		return -1;
-	}
-	return finish_file(c, fd, dir);
-}
-
-static int try_mkstemp_in(struct init_ctx *c, const char *dir)
-{
-	if (dir_noexec(c, dir))
-		return -1;
-	char path[256];
-	snprintf(path, sizeof(path), "%s/.sshbox-helper-XXXXXX", dir);
-	int fd = mkostemp(path, O_CLOEXEC);
-	if (fd < 0) {
-		refuse(c, "mkstemp in ", dir, errno);
-		return -1;
-	}
-	if (unlink(path) != 0) {
-		refuse(c, "unlink ", path, errno);
-		close(fd);
-		return -1;
-	}
-	if (fill(c, fd) != 0) {
-		close(fd);
-		return -1;
-	}
-	return finish_file(c, fd, dir);
-}
-
-static int try_files(struct init_ctx *c, enum method m)
-{
-	const char *dirs[7];
-	int n = candidate_dirs(dirs);
-	char reasons[512] = "";
-	size_t rl = 0;
-	for (int i = 0; i < n; i++) {
-		int fd = m == M_TMPFILE ? try_tmpfile_in(c, dirs[i]) : try_mkstemp_in(c, dirs[i]);
-		if (fd >= 0) {
-			log_debug("helper: %s in %s works", method_names[m], dirs[i]);
-			return fd;
-		}
-		log_debug("helper: %s in %s refused: %s", method_names[m], dirs[i], c->why);
-		if (rl < sizeof(reasons))
-			rl += (size_t)snprintf(reasons + rl, sizeof(reasons) - rl, "%s%s", rl ? "; " : "", c->why);
-	}
-	snprintf(c->why, sizeof(c->why), "%s", reasons[0] ? reasons : "no candidate directory");
-	return -1;
-}
-
-static int try_procself(struct init_ctx *c)
-{
-	const char *p = c->procself_path ? c->procself_path : "/proc/self/exe";
-	int fd = open(p, O_PATH | O_CLOEXEC);
-	if (fd < 0) {
-		refuse(c, "open ", p, errno);
-		return -1;
-	}
-	if (self_test(c, fd) != 0) {
-		close(fd);
-		return -1;
-	}
-	return fd;
-}
-
-static enum method parse_method(const char *s)
-{
-	for (int m = M_MEMFD; m <= M_PROCSELF; m++)
-		if (strcmp(s, method_names[m]) == 0)
-			return (enum method)m;
-	return M_NONE;
-}
-
-static int try_method(struct init_ctx *c, enum method m, int *seals)
-{
-	*seals = 0;
-	if (m != M_PROCSELF && (!c->image || c->len == 0)) {
-		refuse(c, "no embedded helper image in this binary", NULL, 0);
-		return -1;
-	}
-	switch (m) {
-	case M_MEMFD:
-		return try_memfd(c, seals);
-	case M_TMPFILE:
-	case M_MKSTEMP:
-		return try_files(c, m);
-	case M_PROCSELF:
-		return try_procself(c);
-	default:
-		return -1;
-	}
-}
-
-static int do_init(struct init_ctx *c, const char *forced)
-{
-	const char *src = "auto";
-	if (!forced || !*forced || strcmp(forced, "auto") == 0) {
-		forced = getenv("SSHBOX_HELPER_METHOD");
-		src = "SSHBOX_HELPER_METHOD";
-		if (forced && (!*forced || strcmp(forced, "auto") == 0))
-			forced = NULL;
-	} else {
-		src = "configuration";
-	}
-	int seals = 0, fd;
-	if (forced) {
-		enum method m = parse_method(forced);
-		if (m == M_NONE) {
-			log_error("helper: unknown exec method '%.32s' (from %s); use memfd, tmpfile, mkstemp or procself",
-				  forced, src);
-			return -1;
-		}
-		fd = try_method(c, m, &seals);
-		if (fd < 0) {
-			log_error("helper: forced method %s (from %s) failed: %s", method_names[m], src, c->why);
-			return -1;
-		}
-		log_info("helper: exec method %s (forced by %s)", method_names[m], src);
-		S.fd = fd;
-		S.method = m;
-		S.seals = seals;
-		return 0;
-	}
-	for (int m = M_MEMFD; m <= M_PROCSELF; m++) {
-		fd = try_method(c, (enum method)m, &seals);
-		if (fd >= 0) {
-			if (m == M_MEMFD)
-				log_info("helper: exec method memfd (%zu bytes, seals 0x%x)", c->len, (unsigned)seals);
-			else
-				log_info("helper: exec method %s", method_names[m]);
-			S.fd = fd;
-			S.method = (enum method)m;
-			S.seals = seals;
-			return 0;
-		}
-		__atomic_add_fetch(&n_fallbacks, 1, __ATOMIC_RELAXED);
-		log_warn("helper: method %s refused (%s)%s", method_names[m], c->why,
-			 m < M_PROCSELF ? "; falling back" : "");
-	}
-	log_error("helper: no way to execute child applets");
-	return -1;
-}
-
-static const char *const default_selftest[] = {"checkhomedir", "--self-test", NULL};
-
-int spawn_init_image(const void *image, size_t len, const char *forced_method, const char *procself_path,
-		     const char *const *selftest_argv)
-{
-	spawn_reset();
-	struct init_ctx c;
-	memset(&c, 0, sizeof(c));
-	c.image = image;
-	c.len = len;
-	c.procself_path = procself_path;
-	c.selftest_argv = (char *const *)(selftest_argv ? selftest_argv : default_selftest);
-	return do_init(&c, forced_method);
-}
-
-int spawn_init(const char *forced_method)
-{
-	if (S.fd >= 0)
-		return 0;
-	return spawn_init_image(S.embedded, S.embedded_len, forced_method, NULL, NULL);
-}
-
-/* ---- `sshbox --spawn-selftest` ---- */
-
-static int deny_syscall(long nr, int err)
-{
-	struct sock_filter f[] = {
-		BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr)),
-		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, (unsigned)nr, 0, 1),
-		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | ((unsigned)err & SECCOMP_RET_DATA)),
-		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
-	};
-	struct sock_fprog prog = {(unsigned short)(sizeof(f) / sizeof(f[0])), f};
-	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0)
-		return -1;
-	return prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog, 0, 0);
-}
-
-static void print_file_line(const char *label, const char *path)
-{
-	char b[256];
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	ssize_t n = fd >= 0 ? read(fd, b, sizeof(b) - 1) : -1;
-	if (fd >= 0)
-		close(fd);
-	if (n < 0)
-		n = 0;
-	b[n] = '\0';
-	b[strcspn(b, "\n")] = '\0';
-	printf("%s=%s\n", label, b);
-}
-
-int spawn_selftest_main(int argc, char **argv)
-{
-	const char *method = NULL;
-	log_init("sshbox", LOG_INFO, LOG_TO_STDERR);
-	for (int i = 1; i < argc; i++) {
-		if (strcmp(argv[i], "--deny-memfd") == 0) {
-			if (deny_syscall(SYS_memfd_create, EACCES) != 0) {
-				perror("seccomp");
-				return 2;
-			}
-		} else if (strcmp(argv[i], "--deny-execveat") == 0) {
-			if (deny_syscall(SYS_execveat, ENOSYS) != 0) {
-				perror("seccomp");
-				return 2;
-			}
-		} else if (strcmp(argv[i], "--debug") == 0) {
-			log_set_level(LOG_DEBUG);
-		} else if (argv[i][0] == '-' || method) {
-			fprintf(stderr, "usage: sshbox --spawn-selftest [--deny-memfd] [--deny-execveat] [--debug] [METHOD]\n");
-			return 2;
-		} else {
-			method = argv[i];
-		}
-	}
-	if (spawn_init(method) != 0)
-		return 1;
-	printf("method=%s\n", spawn_method_name());
-	if (S.method == M_MEMFD)
-		printf("seals=0x%x\n", (unsigned)S.seals);
-	fflush(stdout);
-
-	int in[2], out[2];
-	if (pipe2(in, O_CLOEXEC) != 0 || pipe2(out, O_CLOEXEC) != 0) {
-		perror("pipe");
-		return 1;
-	}
-	/* An extra open fd that must NOT reach the child. */
-	int stray = open("/", O_RDONLY);
-	struct spawn_fd fds[] = {{0, in[0]}, {1, out[1]}, {3, -1}};
-	struct spawn_opts o = {.fds = fds, .nfds = 3};
-	char *args[] = {"--self-test", NULL};
-	pid_t pid = spawn_applet("checkhomedir", args, &o);
-	close(in[0]);
-	close(out[1]);
-	if (stray >= 0)
-		close(stray);
-	if (pid < 0) {
-		perror("spawn");
-		return 1;
-	}
-	char line[512];
-	size_t got = 0;
-	struct pollfd p = {out[0], POLLIN, 0};
-	while (got < sizeof(line) - 1 && poll(&p, 1, 5000) > 0) {
-		ssize_t r = read(out[0], line + got, sizeof(line) - 1 - got);
-		if (r <= 0)
-			break;
-		got += (size_t)r;
-		if (memchr(line, '\n', got))
-			break;
-	}
-	line[got] = '\0';
-	line[strcspn(line, "\n")] = '\0';
-
-	char path[64], exe[PATH_MAX];
-	snprintf(path, sizeof(path), "/proc/%ld/exe", (long)pid);
-	ssize_t n = readlink(path, exe, sizeof(exe) - 1);
-	exe[n > 0 ? n : 0] = '\0';
-	printf("exe=%s\n", exe);
-	snprintf(path, sizeof(path), "/proc/%ld/comm", (long)pid);
-	print_file_line("comm", path);
-	printf("child=%s\n", line);
-	close(in[1]);
-	close(out[0]);
-	int st = spawn_wait(pid, 5000);
-	printf("status=%d\n", st);
-	return st == 0 ? 0 : 1;
 }

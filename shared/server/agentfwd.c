@@ -12,7 +12,7 @@
 #include "fwd.h"
 #include "log.h"
 #include "loop.h"
-#include "netfwd.h"
+#include "netfwd_client.h"
 #include "util.h"
 
 static struct {

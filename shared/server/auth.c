@@ -13,9 +13,11 @@
 #include "cert.h"
 #include "certauth.h"
 #include "keycmd.h"
+#include "kbdint.h"
 #include "keys.h"
 #include "krl.h"
 #include "log.h"
+#include "passwd.h"
 #include "transport.h"
 #include "util.h"
 

@@ -14,7 +14,7 @@
 #include "authkeys.h"
 #include "authmethods.h"
 #include "buf.h"
-#include "passwd.h"
+#include "user.h"
 #include "sshd_config.h"
 
 struct transport;

@@ -24,7 +24,7 @@
 #include "log.h"
 #include "loop.h"
 #include "metrics.h"
-#include "passwd.h"
+#include "user.h"
 #include "session.h"
 #include "sshd_config.h"
 #include "transport.h"

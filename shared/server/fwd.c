@@ -18,8 +18,8 @@
 #include "conn.h"
 #include "log.h"
 #include "loop.h"
-#include "netfwd.h"
-#include "passwd.h"
+#include "netfwd_client.h"
+#include "user.h"
 #include "sshd_config.h"
 #include "util.h"
 

@@ -22,7 +22,7 @@
 #include "conn.h"
 #include "log.h"
 #include "loop.h"
-#include "passwd.h"
+#include "user.h"
 #include "pty.h"
 #include "spawn.h"
 #include "sshd_config.h"

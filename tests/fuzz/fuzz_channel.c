@@ -43,7 +43,7 @@
 #include "channel.h"
 #include "conn.h"
 #include "fuzzutil.h"
-#include "passwd.h"
+#include "user.h"
 #include "sshd_config.h"
 #include "session.h"
 #include "transport.h"

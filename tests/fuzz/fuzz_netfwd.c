@@ -10,7 +10,8 @@
 
 #include "buf.h"
 #include "fuzzutil.h"
-#include "netfwd.h"
+#include "netfwd_client.h"
+#include "netfwd_server.h"
 
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {

@@ -26,7 +26,7 @@
 #include "fwd.h"
 #include "log.h"
 #include "loop.h"
-#include "passwd.h"
+#include "user.h"
 #include "spawn.h"
 #include "sshd_config.h"
 #include "t.h"

@@ -20,7 +20,8 @@
 
 #include "buf.h"
 #include "log.h"
-#include "netfwd.h"
+#include "netfwd_client.h"
+#include "netfwd_server.h"
 #include "spawn.h"
 #include "t.h"
 #include "t_net.h"

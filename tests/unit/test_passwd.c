@@ -6,7 +6,9 @@
 
 #include "config.h"
 #include "log.h"
+#include "kbdint.h"
 #include "passwd.h"
+#include "user.h"
 #include "t.h"
 
 #define PW "s3cret pass"
