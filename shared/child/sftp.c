@@ -71,7 +71,7 @@ struct request {
 
 static int begin(struct sftp_server *s, uint8_t type, uint32_t id)
 {
-	s->r.off = s->r.len = 0;
+	buf_clear(&s->r);
 	int r = buf_put_u8(&s->r, type);
 	return r ? r : buf_put_u32(&s->r, id);
 }
@@ -80,7 +80,7 @@ static int begin(struct sftp_server *s, uint8_t type, uint32_t id)
 static int finish(struct sftp_server *s, struct buf *out)
 {
 	int r = buf_put_buf(out, &s->r);
-	s->r.off = s->r.len = 0;
+	buf_clear(&s->r);
 	return r ? -1 : 0;
 }
 
@@ -736,7 +736,7 @@ static int h_readdir(struct sftp_server *s, uint32_t id, struct buf *in, struct 
 		return bad_handle(s, out, id);
 	DIR *d = s->h[i].dir;
 	/* Entries go to r2; the count is known only at the end. */
-	s->r2.off = s->r2.len = 0;
+	buf_clear(&s->r2);
 	uint32_t count = 0;
 	char ln[PATH_MAX + 256];
 	while (count < READDIR_BATCH && buf_avail(&s->r2) < SFTP_MAX_PACKET / 2) {
@@ -757,7 +757,7 @@ static int h_readdir(struct sftp_server *s, uint32_t id, struct buf *in, struct 
 	int r = begin(s, SSH_FXP_NAME, id);
 	if (!r) r = buf_put_u32(&s->r, count);
 	if (!r) r = buf_put(&s->r, buf_rptr(&s->r2), buf_avail(&s->r2));
-	s->r2.off = s->r2.len = 0;
+	buf_clear(&s->r2);
 	return r ? -1 : finish(s, out);
 }
 
@@ -1018,12 +1018,12 @@ static int h_users_groups(struct sftp_server *s, uint32_t id, struct buf *in, st
 		return HERR_PARSE;
 	if (buf_avail(&uids) % 4 || buf_avail(&gids) % 4)
 		return HERR_PARSE;
-	s->r2.off = s->r2.len = 0;
+	buf_clear(&s->r2);
 	int r = begin(s, SSH_FXP_EXTENDED_REPLY, id);
 	for (int pass = 0; !r && pass < 2; pass++) {
 		struct buf *ids = pass ? &gids : &uids;
 		uint32_t v;
-		s->r2.off = s->r2.len = 0;
+		buf_clear(&s->r2);
 		while (!r && buf_get_u32(ids, &v) == 0) {
 			const char *nm = NULL;
 			if (pass) {
@@ -1038,7 +1038,7 @@ static int h_users_groups(struct sftp_server *s, uint32_t id, struct buf *in, st
 		if (!r)
 			r = buf_put_buf(&s->r, &s->r2);
 	}
-	s->r2.off = s->r2.len = 0;
+	buf_clear(&s->r2);
 	if (r) /* too many names for one reply */
 		return send_status_msg(s, out, id, SSH_FX_FAILURE, "Reply too long");
 	return finish(s, out);
@@ -1200,7 +1200,7 @@ static int do_init(struct sftp_server *s, struct buf *pkt, struct buf *out)
 	}
 	s->version = ver < 3 ? ver : 3;
 	s->inited = 1;
-	s->r.off = s->r.len = 0;
+	buf_clear(&s->r);
 	int r = buf_put_u8(&s->r, SSH_FXP_VERSION);
 	if (!r) r = buf_put_u32(&s->r, 3);
 	for (size_t k = 0; !r && k < ARRAY_LEN(advertised); k++) {

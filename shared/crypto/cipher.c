@@ -249,7 +249,9 @@ int cipher_seal(struct cipher_ctx *ctx, uint32_t seqnr, struct buf *pkt)
 	if (buf_reserve(pkt, ctx->trailer, &tag) != BUF_OK)
 		return CIPHER_ERR_INTERNAL;
 	/* buf_reserve may have moved the data: take the start afterwards. */
-	uint8_t *p = pkt->data + pkt->off;
+	uint8_t *p = buf_wptr(pkt);
+	if (!p)
+		return CIPHER_ERR_INTERNAL;
 	switch (ctx->mode) {
 	case M_CHACHA: {
 		uint8_t nonce[8], polykey[32];
@@ -305,9 +307,9 @@ int cipher_decrypt_length(struct cipher_ctx *ctx, uint32_t seqnr, const uint8_t 
 int cipher_open(struct cipher_ctx *ctx, uint32_t seqnr, struct buf *pkt)
 {
 	size_t total = buf_avail(pkt), trailer = cipher_trailer_len(ctx);
-	uint8_t *p = pkt->data + pkt->off;
+	uint8_t *p = buf_wptr(pkt); /* decrypted in place */
 	uint32_t plen;
-	if (total < 4 + trailer)
+	if (total < 4 + trailer || !p)
 		return CIPHER_ERR_LENGTH;
 	if (!ctx) {
 		plen = load_be32(p);

@@ -515,7 +515,7 @@ static void serve_client(int fd)
 			break;
 		}
 		uint8_t *p;
-		size_t room = in.max - in.len;
+		size_t room = buf_room(&in);
 		if (room == 0) {
 			status = 431;
 			break;

@@ -151,7 +151,7 @@ int http_parse_request(const uint8_t *data, size_t len, struct http_request *req
 	int seen_cl = 0, headers = 0;
 	for (;;) {
 		r = get_line(&b, &line, &n);
-		if (b.off > HTTP_MAX_HEADER)
+		if (len - buf_avail(&b) > HTTP_MAX_HEADER)
 			return -431;
 		if (r == HTTP_NEED_MORE)
 			return len > HTTP_MAX_HEADER ? -431 : HTTP_NEED_MORE;
@@ -170,7 +170,7 @@ int http_parse_request(const uint8_t *data, size_t len, struct http_request *req
 	req->body = buf_rptr(&b);
 	req->body_len = req->content_length;
 	(void)buf_consume(&b, req->content_length);
-	*used = b.off;
+	*used = len - buf_avail(&b);
 	return 0;
 }
 

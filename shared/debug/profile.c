@@ -619,12 +619,7 @@ int profile_encode(const struct profile_sample *s, size_t n, const char *maps_te
 		struct buf packed;
 		uint8_t pk[PROFILE_MAX_DEPTH * 10];
 		buf_reset(&m);
-		/* a writable fixed-size buf over a stack array */
-		packed.data = pk;
-		packed.cap = sizeof(pk);
-		packed.off = packed.len = 0;
-		packed.max = sizeof(pk);
-		packed.readonly = 0;
+		buf_wrap(&packed, pk, sizeof(pk));
 		for (uint32_t k = 0; r == 0 && k < s[i].depth && k < PROFILE_MAX_DEPTH; k++) {
 			uintptr_t a = frame_addr(&s[i], k);
 			uintptr_t *f = bsearch(&a, addrs, nu, sizeof(uintptr_t), cmp_uptr);
@@ -633,7 +628,8 @@ int profile_encode(const struct profile_sample *s, size_t n, const char *maps_te
 		if (r == 0 && buf_avail(&packed))
 			r = pb_bytes(&m, 1, buf_rptr(&packed), buf_avail(&packed));
 		uint8_t vals[24];
-		struct buf vb = {vals, sizeof(vals), 0, 0, sizeof(vals), 0, 0};
+		struct buf vb;
+		buf_wrap(&vb, vals, sizeof(vals));
 		if (r == 0)
 			r = pb_varint(&vb, 1);
 		if (r == 0)
@@ -675,7 +671,8 @@ int profile_encode(const struct profile_sample *s, size_t n, const char *maps_te
 			if (!fn->fid)
 				fn->fid = ++nfuncs;
 			uint8_t lb[16];
-			struct buf line = {lb, sizeof(lb), 0, 0, sizeof(lb), 0, 0};
+			struct buf line;
+			buf_wrap(&line, lb, sizeof(lb));
 			if ((r = pb_uint(&line, 1, fn->fid)) || (r = pb_bytes(&m, 4, buf_rptr(&line), buf_avail(&line))))
 				goto out;
 		}

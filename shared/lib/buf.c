@@ -1,4 +1,5 @@
 /* buf: bounds-checked byte buffer. See buf.h. */
+#define SSHBOX_BUF_INTERNAL /* the one file that sees struct buf's fields */
 #include "buf.h"
 
 #include <stdarg.h>
@@ -22,7 +23,8 @@ void buf_free(struct buf *b)
 {
 	if (b->data && !b->readonly) {
 		secure_zero(b->data, b->dirty);
-		free(b->data);
+		if (!b->fixed)
+			free(b->data);
 	}
 	memset(b, 0, sizeof(*b));
 }
@@ -48,7 +50,37 @@ void buf_view(struct buf *b, const void *data, size_t len)
 	b->readonly = 1;
 }
 
+void buf_wrap(struct buf *b, void *storage, size_t size)
+{
+	memset(b, 0, sizeof(*b));
+	b->data = storage;
+	b->cap = b->max = size;
+	b->fixed = 1;
+}
+
+void buf_clear(struct buf *b)
+{
+	b->off = b->len = 0;
+}
+
+int buf_initialized(const struct buf *b)
+{
+	return b->max != 0 || b->readonly;
+}
+
 size_t buf_avail(const struct buf *b) { return b->len - b->off; }
+
+size_t buf_room(const struct buf *b)
+{
+	return b->readonly ? 0 : b->max - buf_avail(b);
+}
+
+uint8_t *buf_wptr(struct buf *b)
+{
+	if (b->readonly)
+		return NULL;
+	return b->data ? b->data + b->off : NULL;
+}
 
 const uint8_t *buf_rptr(const struct buf *b)
 {
@@ -80,6 +112,12 @@ void buf_compact(struct buf *b)
 	memmove(b->data, b->data + b->off, b->len - b->off);
 	b->len -= b->off;
 	b->off = 0;
+}
+
+void buf_compact_lazy(struct buf *b, size_t threshold)
+{
+	if (b->off > threshold && b->off > buf_avail(b))
+		buf_compact(b);
 }
 
 /* Grows storage so that n more bytes fit; zeroizes the old block because it

@@ -6,6 +6,11 @@
  * without consuming anything; every put checks the buffer's max size.
  * Protocol code must not do pointer arithmetic on packet bytes: it reads
  * through buf_get_* and writes through buf_put_*.
+ *
+ * The fields of struct buf are private to buf.c. Everywhere else their
+ * names are mangled (BUF_PRIVATE), so code that reads or writes them does
+ * not compile; tests/gates/buf_fields.sh (part of `make test`) fails when a
+ * file other than buf.c unmangles them or names a mangled field.
  */
 #ifndef SSHBOX_BUF_H
 #define SSHBOX_BUF_H
@@ -21,16 +26,23 @@ enum buf_err {
 	BUF_ERR_FORMAT = -4,  /* bytes present but malformed (NUL in a name, bad mpint) */
 };
 
+#ifdef SSHBOX_BUF_INTERNAL /* defined by buf.c only */
+#define BUF_PRIVATE(name) name
+#else
+#define BUF_PRIVATE(name) name##_is_private_to_buf_c
+#endif
+
 struct buf {
-	uint8_t *data;
-	size_t cap;  /* allocated bytes */
-	size_t off;  /* read position */
-	size_t len;  /* end of valid data */
-	size_t max;  /* hard upper bound on len; never exceeded */
-	int readonly; /* a view over someone else's bytes: no puts, no free */
-	size_t dirty; /* data[0, dirty) may have been written: what buf_free and a
-		       * regrow wipe (untouched capacity is never written, so
-		       * wiping it would only fault fresh pages in) */
+	uint8_t *BUF_PRIVATE(data);
+	size_t BUF_PRIVATE(cap);   /* allocated bytes */
+	size_t BUF_PRIVATE(off);   /* read position */
+	size_t BUF_PRIVATE(len);   /* end of valid data */
+	size_t BUF_PRIVATE(max);   /* hard upper bound on live bytes; never exceeded */
+	int BUF_PRIVATE(readonly); /* a view over someone else's bytes: no puts, no free */
+	int BUF_PRIVATE(fixed);	   /* caller storage (buf_wrap): never grows, never freed */
+	size_t BUF_PRIVATE(dirty); /* data[0, dirty) may have been written: what buf_free and a
+				    * regrow wipe (untouched capacity is never written, so
+				    * wiping it would only fault fresh pages in) */
 };
 
 /* The largest buffer anyone may ask for (protects against size overflow). */
@@ -42,6 +54,15 @@ int buf_init(struct buf *b, size_t max);
 void buf_free(struct buf *b);
 void buf_reset(struct buf *b);          /* empty it, keep storage (zeroized) */
 void buf_view(struct buf *b, const void *data, size_t len); /* read-only view */
+/* A writable buf over caller storage of size bytes (a stack array): puts
+ * beyond size fail with BUF_ERR_LIMIT; buf_free only zeroizes it. */
+void buf_wrap(struct buf *b, void *storage, size_t size);
+/* Empties it without wiping the storage: for buffers that never hold
+ * secrets and are emptied on a hot path (buf_reset wipes). */
+void buf_clear(struct buf *b);
+/* 1 once buf_init/buf_view/buf_wrap ran, 0 for a zero-filled struct
+ * (lazily initialised static scratch buffers). */
+int buf_initialized(const struct buf *b);
 
 size_t buf_avail(const struct buf *b);  /* readable bytes */
 const uint8_t *buf_rptr(const struct buf *b); /* start of readable bytes */
@@ -49,6 +70,16 @@ int buf_consume(struct buf *b, size_t n);      /* drop n readable bytes */
 int buf_consume_end(struct buf *b, size_t n);  /* drop n bytes from the end */
 int buf_reserve(struct buf *b, size_t n, uint8_t **out); /* append n bytes, give ptr */
 void buf_compact(struct buf *b);        /* move readable bytes to the front */
+/* Compacts only when more than threshold consumed bytes lie before the
+ * readable ones and they outnumber them (a small move reclaims a lot). */
+void buf_compact_lazy(struct buf *b, size_t threshold);
+/* Bytes that may still be appended (the max minus the readable bytes;
+ * consumed bytes are reclaimed by compacting when needed). */
+size_t buf_room(const struct buf *b);
+/* Writable pointer to the readable bytes, for in-place transforms
+ * (decryption); valid until the buffer is modified. NULL for a read-only
+ * view. */
+uint8_t *buf_wptr(struct buf *b);
 
 /* Writers (append). */
 int buf_put(struct buf *b, const void *p, size_t n);

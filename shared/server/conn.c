@@ -522,7 +522,7 @@ int conn_run(int sock, const struct sshd_config *cfg, const struct hostkey *hk)
 
 		size_t n = 0;
 		pfds[n] = (struct pollfd){.fd = sock, .events = 0};
-		if (buf_avail(&c->t.in) < c->t.in.max && !output_backlogged(c))
+		if (buf_room(&c->t.in) > 0 && !output_backlogged(c))
 			pfds[n].events |= POLLIN;
 		if (buf_avail(&c->t.out) > 0 && c->t.wfd == sock)
 			pfds[n].events |= POLLOUT;

@@ -228,7 +228,7 @@ static struct buf data_scratch; /* reused: one packet at a time */
 static int send_data(struct channel *ch, int ext, const void *p, size_t n)
 {
 	struct buf *b = &data_scratch;
-	if (!b->max)
+	if (!buf_initialized(b))
 		buf_init(b, TRANSPORT_MAX_PAYLOAD);
 	buf_reset(b);
 	int r = buf_put_u8(b, ext ? SSH_MSG_CHANNEL_EXTENDED_DATA : SSH_MSG_CHANNEL_DATA);
@@ -571,9 +571,6 @@ static int handle_channel_msg(struct channel_table *tab, uint8_t type, struct bu
 		    ch->in_closed) {
 			ch->local_consumed += (uint32_t)n; /* discarded */
 		} else {
-			/* buf's limit counts consumed-but-not-compacted bytes */
-			if (ch->to_child.len + n > ch->to_child.max)
-				buf_compact(&ch->to_child);
 			if (buf_put(&ch->to_child, d, n) != BUF_OK)
 				return -1;
 		}

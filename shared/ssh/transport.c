@@ -83,7 +83,7 @@ int transport_send_version(struct transport *t)
 
 long transport_read_fd(struct transport *t)
 {
-	size_t room = t->in.max - buf_avail(&t->in);
+	size_t room = buf_room(&t->in);
 	if (room == 0)
 		return -2;
 	if (room > 65536)
@@ -293,7 +293,7 @@ int transport_next_packet(struct transport *t, struct buf *payload, uint8_t *typ
 #if CONFIG_ZLIB
 	if (d->compress) {
 		static struct buf zbuf;
-		if (!zbuf.max)
+		if (!buf_initialized(&zbuf))
 			buf_init(&zbuf, TRANSPORT_MAX_PAYLOAD + 8192);
 		buf_reset(&zbuf);
 		if (z_decompress(d, buf_rptr(&t->pkt), buf_avail(&t->pkt), &zbuf) != 0) {
@@ -348,7 +348,7 @@ int transport_send_now(struct transport *t, const uint8_t *payload, size_t len)
 		return -1;
 #if CONFIG_ZLIB
 	if (d->compress) {
-		if (!zout_scratch.max)
+		if (!buf_initialized(&zout_scratch))
 			buf_init(&zout_scratch, TRANSPORT_MAX_PAYLOAD + 8192);
 		buf_reset(&zout_scratch);
 		if (z_compress(d, payload, len, &zout_scratch) != 0)
@@ -363,7 +363,7 @@ int transport_send_now(struct transport *t, const uint8_t *payload, size_t len)
 	if (pad < 4)
 		pad += block;
 	size_t plen = 1 + len + pad;
-	if (!seal_scratch.max)
+	if (!buf_initialized(&seal_scratch))
 		buf_init(&seal_scratch, TRANSPORT_MAX_PACKET + 1024);
 	buf_reset(&seal_scratch);
 	uint8_t *padp;
@@ -383,9 +383,8 @@ int transport_send_now(struct transport *t, const uint8_t *payload, size_t len)
 			return -1;
 		}
 	}
-	/* buf counts consumed bytes against its limit until compacted */
-	if (t->out.off > (1u << 20) && t->out.off > buf_avail(&t->out))
-		buf_compact(&t->out);
+	/* reclaim the sent prefix once it is large (output drains from the front) */
+	buf_compact_lazy(&t->out, 1u << 20);
 	if (buf_put(&t->out, buf_rptr(&seal_scratch), buf_avail(&seal_scratch)) != BUF_OK) {
 		transport_set_error(t, "output buffer overflow");
 		return -1;

@@ -103,7 +103,7 @@ static void run(const uint8_t *data, size_t size)
 			abort();
 		if (flip & 0x80) {
 			size_t n = buf_avail(&pkt);
-			pkt.data[pkt.off + (((size_t)flip << 8 | size) % n)] ^= (uint8_t)(1u << (flip & 7));
+			buf_wptr(&pkt)[((size_t)flip << 8 | size) % n] ^= (uint8_t)(1u << (flip & 7));
 			if (receive(rx, seq, &pkt) == 0)
 				abort(); /* forged */
 		} else {

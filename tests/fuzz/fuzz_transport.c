@@ -109,7 +109,7 @@ static void run(const uint8_t *data, size_t size)
 			if (transport_send_now(&cli, rec + skip, n - skip) != 0)
 				break;
 			size_t len = buf_avail(&cli.out);
-			uint8_t *sealed = cli.out.data + cli.out.off;
+			uint8_t *sealed = buf_wptr(&cli.out);
 			if (skip) {
 				sealed[rec[0] % len] ^= (uint8_t)(1u << (rec[1] & 7));
 				if (srv.rx.ctx && tampered_at == SIZE_MAX)

@@ -2,6 +2,9 @@
  * without consuming, every writer respects max. */
 #include <stdlib.h>
 
+/* White-box test of buf.c (dirty marks, capacity): the one file besides
+ * buf.c that sees struct buf's fields (tests/gates/buf_fields.sh allows it). */
+#define SSHBOX_BUF_INTERNAL
 #include "buf.h"
 #include "t.h"
 
@@ -230,6 +233,88 @@ TEST(dirty_marks_written_bytes)
 	CHECK_EQ_INT(b.dirty, 0);
 }
 
+TEST(wrap_is_fixed_caller_storage)
+{
+	uint8_t store[8];
+	struct buf b;
+	buf_wrap(&b, store, sizeof(store));
+	CHECK(buf_initialized(&b));
+	CHECK_EQ_INT(buf_room(&b), 8);
+	CHECK_EQ_INT(buf_put(&b, "abcdef", 6), BUF_OK);
+	CHECK(buf_rptr(&b) == store); /* written in place, no allocation */
+	CHECK_EQ_INT(buf_put(&b, "ghi", 3), BUF_ERR_LIMIT);
+	CHECK_EQ_INT(buf_put(&b, "gh", 2), BUF_OK);
+	CHECK(memcmp(store, "abcdefgh", 8) == 0);
+	/* consumed bytes are reclaimed in place */
+	CHECK_EQ_INT(buf_consume(&b, 3), BUF_OK);
+	CHECK_EQ_INT(buf_put(&b, "xyz", 3), BUF_OK);
+	CHECK(memcmp(buf_rptr(&b), "defghxyz", 8) == 0);
+	buf_free(&b); /* wipes, does not free() the stack array */
+	CHECK(store[0] == 0 && store[7] == 0);
+}
+
+TEST(clear_initialized_room)
+{
+	struct buf z;
+	memset(&z, 0, sizeof(z));
+	CHECK(!buf_initialized(&z));
+	struct buf b;
+	buf_init(&b, 10);
+	CHECK(buf_initialized(&b));
+	CHECK_EQ_INT(buf_room(&b), 10);
+	CHECK_EQ_INT(buf_put(&b, "1234", 4), BUF_OK);
+	CHECK_EQ_INT(buf_room(&b), 6);
+	uint8_t c;
+	CHECK_EQ_INT(buf_get_u8(&b, &c), BUF_OK);
+	CHECK_EQ_INT(buf_room(&b), 7); /* consumed bytes count as room */
+	buf_clear(&b);
+	CHECK_EQ_INT(buf_avail(&b), 0);
+	CHECK_EQ_INT(buf_room(&b), 10);
+	CHECK_EQ_INT(buf_put(&b, "x", 1), BUF_OK);
+	CHECK(memcmp(buf_rptr(&b), "x", 1) == 0);
+	buf_free(&b);
+	struct buf v;
+	buf_view(&v, "abc", 3);
+	CHECK(buf_initialized(&v));
+	CHECK_EQ_INT(buf_room(&v), 0);
+}
+
+TEST(wptr_is_the_readable_bytes_and_views_have_none)
+{
+	struct buf b;
+	buf_init(&b, 64);
+	CHECK_EQ_INT(buf_put(&b, "hello", 5), BUF_OK);
+	CHECK_EQ_INT(buf_consume(&b, 1), BUF_OK);
+	uint8_t *w = buf_wptr(&b);
+	CHECK(w == buf_rptr(&b));
+	w[0] = 'E';
+	CHECK(memcmp(buf_rptr(&b), "Ello", 4) == 0);
+	buf_free(&b);
+	struct buf v;
+	buf_view(&v, "abc", 3);
+	CHECK(buf_wptr(&v) == NULL);
+}
+
+TEST(compact_lazy_only_when_worth_it)
+{
+	struct buf b;
+	buf_init(&b, 1024);
+	static const uint8_t bytes[100];
+	CHECK_EQ_INT(buf_put(&b, bytes, sizeof(bytes)), BUF_OK);
+	const uint8_t *start = buf_rptr(&b);
+	CHECK_EQ_INT(buf_consume(&b, 60), BUF_OK);
+	buf_compact_lazy(&b, 60); /* 60 consumed: not more than the threshold */
+	CHECK(buf_rptr(&b) == start + 60);
+	CHECK_EQ_INT(buf_consume(&b, 10), BUF_OK);
+	buf_compact_lazy(&b, 10); /* 70 consumed > 10, and > 30 readable */
+	CHECK(buf_rptr(&b) == start);
+	CHECK_EQ_INT(buf_avail(&b), 30);
+	CHECK_EQ_INT(buf_consume(&b, 10), BUF_OK);
+	buf_compact_lazy(&b, 0); /* 10 consumed, but fewer than the 20 readable */
+	CHECK(buf_rptr(&b) == start + 10);
+	buf_free(&b);
+}
+
 int main(void)
 {
 	RUN(put_get_roundtrip);
@@ -246,5 +331,9 @@ int main(void)
 	RUN(limit_counts_live_bytes_not_consumed_ones);
 	RUN(putf_appends_text_within_the_limit);
 	RUN(dirty_marks_written_bytes);
+	RUN(wrap_is_fixed_caller_storage);
+	RUN(clear_initialized_room);
+	RUN(wptr_is_the_readable_bytes_and_views_have_none);
+	RUN(compact_lazy_only_when_worth_it);
 	return t_done();
 }

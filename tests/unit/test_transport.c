@@ -192,7 +192,7 @@ TEST(cipher_roundtrips)
 		/* one flipped bit -> MAC error */
 		uint8_t msg[40] = {SSH_MSG_IGNORE};
 		CHECK_EQ_INT(send_bytes(&a, msg, sizeof(msg)), 0);
-		uint8_t *last = a.out.data + a.out.len - 1;
+		uint8_t *last = buf_wptr(&a.out) + buf_avail(&a.out) - 1;
 		*last ^= 1;
 		pump(&a, &b);
 		struct buf p;
