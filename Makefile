@@ -109,7 +109,7 @@ HELPER_OBJS := $(patsubst %,$(OBJ)/applets/%.o,$(HELPER_APPLETS))
 ALL_OBJS := $(patsubst %,$(OBJ)/applets/%.o,$(ALL_APPLETS))
 UNIT_BINS := $(patsubst tests/unit/%.c,$(OUT)/tests/%,$(UNIT_SRCS))
 
-.PHONY: all clean test unit unit-asan integration run bench fuzz fuzz-build format install-deps peers
+.PHONY: all clean test unit unit-asan integration run bench fuzz fuzz-long fuzz-build format install-deps peers
 .DELETE_ON_ERROR:
 
 all: $(OUT)/sshbox $(OUT)/sshbox-helper
@@ -246,6 +246,12 @@ bench: all peers
 # Runs every fuzz target FUZZ_SECONDS (default 30) on its checked-in corpus.
 fuzz: fuzz-build
 	tests/fuzz/run.sh $(FUZZ_BINS)
+
+# Long runs with a persistent corpus outside the tree (default 30 min per
+# pre-auth target, 10 min for the others); FUZZ_MERGE=1 merges new coverage
+# back into tests/fuzz/corpus. Knobs: tests/fuzz/long.sh.
+fuzz-long: fuzz-build
+	tests/fuzz/long.sh $(FUZZ_BINS)
 
 format:
 	clang-format -i shared/*/*.c shared/*/*.h shared/*/*/*.c shared/*/*/*.h applets/*.c applets/*.h tests/unit/*.c
