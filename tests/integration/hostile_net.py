@@ -34,6 +34,9 @@ PORT, USER, KEY, LOG, SSHD_PID = int(sys.argv[1]), sys.argv[2], sys.argv[3], sys
 FLOOD_SECS = float(os.environ.get("FLOOD_SECS", "30"))
 BLOCKED_SECS = float(os.environ.get("BLOCKED_SECS", "5"))
 RSS_LIMIT_KB = 8 * 1024
+# TREE_OF=PID: measure the summed RSS of every process below PID instead
+# of the sshbox connection process (to run the flood against OpenSSH).
+TREE_OF = int(os.environ.get("TREE_OF", "0"))
 
 
 def log_lines_for(port):
@@ -53,7 +56,27 @@ def conn_pid(port, timeout=5.0):
     return None
 
 
+def descendants(pid):
+    out = []
+    for d in os.listdir("/proc"):
+        if d.isdigit():
+            try:
+                with open("/proc/%s/stat" % d) as f:
+                    if int(f.read().rsplit(")", 1)[1].split()[1]) == pid:
+                        out.append(int(d))
+            except (OSError, ValueError, IndexError):
+                pass
+    return out + [q for p in out for q in descendants(p)]
+
+
 def rss_kb(pid):
+    if TREE_OF:  # another server (OpenSSH): the whole tree below its listener
+        kids = descendants(TREE_OF)
+        return sum(rss_one(k) or 0 for k in kids) if kids else None
+    return rss_one(pid)
+
+
+def rss_one(pid):
     try:
         with open("/proc/%d/status" % pid) as f:
             for ln in f:
@@ -108,7 +131,7 @@ def legit_login_from_127_0_0_2():
 def flood(name, make_msg, auth, setup=None):
     t, port = connect_paramiko(auth, small_buffers=True)
     extra = setup(t) if setup else None
-    pid = conn_pid(port)
+    pid = conn_pid(port) if not TREE_OF else TREE_OF
     if not pid:
         result(False, "%s: connection process not found" % name)
         t.close()
