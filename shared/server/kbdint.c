@@ -331,6 +331,23 @@ static struct kbdint *password_round(struct kbdint *k)
 	return k;
 }
 
+struct kbdint *kbdint_from_fd(int fd)
+{
+	struct kbdint *k = calloc(1, sizeof(*k));
+	if (!k)
+		return NULL;
+	k->user = strdup("fuzz");
+	if (!k->user) {
+		free(k);
+		return NULL;
+	}
+	k->mode = 1;
+	k->fd = fd;
+	k->pid = -1;
+	(void)kbd_read_round(k);
+	return k;
+}
+
 int kbdint_query(struct kbdint *k, struct kbdint_query *q)
 {
 	if (!k || !q)

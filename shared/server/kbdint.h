@@ -47,6 +47,10 @@ struct kbdint *kbdint_start(const char *user, const struct sshd_config *cfg, con
  * is answered costs a passwd_dummy_check and fails. NULL exactly when
  * kbdint_start would be (not available, or out of memory). */
 struct kbdint *kbdint_start_refused(const struct sshd_config *cfg);
+/* Tests and the fuzzer: a PAM-mode context whose PAM child is the peer of
+ * fd (rounds are read from it, answers written to it; no child process).
+ * Takes fd (kbdint_free closes it). */
+struct kbdint *kbdint_from_fd(int fd);
 /* Returns 1 with q filled (valid until the next call), KBDINT_OK / KBDINT_FAIL
  * if PAM finished without asking anything. */
 int kbdint_query(struct kbdint *k, struct kbdint_query *q);

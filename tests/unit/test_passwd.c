@@ -1,5 +1,6 @@
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -277,6 +278,76 @@ TEST(kbdint_password_prompt)
 	sshd_config_free(&c);
 }
 
+/* A refused or missing account gets the same round as a real one, and
+ * fails whatever it answers. */
+TEST(kbdint_refused_same_prompt)
+{
+	struct sshd_config c = cfg_of("UsePAM no\n");
+	struct kbdint *k = kbdint_start_refused(&c);
+	CHECK(k != NULL);
+	if (k) {
+		struct kbdint_query q;
+		CHECK_EQ_INT(kbdint_query(k, &q), 1);
+		CHECK_EQ_INT(q.n_prompts, 1);
+		CHECK_STR(q.prompts[0], "Password: ");
+		CHECK_EQ_INT(q.echo[0], 0);
+		CHECK_STR(q.name, "");
+		CHECK_STR(q.instruction, "");
+		const char *resp[1] = {""};
+		CHECK_EQ_INT(kbdint_respond(k, 1, resp), KBDINT_FAIL);
+		kbdint_free(k);
+	}
+	sshd_config_free(&c);
+	c = cfg_of("UsePAM no\nPasswordAuthentication no\n");
+	CHECK(kbdint_start_refused(&c) == NULL); /* exactly when a real user gets none */
+	sshd_config_free(&c);
+}
+
+static void put_frame(int fd, char type, const char *s)
+{
+	uint8_t h[5] = {(uint8_t)type, 0, 0, 0, (uint8_t)strlen(s)};
+	CHECK(write(fd, h, 5) == 5);
+	if (*s)
+		CHECK(write(fd, s, strlen(s)) == (ssize_t)strlen(s));
+}
+
+/* The PAM child's frames as the connection process parses them. */
+TEST(kbdint_pam_frames)
+{
+	int sv[2];
+	CHECK_EQ_INT(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
+	put_frame(sv[0], 'N', "");
+	put_frame(sv[0], 'I', "expires soon\n");
+	put_frame(sv[0], 'P', "Password: ");
+	put_frame(sv[0], 'E', "Code: ");
+	put_frame(sv[0], 'R', "");
+	put_frame(sv[0], 'S', "");
+	struct kbdint *k = kbdint_from_fd(sv[1]);
+	struct kbdint_query q;
+	CHECK_EQ_INT(kbdint_query(k, &q), 1);
+	CHECK_EQ_INT(q.n_prompts, 2);
+	CHECK_STR(q.instruction, "expires soon\n");
+	CHECK_STR(q.prompts[1], "Code: ");
+	CHECK_EQ_INT(q.echo[0] * 10 + q.echo[1], 1);
+	const char *resp[2] = {"pw", "123"};
+	/* 'S' with an empty body is not "0 = ok": failure */
+	CHECK_EQ_INT(kbdint_respond(k, 2, resp), KBDINT_FAIL);
+	char got[64];
+	ssize_t n = read(sv[0], got, sizeof(got));
+	CHECK_EQ_INT(n, 2 * 5 + 2 + 3); /* the two 'A' frames */
+	kbdint_free(k);			/* closes sv[1] */
+	close(sv[0]);
+	/* an oversized frame length is refused, not allocated */
+	CHECK_EQ_INT(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
+	uint8_t big[5] = {'N', 0x7f, 0xff, 0xff, 0xff};
+	CHECK(write(sv[0], big, 5) == 5);
+	shutdown(sv[0], SHUT_WR);
+	k = kbdint_from_fd(sv[1]);
+	CHECK_EQ_INT(kbdint_query(k, &q), KBDINT_FAIL);
+	kbdint_free(k);
+	close(sv[0]);
+}
+
 TEST(chroot_checks)
 {
 	char why[256];
@@ -439,6 +510,8 @@ int main(void)
 	RUN(root_methods);
 	RUN(lookup);
 	RUN(kbdint_password_prompt);
+	RUN(kbdint_refused_same_prompt);
+	RUN(kbdint_pam_frames);
 	RUN(chroot_checks);
 #if CONFIG_PAM
 	if (geteuid() == 0) /* pam_exec and pam_start_confdir as root */
