@@ -247,6 +247,17 @@ TEST(lookup)
 	CHECK_EQ_INT(user_lookup("", &u), -1);
 }
 
+/* The one round without PAM: a "Password: " prompt, echo off, no texts. */
+static void check_password_round(struct kbdint *k, struct kbdint_query *q)
+{
+	CHECK_EQ_INT(kbdint_query(k, q), 1);
+	CHECK_EQ_INT(q->n_prompts, 1);
+	CHECK_STR(q->prompts[0], "Password: ");
+	CHECK_EQ_INT(q->echo[0], 0);
+	CHECK_STR(q->name, "");
+	CHECK_STR(q->instruction, "");
+}
+
 TEST(kbdint_password_prompt)
 {
 	struct sshd_config c = cfg_of("UsePAM no\n");
@@ -254,10 +265,7 @@ TEST(kbdint_password_prompt)
 	CHECK(k != NULL);
 	if (k) {
 		struct kbdint_query q;
-		CHECK_EQ_INT(kbdint_query(k, &q), 1);
-		CHECK_EQ_INT(q.n_prompts, 1);
-		CHECK_STR(q.prompts[0], "Password: ");
-		CHECK_EQ_INT(q.echo[0], 0);
+		check_password_round(k, &q);
 		const char *resp[2] = {"x", "y"};
 		CHECK_EQ_INT(kbdint_respond(k, 2, resp), KBDINT_FAIL); /* wrong count */
 		CHECK_EQ_INT(kbdint_query(k, &q), KBDINT_FAIL);
@@ -287,12 +295,7 @@ TEST(kbdint_refused_same_prompt)
 	CHECK(k != NULL);
 	if (k) {
 		struct kbdint_query q;
-		CHECK_EQ_INT(kbdint_query(k, &q), 1);
-		CHECK_EQ_INT(q.n_prompts, 1);
-		CHECK_STR(q.prompts[0], "Password: ");
-		CHECK_EQ_INT(q.echo[0], 0);
-		CHECK_STR(q.name, "");
-		CHECK_STR(q.instruction, "");
+		check_password_round(k, &q);
 		const char *resp[1] = {""};
 		CHECK_EQ_INT(kbdint_respond(k, 1, resp), KBDINT_FAIL);
 		kbdint_free(k);
