@@ -300,12 +300,52 @@ static int offered_parse(struct auth_ctx *a, const char *alg, const uint8_t *blo
 	return 0;
 }
 
-/* TrustedUserCAKeys / AuthorizedPrincipalsFile for this user's config. */
-static void cert_policy(const struct sshd_config *c, struct certauth_policy *p)
+/* The certificate's tokens for AuthorizedPrincipalsCommand, in strings
+ * the caller owns: %t its type name, %k the certificate in base64, %K the
+ * CA key in base64, %F %T %i %s. */
+struct cert_token_text {
+	char type[64], serial[24], cafp[64];
+	char b64[AUTH_MAX_BLOB * 4 / 3 + 8], ca_b64[AUTH_MAX_BLOB * 4 / 3 + 8];
+};
+
+static void cert_tokens(const struct auth_ctx *a, const struct offered_key *o, const uint8_t *blob,
+			size_t bloblen, struct cert_token_text *x, struct keycmd_tokens *t)
+{
+	struct buf b;
+	buf_view(&b, blob, bloblen);
+	if (buf_get_cstring_into(&b, x->type, sizeof(x->type)) != 0)
+		snprintf(x->type, sizeof(x->type), "%s", key_type_name(o->key->type));
+	snprintf(x->serial, sizeof(x->serial), "%llu", (unsigned long long)o->cert.serial);
+	cert_ca_fingerprint(&o->cert, x->cafp);
+	sodium_bin2base64(x->b64, sizeof(x->b64), blob, bloblen, sodium_base64_VARIANT_ORIGINAL);
+	x->ca_b64[0] = '\0';
+	if (o->cert.ca_blob_len <= AUTH_MAX_BLOB)
+		sodium_bin2base64(x->ca_b64, sizeof(x->ca_b64), o->cert.ca_blob, o->cert.ca_blob_len,
+				  sodium_base64_VARIANT_ORIGINAL);
+	memset(t, 0, sizeof(*t));
+	t->user = a->user;
+	t->uid = a->ui.uid;
+	t->home = a->ui.home;
+	t->key_type = x->type;
+	t->key_b64 = x->b64;
+	t->key_fp = o->fp;
+	t->key_id = o->cert.key_id;
+	t->serial = x->serial;
+	t->ca_type = key_type_name(o->cert.ca.type);
+	t->ca_b64 = x->ca_b64;
+	t->ca_fp = x->cafp;
+}
+
+/* TrustedUserCAKeys / AuthorizedPrincipalsFile / AuthorizedPrincipalsCommand
+ * for this user's config. */
+static void cert_policy(const struct sshd_config *c, const struct keycmd_tokens *t, struct certauth_policy *p)
 {
 	memset(p, 0, sizeof(*p));
 	p->trusted_ca_keys = c->trusted_user_ca_keys;
 	p->principals_file = c->authorized_principals_file;
+	p->principals_command = c->authorized_principals_command;
+	p->principals_command_user = c->authorized_principals_command_user;
+	p->tokens = t;
 }
 
 /* RevokedKeys of this user's config, NULL for none. */
@@ -352,12 +392,40 @@ static int keys_command_check(struct auth_ctx *a, const struct offered_key *o, c
 	char b64[AUTH_MAX_BLOB * 4 / 3 + 8], *out;
 	size_t outlen;
 	sodium_bin2base64(b64, sizeof(b64), blob, bloblen, sodium_base64_VARIANT_ORIGINAL);
-	struct keycmd_tokens tok = {a->user, a->ui.uid, a->ui.home, key_type_name(o->key->type), b64, o->fp};
+	struct keycmd_tokens tok = {.user = a->user,
+				    .uid = a->ui.uid,
+				    .home = a->ui.home,
+				    .key_type = key_type_name(o->key->type),
+				    .key_b64 = b64,
+				    .key_fp = o->fp};
 	if (keycmd_run(keys_command(c), keys_command_user(c), &tok, KEYCMD_TIMEOUT_MS, &out, &outlen) != 0)
 		return 0;
 	int m = authkeys_check_text("AuthorizedKeysCommand", out, outlen, c, blob, bloblen, a->client_addr,
 				    a->client_addr, opts);
 	free(out);
+	return m;
+}
+
+/* A certificate: TrustedUserCAKeys (+ principals) or cert-authority lines. */
+static int cert_authorized(struct auth_ctx *a, const struct offered_key *o, const uint8_t *blob,
+			   size_t bloblen, int has_sig, struct authkeys_opts *opts)
+{
+	struct certauth_policy pol;
+	char via[PATH_MAX + 16];
+	struct keycmd_tokens tok;
+	struct cert_token_text *text = malloc(sizeof(*text)); /* ~44 KiB: not on the stack */
+	authkeys_opts_init(opts);
+	if (!text)
+		return -1;
+	cert_tokens(a, o, blob, bloblen, text, &tok);
+	cert_policy(cfg_of(a), &tok, &pol);
+	int m = certauth_check(cfg_of(a), &pol, a->user, a->ui.uid, a->ui.gid, a->ui.home, &o->cert,
+			       a->client_addr, opts, via, sizeof(via));
+	free(text);
+	if (m == 1 && has_sig)
+		log_info("Accepted certificate ID \"%s\" (serial %llu) signed by %s CA via %s",
+			 o->cert.key_id, (unsigned long long)o->cert.serial, key_label(o->cert.ca.type, 0),
+			 via);
 	return m;
 }
 
@@ -368,15 +436,7 @@ static int offered_authorized(struct auth_ctx *a, const struct offered_key *o, c
 	const struct sshd_config *c = cfg_of(a);
 	int m;
 	if (o->is_cert) {
-		struct certauth_policy pol;
-		char via[PATH_MAX + 16];
-		cert_policy(c, &pol);
-		m = certauth_check(c, &pol, a->user, a->ui.uid, a->ui.gid, a->ui.home, &o->cert,
-				   a->client_addr, opts, via, sizeof(via));
-		if (m == 1 && has_sig)
-			log_info("Accepted certificate ID \"%s\" (serial %llu) signed by %s CA via %s",
-				 o->cert.key_id, (unsigned long long)o->cert.serial,
-				 key_label(o->cert.ca.type, 0), via);
+		m = cert_authorized(a, o, blob, bloblen, has_sig, opts);
 	} else {
 		m = authkeys_check(c, a->user, a->ui.uid, a->ui.gid, a->ui.home, blob, bloblen,
 				   a->client_addr, a->client_addr, opts);

@@ -150,15 +150,15 @@ static int principals_line(void *ctx, const char *path, int lineno, char *line)
 static int principals_opts_ok(const struct principals_ctx *p, const char *client_addr, uint64_t now)
 {
 	if (p->opts.cert_authority || p->opts.principals) {
-		log_info("AuthorizedPrincipalsFile: cert-authority/principals= are not valid there");
+		log_info("AuthorizedPrincipals: cert-authority/principals= are not valid there");
 		return 0;
 	}
 	if (p->opts.expiry && (uint64_t)p->opts.expiry < now) {
-		log_info("AuthorizedPrincipalsFile: entry expired");
+		log_info("AuthorizedPrincipals: entry expired");
 		return 0;
 	}
 	if (p->from && !authkeys_from_allowed(p->from, client_addr, client_addr)) {
-		log_info("AuthorizedPrincipalsFile: not from a permitted host (ip=%s)", client_addr);
+		log_info("AuthorizedPrincipals: not from a permitted host (ip=%s)", client_addr);
 		return 0;
 	}
 	return 1;
@@ -183,6 +183,37 @@ static int principals_from_file(const struct sshd_config *cfg, const struct cert
 	return r < 0 ? r : p->found;
 }
 
+/* AuthorizedPrincipalsCommand: its output read as an AuthorizedPrincipalsFile. */
+static int principals_from_command(const struct sshd_config *cfg, const struct certauth_policy *pol,
+				   const struct cert *c, struct principals_ctx *p)
+{
+	static const char kw[] = "AuthorizedPrincipalsCommand";
+	struct keycmd_tokens t = *pol->tokens;
+	t.keyword = kw;
+	char *out;
+	size_t len;
+	int ms = pol->command_timeout_ms ? pol->command_timeout_ms : KEYCMD_TIMEOUT_MS;
+	if (keycmd_run(pol->principals_command, pol->principals_command_user, &t, ms, &out, &len) != 0)
+		return 0;
+	p->cfg = cfg;
+	p->c = c;
+	int r = authkeys_each_line(kw, out, len, principals_line, p);
+	free(out);
+	return r < 0 ? r : p->found;
+}
+
+/* As OpenSSH's match_principals_file || match_principals_command. */
+static int principals_listed(const struct sshd_config *cfg, const struct certauth_policy *pol,
+			     const char *user, uid_t uid, gid_t gid, const char *home, const struct cert *c,
+			     struct principals_ctx *p)
+{
+	if (pol->principals_file && principals_from_file(cfg, pol, user, uid, gid, home, c, p) == 1)
+		return 1;
+	if (pol->principals_command && pol->tokens)
+		return principals_from_command(cfg, pol, c, p) == 1;
+	return 0;
+}
+
 static int via_trusted_ca(const struct sshd_config *cfg, const struct certauth_policy *pol, const char *user,
 			  uid_t uid, gid_t gid, const char *home, const struct cert *c,
 			  const char *client_addr, uint64_t now, struct authkeys_opts *opts)
@@ -191,8 +222,8 @@ static int via_trusted_ca(const struct sshd_config *cfg, const struct certauth_p
 	struct principals_ctx p;
 	memset(&p, 0, sizeof(p));
 	authkeys_opts_init(&p.opts);
-	int use_file = pol->principals_file != NULL, ok = 0;
-	if (use_file && principals_from_file(cfg, pol, user, uid, gid, home, c, &p) != 1)
+	int use_file = pol->principals_file || pol->principals_command, ok = 0;
+	if (use_file && !principals_listed(cfg, pol, user, uid, gid, home, c, &p))
 		why = "Certificate does not contain an authorized principal";
 	else if (cert_check_authority(c, CERT_TYPE_USER, now, use_file ? NULL : user, &why) == 0) {
 		struct authkeys_opts certopts;

@@ -2,10 +2,11 @@
  * certificate? OpenSSH's semantics (sshd_config(5) TrustedUserCAKeys,
  * AuthorizedPrincipalsFile; sshd(8) cert-authority and principals=):
  *
- *  1. TrustedUserCAKeys lists the CA: the principal must be in
- *     AuthorizedPrincipalsFile when one is set (a line may carry
- *     authorized_keys options), otherwise the user name must be listed in
- *     the certificate;
+ *  1. TrustedUserCAKeys lists the CA: when AuthorizedPrincipalsFile or
+ *     AuthorizedPrincipalsCommand is set, a principal of the certificate
+ *     must be on a line of the file or else of the command's output (same
+ *     format: a line may carry authorized_keys options), otherwise the
+ *     user name must be listed in the certificate;
  *  2. otherwise a cert-authority line for the CA in an AuthorizedKeysFile:
  *     one of its principals="..." must be in the certificate, or without
  *     principals= the user name.
@@ -25,13 +26,18 @@
 
 #include "authkeys.h"
 #include "cert.h"
+#include "keycmd.h"
 #include "sshd_config.h"
 
 /* Where the trust comes from; NULL fields are "none". */
 struct certauth_policy {
-	const char *trusted_ca_keys; /* TrustedUserCAKeys file */
-	const char *principals_file; /* AuthorizedPrincipalsFile template (%h %u %U %%) */
-	uint64_t now;		     /* 0 = time(NULL); tests set it */
+	const char *trusted_ca_keys;	     /* TrustedUserCAKeys file */
+	const char *principals_file;	     /* AuthorizedPrincipalsFile template (%h %u %U %%) */
+	const char *principals_command;	     /* AuthorizedPrincipalsCommand line */
+	const char *principals_command_user; /* AuthorizedPrincipalsCommandUser */
+	const struct keycmd_tokens *tokens;  /* its tokens (keyword set by certauth) */
+	int command_timeout_ms;		     /* 0 = KEYCMD_TIMEOUT_MS */
+	uint64_t now;			     /* 0 = time(NULL); tests set it */
 };
 
 /* 1 and *opts filled (free with authkeys_opts_free) when the certificate

@@ -1,4 +1,5 @@
-/* keycmd: AuthorizedKeysCommand runner. See keycmd.h. */
+/* keycmd: AuthorizedKeysCommand / AuthorizedPrincipalsCommand runner.
+ * See keycmd.h. */
 #include "keycmd.h"
 
 #include <errno.h>
@@ -22,6 +23,25 @@
 
 #define KEYCMD_MAX_GROUPS 64
 #define KEYCMD_MAX_WORD 4096
+
+/* The certificate-only tokens; NULL for another letter or no certificate. */
+static const char *cert_token(char letter, const struct keycmd_tokens *t)
+{
+	switch (letter) {
+	case 'i':
+		return t->key_id;
+	case 's':
+		return t->serial;
+	case 'T':
+		return t->ca_type;
+	case 'K':
+		return t->ca_b64;
+	case 'F':
+		return t->ca_fp;
+	default:
+		return NULL;
+	}
+}
 
 int keycmd_expand(const char *word, const struct keycmd_tokens *t, char *out, size_t cap)
 {
@@ -59,7 +79,10 @@ int keycmd_expand(const char *word, const struct keycmd_tokens *t, char *out, si
 			v = num;
 			break;
 		default:
-			return -1;
+			/* certificate tokens exist only where a certificate is */
+			v = cert_token(*p, t);
+			if (!v)
+				return -1;
 		}
 		size_t n = strlen(v ? v : "");
 		if (o + n >= cap)
@@ -73,25 +96,25 @@ int keycmd_expand(const char *word, const struct keycmd_tokens *t, char *out, si
 
 /* OpenSSH's safe_path: the program and every directory up to / owned by
  * root and not writable by group or others. */
-static int safe_program(const char *path)
+static int safe_program(const char *kw, const char *path)
 {
 	char p[PATH_MAX];
 	struct stat st;
 	if (path[0] != '/') {
-		log_error("AuthorizedKeysCommand %s: the program must be an absolute path", path);
+		log_error("%s %s: the program must be an absolute path", kw, path);
 		return -1;
 	}
 	if (!realpath(path, p) || stat(p, &st) != 0) {
-		log_error("AuthorizedKeysCommand %s: %s", path, strerror(errno));
+		log_error("%s %s: %s", kw, path, strerror(errno));
 		return -1;
 	}
 	if (!S_ISREG(st.st_mode)) {
-		log_error("AuthorizedKeysCommand %s: not a regular file", path);
+		log_error("%s %s: not a regular file", kw, path);
 		return -1;
 	}
 	for (;;) {
 		if (stat(p, &st) != 0 || st.st_uid != 0 || (st.st_mode & 022)) {
-			log_error("AuthorizedKeysCommand %s: bad ownership or modes for %s", path, p);
+			log_error("%s %s: bad ownership or modes for %s", kw, path, p);
 			return -1;
 		}
 		char *slash = strrchr(p, '/');
@@ -118,11 +141,11 @@ static int drop_to(void *arg)
 	return privdrop_raw(d->uid, d->gid, d->groups, d->n) < 0 ? -1 : 0;
 }
 
-static int lookup_user(const char *name, struct drop_args *d)
+static int lookup_user(const char *kw, const char *name, struct drop_args *d)
 {
 	struct passwd *pw = getpwnam(name);
 	if (!pw) {
-		log_error("AuthorizedKeysCommandUser %s: no such user", name);
+		log_error("%sUser %s: no such user", kw, name);
 		return -1;
 	}
 	d->uid = pw->pw_uid;
@@ -134,9 +157,7 @@ static int lookup_user(const char *name, struct drop_args *d)
 	}
 	d->n = (size_t)n;
 	if (geteuid() != 0 && d->uid != geteuid()) {
-		log_error(
-		    "AuthorizedKeysCommandUser %s: a daemon not running as root can only run it as itself",
-		    name);
+		log_error("%sUser %s: a daemon not running as root can only run it as itself", kw, name);
 		return -1;
 	}
 	return 0;
@@ -224,7 +245,8 @@ static pid_t start(char **args, struct drop_args *d, int *rfd)
 	return pid;
 }
 
-static int collect(pid_t pid, int fd, const char *command, int timeout_ms, char **out, size_t *outlen)
+static int collect(pid_t pid, int fd, const char *kw, const char *command, int timeout_ms, char **out,
+		   size_t *outlen)
 {
 	char *buf = malloc(KEYCMD_MAX_OUTPUT + 1);
 	size_t len = 0;
@@ -233,16 +255,14 @@ static int collect(pid_t pid, int fd, const char *command, int timeout_ms, char 
 	if (r <= 0) {
 		kill(-pid, SIGKILL); /* the command and whatever it started */
 		if (r == 0)
-			log_info("AuthorizedKeysCommand %s: output over %u bytes, cut off", command,
-				 KEYCMD_MAX_OUTPUT);
+			log_info("%s %s: output over %u bytes, cut off", kw, command, KEYCMD_MAX_OUTPUT);
 		else
-			log_error("AuthorizedKeysCommand %s: no end of output within %d ms, killed", command,
-				  timeout_ms);
+			log_error("%s %s: no end of output within %d ms, killed", kw, command, timeout_ms);
 	}
 	int st = spawn_wait(pid, 2000);
 	if (r < 0 || (r == 1 && st != 0)) {
 		if (r == 1)
-			log_error("AuthorizedKeysCommand %s failed, status %d", command, st);
+			log_error("%s %s failed, status %d", kw, command, st);
 		free(buf);
 		return -1;
 	}
@@ -257,27 +277,28 @@ int keycmd_run(const char *command, const char *run_as, const struct keycmd_toke
 {
 	struct drop_args d;
 	char *args[KEYCMD_MAX_ARGS + 5] = {0};
+	const char *kw = t->keyword ? t->keyword : "AuthorizedKeysCommand";
 	int rc = -1, fd = -1;
 	*out = NULL;
 	*outlen = 0;
 	if (!run_as) {
-		log_error("AuthorizedKeysCommand %s: no AuthorizedKeysCommandUser set: refused", command);
+		log_error("%s %s: no %sUser set: refused", kw, command, kw);
 		return -1;
 	}
-	if (lookup_user(run_as, &d) < 0)
+	if (lookup_user(kw, run_as, &d) < 0)
 		return -1;
 	if (build_argv(command, t, &d, args, ARRAY_LEN(args)) < 0) {
-		log_error("AuthorizedKeysCommand %s: bad token, too many arguments or no program", command);
+		log_error("%s %s: bad token, too many arguments or no program", kw, command);
 		goto out;
 	}
-	if (safe_program(args[3]) < 0)
+	if (safe_program(kw, args[3]) < 0)
 		goto out;
 	pid_t pid = start(args, &d, &fd);
 	if (pid < 0) {
-		log_error("AuthorizedKeysCommand %s: cannot start: %s", command, strerror(errno));
+		log_error("%s %s: cannot start: %s", kw, command, strerror(errno));
 		goto out;
 	}
-	rc = collect(pid, fd, command, timeout_ms, out, outlen);
+	rc = collect(pid, fd, kw, command, timeout_ms, out, outlen);
 out:
 	for (size_t i = 0; args[i]; i++)
 		free(args[i]);

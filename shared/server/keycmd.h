@@ -1,10 +1,14 @@
-/* keycmd: AuthorizedKeysCommand (sshd_config(5)). The command line is
- * split on whitespace, each word expanded (%u user, %U uid, %h home, %t key
- * algorithm, %k base64 key blob, %f fingerprint, %%; no words after the
+/* keycmd: AuthorizedKeysCommand and AuthorizedPrincipalsCommand
+ * (sshd_config(5)). The command line is split on whitespace, each word
+ * expanded (%u user, %U uid, %h home, %t key algorithm, %k base64 key
+ * blob, %f fingerprint, %%; for AuthorizedPrincipalsCommand also the
+ * certificate's %i key id, %s serial, %T CA algorithm, %K base64 CA key,
+ * %F CA fingerprint; %C and %D are not supported: an error; no words after the
  * path = "%u", as OpenSSH), and the program, which must be an absolute path
  * owned by root and not writable by group or others (every directory up
  * to / too), run through the helper's keycmd applet as
- * AuthorizedKeysCommandUser (root only when configured so), with stdin
+ * AuthorizedKeysCommandUser / AuthorizedPrincipalsCommandUser (root only
+ * when configured so), with stdin
  * /dev/null and a fixed environment. Its standard output is read up to
  * KEYCMD_MAX_OUTPUT bytes (more is cut off and the command killed) for at
  * most KEYCMD_TIMEOUT_MS (then it is killed with its process group and its
@@ -27,6 +31,14 @@ struct keycmd_tokens {
 	const char *key_type; /* %t */
 	const char *key_b64;  /* %k */
 	const char *key_fp;   /* %f */
+	/* Certificate tokens (AuthorizedPrincipalsCommand); NULL = refused. */
+	const char *key_id;  /* %i */
+	const char *serial;  /* %s (decimal) */
+	const char *ca_type; /* %T */
+	const char *ca_b64;  /* %K */
+	const char *ca_fp;   /* %F */
+	/* The keyword named in log lines; NULL = "AuthorizedKeysCommand". */
+	const char *keyword;
 };
 
 /* Runs command as run_as. 0 with *out (NUL-terminated, caller frees) and

@@ -4,7 +4,8 @@
 # the same test as the oracle: every case must end the same way on both
 # daemons (admitted or refused, same command output), and as this test
 # expects. Configurations: TrustedUserCAKeys (user name as principal),
-# TrustedUserCAKeys + AuthorizedPrincipalsFile, cert-authority lines in
+# TrustedUserCAKeys + AuthorizedPrincipalsFile / AuthorizedPrincipalsCommand,
+# cert-authority lines in
 # authorized_keys. Also paramiko with a certificate, and the log line.
 . "$(dirname "$0")/lib.sh"
 sshbox_setup
@@ -155,6 +156,40 @@ AuthorizedPrincipalsFile %h/.ssh/principals" || finish
 sign team ed25519 ed25519 -n ops-team
 case_both team ok -- echo team
 case_both ed_ok refused -- echo x
+
+# ---- 2b. AuthorizedPrincipalsCommand (as AuthorizedPrincipalsCommandUser) ----
+# The program and its directories must be root's and not writable by
+# others (both daemons): not under /tmp.
+PD=$(mktemp -d /usr/local/lib/sshbox-apc.XXXXXX)
+chmod 755 "$PD"
+trap 'rm -rf "$PD"; _cleanup' EXIT
+cat > "$PD/principals.sh" <<EOF2
+#!/bin/sh
+# args: %u %i ...; tells the log who ran it, lists a principal for $U only
+echo "apc-ran-as \$(id -un) args \$*" >&2
+[ "\$1" = "$U" ] || exit 0
+case "\$2" in id-team) echo "ops-team" ;; id-opt) echo 'command="echo forced-by-principals" ops-team' ;; esac
+EOF2
+chmod 755 "$PD/principals.sh"
+start_both "TrustedUserCAKeys $T/trusted_cas
+AuthorizedPrincipalsCommand $PD/principals.sh %u %i %s %T %F
+AuthorizedPrincipalsCommandUser nobody" || finish
+sign opt ed25519 ed25519 -n ops-team
+case_both team ok -- echo team-via-command
+case_both opt ok -- echo not-this
+case_both ed_ok refused -- echo x
+check "AuthorizedPrincipalsCommand: ran as AuthorizedPrincipalsCommandUser with %u %i %s %T %F" \
+	log_has "apc-ran-as nobody args $U id-team [0-9]+ ssh-ed25519 SHA256:"
+# a file line that matches admits without the command; otherwise the command decides
+start_both "TrustedUserCAKeys $T/trusted_cas
+AuthorizedPrincipalsFile %h/.ssh/no-such-file
+AuthorizedPrincipalsCommand $PD/principals.sh %u %i
+AuthorizedPrincipalsCommandUser nobody" || finish
+case_both team ok -- echo file-missing-command-decides
+chmod 777 "$PD/principals.sh"
+case_both team refused -- echo x
+check "AuthorizedPrincipalsCommand: a world-writable program is refused" log_has "AuthorizedPrincipalsCommand .*bad ownership or modes"
+chmod 755 "$PD/principals.sh"
 
 # ---- 3. cert-authority lines in authorized_keys ----
 printf 'cert-authority,principals="ops-team" %s\ncert-authority,no-pty %s\n' "$(cat "$T/ca_ed25519.pub")" \

@@ -194,7 +194,8 @@ TEST(parse_cost)
 			cert_free(&c);
 		}
 		clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t1);
-		double us = ((double)(t1.tv_sec - t0.tv_sec) * 1e9 + (double)(t1.tv_nsec - t0.tv_nsec)) / 200 / 1e3;
+		double us =
+		    ((double)(t1.tv_sec - t0.tv_sec) * 1e9 + (double)(t1.tv_nsec - t0.tv_nsec)) / 200 / 1e3;
 		printf("  cert_parse (%s): %.0f us CPU\n", names[i], us);
 		/* the budget (0.5 ms over a plain key) holds for ed25519 CAs; an
 		 * ECDSA or RSA CA costs one signature check of that algorithm */
@@ -205,6 +206,10 @@ TEST(parse_cost)
 
 static struct sshd_config cfg;
 static char dir[64];
+/* AuthorizedPrincipalsCommand for check_user (NULL: none); no user is set,
+ * so it is always refused before running (it runs in test_certs.sh). */
+static const char *principals_cmd;
+static const struct keycmd_tokens cmd_tokens = {.user = "carol", .uid = 1003, .home = "/home/carol"};
 
 static void put(const char *name, const char *text)
 {
@@ -224,7 +229,8 @@ static int check_user(const char *cert_b64, const char *user, const char *truste
 {
 	struct cert c;
 	char why[128], via[256], path[2][128];
-	struct certauth_policy pol = {NULL, NULL, T2025};
+	struct certauth_policy pol = {
+	    .now = T2025, .principals_command = principals_cmd, .tokens = &cmd_tokens};
 	if (parse_b64(cert_b64, &c, why, sizeof why) != 0)
 		return -9;
 	snprintf(path[0], sizeof path[0], "%s/trusted", dir);
@@ -272,6 +278,13 @@ TEST(certauth_trusted_ca)
 	CHECK_EQ_INT(check_user(ED_CERT, "carol", ca, "command=\"/bin/false\" bob\n", NULL, "127.0.0.1", &o),
 		     0);
 	CHECK_EQ_INT(check_user(ED_CERT, "carol", ca, "cert-authority bob\n", NULL, "127.0.0.1", &o), 0);
+	/* AuthorizedPrincipalsCommand: like a principals file, the user name is
+	 * no longer enough; a matching file line admits without running it */
+	principals_cmd = "/bin/echo bob";
+	CHECK_EQ_INT(check_user(ED_CERT, "alice", ca, NULL, NULL, "127.0.0.1", &o), 0);
+	CHECK_EQ_INT(check_user(ED_CERT, "carol", ca, "bob\n", NULL, "127.0.0.1", &o), 1);
+	authkeys_opts_free(&o);
+	principals_cmd = NULL;
 }
 
 TEST(certauth_cert_authority_lines)

@@ -7,8 +7,12 @@
 #include "log.h"
 #include "t.h"
 
-static const struct keycmd_tokens tok = {"alice",	1001,	    "/home/alice",
-					 "ssh-ed25519", "AAAAC3Nz", "SHA256:abc"};
+static const struct keycmd_tokens tok = {.user = "alice",
+					 .uid = 1001,
+					 .home = "/home/alice",
+					 .key_type = "ssh-ed25519",
+					 .key_b64 = "AAAAC3Nz",
+					 .key_fp = "SHA256:abc"};
 
 TEST(expand)
 {
@@ -20,6 +24,23 @@ TEST(expand)
 	CHECK_EQ_INT(keycmd_expand("%x", &tok, out, sizeof out), -1);		/* unknown token */
 	CHECK_EQ_INT(keycmd_expand("abc%", &tok, out, sizeof out), -1);		/* dangling % */
 	CHECK_EQ_INT(keycmd_expand("%h%h%h%h%h%h", &tok, out, sizeof out), -1); /* too long */
+	/* certificate tokens: refused without a certificate (AuthorizedKeysCommand) */
+	CHECK_EQ_INT(keycmd_expand("%i", &tok, out, sizeof out), -1);
+	CHECK_EQ_INT(keycmd_expand("%F", &tok, out, sizeof out), -1);
+	CHECK_EQ_INT(keycmd_expand("%C", &tok, out, sizeof out), -1); /* not supported */
+}
+
+TEST(expand_cert_tokens)
+{
+	struct keycmd_tokens c = tok;
+	char out[128];
+	c.key_id = "id-1";
+	c.serial = "42";
+	c.ca_type = "ssh-ed25519";
+	c.ca_b64 = "AAAACA";
+	c.ca_fp = "SHA256:ca";
+	CHECK_EQ_INT(keycmd_expand("%i/%s/%T/%K/%F/%u", &c, out, sizeof out), 0);
+	CHECK_STR(out, "id-1/42/ssh-ed25519/AAAACA/SHA256:ca/alice");
 }
 
 TEST(refused_before_running)
@@ -38,6 +59,7 @@ int main(void)
 {
 	log_init("test", LOG_ERROR, LOG_TO_STDERR);
 	RUN(expand);
+	RUN(expand_cert_tokens);
 	RUN(refused_before_running);
 	return t_done();
 }

@@ -223,7 +223,14 @@ TEST(errors_with_line_numbers)
 	sshd_config_free(&c);
 	CHECK(load(&c, "AuthorizedPrincipalsFile %x\n") < 0);
 	sshd_config_free(&c);
-	CHECK(load(&c, "AuthorizedPrincipalsCommand /bin/x\n") < 0); /* not implemented: only none */
+	CHECK_EQ_INT(load(&c, "AuthorizedPrincipalsCommand /bin/p %u %i %s %F\n"
+			      "AuthorizedPrincipalsCommandUser nobody\n"),
+		     0);
+	CHECK_STR(c.authorized_principals_command, "/bin/p %u %i %s %F");
+	CHECK_STR(c.authorized_principals_command_user, "nobody");
+	sshd_config_free(&c);
+	CHECK_EQ_INT(load(&c, "AuthorizedPrincipalsCommand none\n"), 0);
+	CHECK(c.authorized_principals_command == NULL);
 	sshd_config_free(&c);
 	CHECK_EQ_INT(
 	    load(&c,

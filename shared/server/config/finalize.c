@@ -17,9 +17,17 @@
 
 void cfg_normalize(struct sshd_config *c)
 {
-	char **nonestr[] = {&c->banner,	      &c->force_command,	   &c->chroot_directory,
-			    &c->pid_file,     &c->trusted_user_ca_keys,	   &c->authorized_principals_file,
-			    &c->revoked_keys, &c->authorized_keys_command, &c->authorized_keys_command_user};
+	char **nonestr[] = {&c->banner,
+			    &c->force_command,
+			    &c->chroot_directory,
+			    &c->pid_file,
+			    &c->trusted_user_ca_keys,
+			    &c->authorized_principals_file,
+			    &c->revoked_keys,
+			    &c->authorized_keys_command,
+			    &c->authorized_keys_command_user,
+			    &c->authorized_principals_command,
+			    &c->authorized_principals_command_user};
 	for (size_t i = 0; i < ARRAY_LEN(nonestr); i++) {
 		if (*nonestr[i] && strcasecmp(*nonestr[i], "none") == 0) {
 			free(*nonestr[i]);
