@@ -58,7 +58,8 @@ HARDEN := -fstack-protector-strong -D_FORTIFY_SOURCE=2 -fPIE -ffunction-sections
 DEFS := -D_GNU_SOURCE -DSSHBOX_VERSION='"$(VERSION)"'
 
 # Builds (once) or finds the cached dependency prefix: the static libraries,
-# and src/sntrup761.c, which every flavour compiles (see build/deps.sh).
+# and src/sntrup761.c and src/libcrux_mlkem768_sha3.h, which every flavour
+# compiles (see build/deps.sh).
 # (skipped only when every goal is one that needs no dependencies)
 ifneq ($(if $(MAKECMDGOALS),$(filter-out clean format peers,$(MAKECMDGOALS)),all),)
   DEPS := $(shell build/deps.sh)
@@ -73,6 +74,11 @@ endif
 SNTRUP_SRC := $(DEPS)/src/sntrup761.c
 SNTRUP_SHIM := build/sntrup761/crypto_api.h build/sntrup761/includes.h
 EXT_CFLAGS := -std=c17 -w -Ibuild/sntrup761
+# ML-KEM-768: libcrux's header from the deps prefix, compiled through the
+# wrapper in build/mlkem768/ (also at -O3, like sntrup761).
+MLKEM_SRC := build/mlkem768/mlkem768_libcrux.c
+MLKEM_HDR := $(DEPS)/src/libcrux_mlkem768_sha3.h
+MLKEM_CFLAGS := -std=c17 -w -Werror=implicit-function-declaration -I$(DEPS)/src
 
 ifeq ($(FLAVOR),static)
   OUT := build/out
@@ -82,6 +88,8 @@ ifeq ($(FLAVOR),static)
   CC := gcc -specs=$(MUSL_SPECS)
   DEPFLAGS := -isystem $(DEPS)/include -isystem $(DEPS)/kinc
   LDFLAGS := -static-pie -L$(DEPS)/lib -Wl,-z,relro,-z,now,-z,noexecstack -Wl,--gc-sections
+  # A static libselinux needs its regex library after it on the link line.
+  SYS_LIBS := $(if $(call cfg_on,CONFIG_SELINUX),-lpcre2-8)
   OPT := -O2 -fno-omit-frame-pointer
 else ifeq ($(FLAVOR),system)
   OUT := build/out-system
@@ -140,7 +148,11 @@ $(OBJ)/ext/sntrup761.o: $(SNTRUP_SRC) $(SNTRUP_SHIM) $(MUSL_SPECS)
 	@mkdir -p $(@D)
 	$(CC) $(EXT_CFLAGS) $(OPT) -O3 $(HARDEN) -c $< -o $@
 
-$(LIBA): $(LIB_OBJS) $(OBJ)/ext/sntrup761.o
+$(OBJ)/ext/mlkem768.o: $(MLKEM_SRC) $(MLKEM_HDR) $(MUSL_SPECS)
+	@mkdir -p $(@D)
+	$(CC) $(MLKEM_CFLAGS) $(OPT) -O3 $(HARDEN) -c $< -o $@
+
+$(LIBA): $(LIB_OBJS) $(OBJ)/ext/sntrup761.o $(OBJ)/ext/mlkem768.o
 	@rm -f $@
 	ar rcs $@ $^
 # The helper links this smaller archive: a child applet that reached for
@@ -187,7 +199,11 @@ $(ASAN_OUT)/obj/ext/sntrup761.o: $(SNTRUP_SRC) $(SNTRUP_SHIM)
 	@mkdir -p $(@D)
 	clang $(EXT_CFLAGS) -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=all \
 	  -c $< -o $@
-$(ASAN_OUT)/libsshbox.a: $(ASAN_LIB_OBJS) $(ASAN_OUT)/obj/ext/sntrup761.o
+$(ASAN_OUT)/obj/ext/mlkem768.o: $(MLKEM_SRC) $(MLKEM_HDR)
+	@mkdir -p $(@D)
+	clang $(MLKEM_CFLAGS) -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=all \
+	  -c $< -o $@
+$(ASAN_OUT)/libsshbox.a: $(ASAN_LIB_OBJS) $(ASAN_OUT)/obj/ext/sntrup761.o $(ASAN_OUT)/obj/ext/mlkem768.o
 	@rm -f $@
 	ar rcs $@ $^
 $(ASAN_OUT)/tests/%: tests/unit/%.c $(ASAN_OUT)/libsshbox.a
@@ -210,7 +226,10 @@ $(FUZZ_OUT)/obj/%.o: %.c $(ASAN_OUT)/gen/config.h
 $(FUZZ_OUT)/obj/ext/sntrup761.o: $(SNTRUP_SRC) $(SNTRUP_SHIM)
 	@mkdir -p $(@D)
 	clang $(EXT_CFLAGS) -O1 -g -fno-omit-frame-pointer -fsanitize=fuzzer-no-link,address,undefined -c $< -o $@
-$(FUZZ_OUT)/libsshbox.a: $(FUZZ_LIB_OBJS) $(FUZZ_OUT)/obj/ext/sntrup761.o
+$(FUZZ_OUT)/obj/ext/mlkem768.o: $(MLKEM_SRC) $(MLKEM_HDR)
+	@mkdir -p $(@D)
+	clang $(MLKEM_CFLAGS) -O1 -g -fno-omit-frame-pointer -fsanitize=fuzzer-no-link,address,undefined -c $< -o $@
+$(FUZZ_OUT)/libsshbox.a: $(FUZZ_LIB_OBJS) $(FUZZ_OUT)/obj/ext/sntrup761.o $(FUZZ_OUT)/obj/ext/mlkem768.o
 	@rm -f $@
 	ar rcs $@ $^
 $(FUZZ_OUT)/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ_OUT)/libsshbox.a

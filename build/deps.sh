@@ -9,18 +9,25 @@
 # Not built, on purpose (see README "Flavours"):
 #  - libpam: a static musl program cannot dlopen PAM modules, so a static
 #    libpam cannot run any module. PAM lives in the dynamic `system` flavour.
-#  - libselinux/libsepol: their source packages are not served by the registry
-#    this project can reach; SELinux lives in the `system` flavour.
+#  - libsepol: bookworm's libselinux/libsepol source packages are not served;
+#    libselinux comes from trixie's upstream tarball (build/trixie-src.sh)
+#    without its policy-loading part, the only user of libsepol.
 set -euo pipefail
 
-PKGS=(zlib libsodium bearssl nettle libxcrypt audit openssh)
+PKGS=(zlib libsodium bearssl nettle libxcrypt audit openssh pcre2)
+# From Debian trixie (build/trixie-src.sh), pinned to these upstream
+# versions, which are part of the cache key through the recipe hash.
+TRIXIE_PKGS=(mlkem libselinux)
+MLKEM_OPENSSH_V=10.0p1
+LIBSELINUX_V=3.8.1
 CACHE=${SSHBOX_CACHE:-$HOME/.cache/sshbox}
+HERE=$(cd "$(dirname "$0")" && pwd)
 JOBS=${JOBS:-$(nproc)}
 mkdir -p "$CACHE"
 # Fast path: the prefix resolved last time, valid while Debian's package
 # lists (what the version key is computed from) have not changed since.
 # (and while this recipe is the one that built it).
-RECIPE="recipe-$(sha256sum "$0" | cut -c1-16)"
+RECIPE="recipe-$(cat "$0" "$HERE/trixie-src.sh" | sha256sum | cut -c1-16)"
 if [ -f "$CACHE/current" ] && [ "$CACHE/current" -nt /var/lib/apt/lists ]; then
   prev=$(cat "$CACHE/current")
   if [ -f "$prev/.complete" ] && grep -qs "$RECIPE" "$prev/versions.txt" && command -v musl-gcc >/dev/null; then
@@ -51,6 +58,8 @@ src_version() {
 }
 
 ensure_deb_src
+# shellcheck source=build/trixie-src.sh
+. "$HERE/trixie-src.sh"
 key=""
 for p in "${PKGS[@]}"; do
   v=$(src_version "$p")
@@ -169,7 +178,43 @@ build_openssh() {
   cp "$s/sntrup761.c" "$PREFIX/src/"
 }
 
-for p in "${PKGS[@]}"; do
+# mlkem: only libcrux_mlkem768_sha3.h (formally verified ML-KEM-768 from
+# Cryspen's libcrux, MIT) out of trixie's openssh 10.0p1, for
+# mlkem768x25519-sha256. The Makefile compiles it through the wrapper in
+# build/mlkem768/ in every flavour.
+build_mlkem() {
+  local s
+  s=$(trixie_fetch openssh "$MLKEM_OPENSSH_V" "$WORK/openssh-trixie" 2>>"$LOG")
+  mkdir -p "$PREFIX/src"
+  cp "$s/libcrux_mlkem768_sha3.h" "$PREFIX/src/"
+}
+
+# pcre2 (bookworm), for libselinux's file-context regexes: the 8-bit
+# library only, no JIT (it would need executable memory at run time).
+build_pcre2() {
+  local s; s=$(fetch_src pcre2)
+  (cd "$s" && ./configure --prefix="$PREFIX" --disable-shared --enable-static --enable-jit=no \
+      --disable-pcre2grep-libz --disable-pcre2grep-libbz2 && make -j"$JOBS" libpcre2-8.la \
+      && make install-libLTLIBRARIES install-includeHEADERS install-nodist_includeHEADERS) >>"$LOG" 2>&1
+}
+
+# libselinux (trixie's upstream tarball; see the top of this file). Left out:
+# load_policy.c (needs libsepol; sshbox never loads a policy),
+# selinux_restorecon.c (needs fts.h, which musl lacks), the Android backend
+# and the Python bindings' audit2why.
+build_libselinux() {
+  local s srcs
+  s=$(trixie_fetch libselinux "$LIBSELINUX_V" "$WORK/libselinux" 2>>"$LOG")
+  srcs=$(cd "$s/src" && ls ./*.c | sed 's|^\./||' | grep -v -x -e audit2why.c -e selinux_restorecon.c \
+    -e label_backends_android.c -e load_policy.c -e 'selinuxswig.*' | tr '\n' ' ')
+  (cd "$s/src" && make -j"$JOBS" CC="$CC" CFLAGS="$CFLAGS" SRCS="$srcs" USE_PCRE2=y PCRE_LDLIBS= \
+      PCRE_CFLAGS="-DUSE_PCRE2 -DPCRE2_CODE_UNIT_WIDTH=8 -I$PREFIX/include" libselinux.a) >>"$LOG" 2>&1
+  cp "$s/src/libselinux.a" "$PREFIX/lib/"
+  cp -r "$s/include/selinux" "$PREFIX/include/"
+}
+
+trixie_apt_update
+for p in "${PKGS[@]}" "${TRIXIE_PKGS[@]}"; do
   echo "deps: building $p" >&2
   t0=$(date +%s)
   if ! "build_$p"; then

@@ -1,5 +1,5 @@
-/* crypto: randomness, hashes, X25519 and the sntrup761 KEM over libsodium,
- * BearSSL and OpenSSH's sntrup761.c.
+/* crypto: randomness, hashes, X25519 and the sntrup761 and ML-KEM-768 KEMs
+ * over libsodium, BearSSL, OpenSSH's sntrup761.c and libcrux.
  * No primitive is implemented here. See crypto.h. */
 #include "crypto.h"
 
@@ -141,4 +141,34 @@ void sntrup761_decap(uint8_t key[SNTRUP761_SHARED_BYTES], const uint8_t ct[SNTRU
 		     const uint8_t sk[SNTRUP761_SECRET_BYTES])
 {
 	(void)crypto_kem_sntrup761_dec(key, ct, sk);
+}
+
+/* Entry points of build/mlkem768/mlkem768_libcrux.c: libcrux's
+ * deterministic functions, which take their randomness as an argument. */
+void sshbox_libcrux_mlkem768_keypair(const uint8_t rnd[64], uint8_t *pk, uint8_t *sk);
+int sshbox_libcrux_mlkem768_encap(const uint8_t rnd[32], const uint8_t *pk, uint8_t *ct, uint8_t *ss);
+void sshbox_libcrux_mlkem768_decap(const uint8_t *sk, const uint8_t *ct, uint8_t *ss);
+
+void mlkem768_keypair(uint8_t pk[MLKEM768_PUBLIC_BYTES], uint8_t sk[MLKEM768_SECRET_BYTES])
+{
+	uint8_t rnd[64];
+	crypto_random(rnd, sizeof(rnd));
+	sshbox_libcrux_mlkem768_keypair(rnd, pk, sk);
+	secure_zero(rnd, sizeof(rnd));
+}
+
+int mlkem768_encap(uint8_t ct[MLKEM768_CIPHERTEXT_BYTES], uint8_t key[MLKEM768_SHARED_BYTES],
+		   const uint8_t pk[MLKEM768_PUBLIC_BYTES])
+{
+	uint8_t rnd[32];
+	crypto_random(rnd, sizeof(rnd));
+	int r = sshbox_libcrux_mlkem768_encap(rnd, pk, ct, key);
+	secure_zero(rnd, sizeof(rnd));
+	return r == 0 ? 0 : -1;
+}
+
+void mlkem768_decap(uint8_t key[MLKEM768_SHARED_BYTES], const uint8_t ct[MLKEM768_CIPHERTEXT_BYTES],
+		    const uint8_t sk[MLKEM768_SECRET_BYTES])
+{
+	sshbox_libcrux_mlkem768_decap(sk, ct, key);
 }

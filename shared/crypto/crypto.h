@@ -47,4 +47,22 @@ void sntrup761_encap(uint8_t ct[SNTRUP761_CIPHERTEXT_BYTES], uint8_t key[SNTRUP7
 void sntrup761_decap(uint8_t key[SNTRUP761_SHARED_BYTES], const uint8_t ct[SNTRUP761_CIPHERTEXT_BYTES],
 		     const uint8_t sk[SNTRUP761_SECRET_BYTES]);
 
+/* ML-KEM-768 (FIPS 203). The implementation is libcrux's formally verified
+ * one (libcrux_mlkem768_sha3.h, MIT), taken from Debian trixie's openssh
+ * source package by build/deps.sh and compiled through
+ * build/mlkem768/mlkem768_libcrux.c; nothing of it is written here.
+ * mlkem768_encap first checks the public key as FIPS 203 s7.2 requires
+ * (its coefficients are reduced mod q) and returns -1 for one that is
+ * not; a ciphertext is never rejected: decapsulating a forged one yields
+ * an unrelated key (implicit rejection). */
+#define MLKEM768_PUBLIC_BYTES 1184
+#define MLKEM768_SECRET_BYTES 2400
+#define MLKEM768_CIPHERTEXT_BYTES 1088
+#define MLKEM768_SHARED_BYTES 32
+void mlkem768_keypair(uint8_t pk[MLKEM768_PUBLIC_BYTES], uint8_t sk[MLKEM768_SECRET_BYTES]);
+int mlkem768_encap(uint8_t ct[MLKEM768_CIPHERTEXT_BYTES], uint8_t key[MLKEM768_SHARED_BYTES],
+		   const uint8_t pk[MLKEM768_PUBLIC_BYTES]);
+void mlkem768_decap(uint8_t key[MLKEM768_SHARED_BYTES], const uint8_t ct[MLKEM768_CIPHERTEXT_BYTES],
+		    const uint8_t sk[MLKEM768_SECRET_BYTES]);
+
 #endif

@@ -36,30 +36,47 @@ out:
 	return r;
 }
 
-/* sntrup761x25519-sha512 (draft-josefsson-ntruprime-ssh, OpenSSH's
- * sntrup761x25519-sha512@openssh.com): the client's value is its sntrup761
- * public key followed by its X25519 public key; the server answers the
- * KEM ciphertext followed by its own X25519 public key. K is
- * SHA-512(KEM key || X25519 secret), entering the hash as a string. */
-static int sntrup761x25519_reply(const uint8_t *client_pub, size_t len, struct buf *server_pub,
-				 struct buf *shared)
+/* A post-quantum KEM combined with X25519 (OpenSSH's PROTOCOL; the
+ * sntrup761 draft-josefsson-ntruprime-ssh and ML-KEM
+ * draft-ietf-sshm-mlkem-hybrid-kex methods share this construction): the
+ * client's value is its KEM public key followed by its X25519 public key,
+ * exactly that long; the server answers the KEM ciphertext followed by its
+ * own X25519 public key. K is HASH(KEM key || X25519 secret), entering the
+ * exchange hash as a string. */
+struct hybrid_kem {
+	size_t pk_len, ct_len, key_len;
+	enum hash_alg hash;
+	/* Encapsulates to pk: ciphertext and KEM key out; -1 refuses pk. */
+	int (*encap)(uint8_t *ct, uint8_t *key, const uint8_t *pk);
+};
+
+#define HYBRID_PK_MAX MLKEM768_PUBLIC_BYTES
+#define HYBRID_CT_MAX MLKEM768_CIPHERTEXT_BYTES
+#define HYBRID_KEY_MAX 32
+_Static_assert(SNTRUP761_PUBLIC_BYTES <= HYBRID_PK_MAX && SNTRUP761_CIPHERTEXT_BYTES <= HYBRID_CT_MAX &&
+		   SNTRUP761_SHARED_BYTES <= HYBRID_KEY_MAX && MLKEM768_SHARED_BYTES <= HYBRID_KEY_MAX,
+	       "hybrid KEM buffers too small");
+
+static int hybrid_reply(const struct hybrid_kem *kem, const uint8_t *client_pub, size_t len,
+			struct buf *server_pub, struct buf *shared)
 {
-	uint8_t kem_pk[SNTRUP761_PUBLIC_BYTES], x_peer[32];
-	uint8_t ct[SNTRUP761_CIPHERTEXT_BYTES], x_pub[32], x_priv[32];
-	uint8_t secrets[SNTRUP761_SHARED_BYTES + 32], k[64];
+	uint8_t kem_pk[HYBRID_PK_MAX], x_peer[32];
+	uint8_t ct[HYBRID_CT_MAX], x_pub[32], x_priv[32];
+	uint8_t secrets[HYBRID_KEY_MAX + 32], k[64];
 	struct buf in;
 	int r = -1;
 	buf_view(&in, client_pub, len);
-	if (len != sizeof(kem_pk) + sizeof(x_peer) || buf_get(&in, kem_pk, sizeof(kem_pk)) ||
+	if (len != kem->pk_len + sizeof(x_peer) || buf_get(&in, kem_pk, kem->pk_len) ||
 	    buf_get(&in, x_peer, sizeof(x_peer)))
 		return -1;
-	sntrup761_encap(ct, secrets, kem_pk);
+	if (kem->encap(ct, secrets, kem_pk) != 0)
+		return -1;
 	x25519_keypair(x_pub, x_priv);
-	if (x25519_shared(secrets + SNTRUP761_SHARED_BYTES, x_priv, x_peer) != 0)
+	if (x25519_shared(secrets + kem->key_len, x_priv, x_peer) != 0)
 		goto out;
-	hash_once(HASH_SHA512, secrets, sizeof(secrets), k);
-	if (buf_put(server_pub, ct, sizeof(ct)) || buf_put(server_pub, x_pub, sizeof(x_pub)) ||
-	    buf_put_string(shared, k, sizeof(k)))
+	hash_once(kem->hash, secrets, kem->key_len + 32, k);
+	if (buf_put(server_pub, ct, kem->ct_len) || buf_put(server_pub, x_pub, sizeof(x_pub)) ||
+	    buf_put_string(shared, k, hash_len(kem->hash)))
 		goto out;
 	r = 0;
 out:
@@ -69,9 +86,37 @@ out:
 	return r;
 }
 
-/* Post-quantum hybrids first: a client offering one prefers it anyway,
+/* sntrup761 accepts any byte string of the right length as a public key. */
+static int sntrup761_encap_any(uint8_t *ct, uint8_t *key, const uint8_t *pk)
+{
+	sntrup761_encap(ct, key, pk);
+	return 0;
+}
+
+static const struct hybrid_kem sntrup761x25519 = {SNTRUP761_PUBLIC_BYTES, SNTRUP761_CIPHERTEXT_BYTES,
+						  SNTRUP761_SHARED_BYTES, HASH_SHA512, sntrup761_encap_any};
+/* ML-KEM refuses a public key that fails the FIPS 203 check, as OpenSSH's
+ * kexmlkem768x25519.c does. */
+static const struct hybrid_kem mlkem768x25519 = {MLKEM768_PUBLIC_BYTES, MLKEM768_CIPHERTEXT_BYTES,
+						 MLKEM768_SHARED_BYTES, HASH_SHA256, mlkem768_encap};
+
+static int sntrup761x25519_reply(const uint8_t *client_pub, size_t len, struct buf *server_pub,
+				 struct buf *shared)
+{
+	return hybrid_reply(&sntrup761x25519, client_pub, len, server_pub, shared);
+}
+
+static int mlkem768x25519_reply(const uint8_t *client_pub, size_t len, struct buf *server_pub,
+				struct buf *shared)
+{
+	return hybrid_reply(&mlkem768x25519, client_pub, len, server_pub, shared);
+}
+
+/* Post-quantum hybrids first (ML-KEM, the default of OpenSSH 10 and
+ * Dropbear 2025, then sntrup761): a client offering one prefers it anyway,
  * and this order is what the server advertises. */
 static const struct kex_method methods[] = {
+    {"mlkem768x25519-sha256", HASH_SHA256, mlkem768x25519_reply},
     {"sntrup761x25519-sha512", HASH_SHA512, sntrup761x25519_reply},
     {"sntrup761x25519-sha512@openssh.com", HASH_SHA512, sntrup761x25519_reply},
     {"curve25519-sha256", HASH_SHA256, c25519_reply},
@@ -240,6 +285,43 @@ static void first_name(const uint8_t *l, size_t n, char *out, size_t cap)
 	out[i] = 0;
 }
 
+/* The first kex method we offer: the first name of prefs.kex that we
+ * implement (kex_start offers exactly those, in that order). */
+static void our_first_kex(const struct kex *k, char *out, size_t cap)
+{
+	const char *p = k->prefs.kex;
+	out[0] = 0;
+	while (*p) {
+		size_t n = strcspn(p, ",");
+		if (kex_method_by_name(p, n)) {
+			first_name((const uint8_t *)p, n, out, cap);
+			return;
+		}
+		p += n;
+		if (*p == ',')
+			p++;
+	}
+}
+
+/* RFC 4253 s7: a guessed first kex packet is right only when both sides'
+ * first kex method and first host key algorithm are the same (OpenSSH's
+ * proposals_match): otherwise the client sends its real packet again,
+ * even when the method it guessed is the one negotiated. */
+static int client_guessed_right(const struct kex *k, const uint8_t **l, const size_t *n)
+{
+	char ck[64], ch[64], sk[64], sh[64];
+	first_name(l[0], n[0], ck, sizeof(ck));
+	first_name(l[1], n[1], ch, sizeof(ch));
+	our_first_kex(k, sk, sizeof(sk));
+	const char *hk_algs = hostkey_algs(k->hostkey);
+	first_name((const uint8_t *)hk_algs, strlen(hk_algs), sh, sizeof(sh));
+	if (strcmp(ck, sk) == 0 && strcmp(ch, sh) == 0)
+		return 1;
+	log_debug("kex: client guessed %s/%s, we prefer %s/%s: ignoring its first kex packet", ck, ch, sk,
+		  sh);
+	return 0;
+}
+
 static int handle_kexinit(struct kex *k, struct buf *payload, int *reason)
 {
 	*reason = SSH_DISCONNECT_KEY_EXCHANGE_FAILED;
@@ -303,15 +385,8 @@ static int handle_kexinit(struct kex *k, struct buf *payload, int *reason)
 	if (pick(k, l[6], n[6], k->prefs.compression, k->comp_c2s, sizeof(k->comp_c2s), "compression") ||
 	    pick(k, l[7], n[7], k->prefs.compression, k->comp_s2c, sizeof(k->comp_s2c), "compression"))
 		return -1;
-	if (follows) {
-		char g1[64], g2[64];
-		first_name(l[0], n[0], g1, sizeof(g1));
-		first_name(l[1], n[1], g2, sizeof(g2));
-		if (strcmp(g1, kexname) != 0 || strcmp(g2, k->hostkey_alg) != 0) {
-			log_debug("kex: client guessed wrong (%s/%s), ignoring its first kex packet", g1, g2);
-			k->ignore_next = 1;
-		}
-	}
+	if (follows && !client_guessed_right(k, l, n))
+		k->ignore_next = 1;
 	k->got_kexinit = 1;
 	k->expect_init = 1;
 	log_debug("kex: %s, host key %s, c2s %s %s %s, s2c %s %s %s%s", kexname, k->hostkey_alg,

@@ -4,9 +4,9 @@
  * Key exchange methods live in a table (struct kex_method): each gives
  * its hash and one server-side operation, "client public value in ->
  * server public value + encoded shared secret out", which is all an ECDH
- * or KEM hybrid needs: curve25519-sha256 and sntrup761x25519-sha512 are
- * both entries. Adding a method (mlkem768x25519-sha256 once a library
- * provides ML-KEM) is one table entry plus its name in KEX_NAMES_SUPPORTED.
+ * or KEM hybrid needs: curve25519-sha256, sntrup761x25519-sha512 and
+ * mlkem768x25519-sha256 are all entries. Adding a method is one table
+ * entry plus its name in KEX_NAMES_SUPPORTED.
  */
 #ifndef SSHBOX_KEX_H
 #define SSHBOX_KEX_H
@@ -34,8 +34,8 @@ struct kex_method {
 /* Every implemented kex method, in the order the server prefers them
  * (post-quantum hybrids first); also the KexAlgorithms default. */
 #define KEX_NAMES_SUPPORTED                                                                                  \
-	"sntrup761x25519-sha512,sntrup761x25519-sha512@openssh.com,curve25519-sha256,curve25519-sha256@"     \
-	"libssh.org"
+	"mlkem768x25519-sha256,sntrup761x25519-sha512,sntrup761x25519-sha512@openssh.com,curve25519-sha256," \
+	"curve25519-sha256@libssh.org"
 
 const struct kex_method *kex_method_by_name(const char *name, size_t len);
 /* Comma-separated names of every implemented kex method. */
@@ -52,7 +52,6 @@ struct kex_prefs {
 struct kex {
 	struct kex_prefs prefs;
 	const struct hostkey *hostkey;
-	char hostkey_alg[64]; /* negotiated host key algorithm */
 	struct transport *t;
 
 	int done_first;	  /* first NEWKEYS received */

@@ -1,7 +1,9 @@
 /* Server side of the key exchange, message by message: KEXINIT parsing and
  * negotiation (every name list, first_kex_packet_follows, strict kex,
- * ext-info), KEX_ECDH_INIT (client public value: X25519 or the sntrup761
- * hybrid, as OpenSSH 9 clients pick it; exchange hash, host key
+ * ext-info), KEX_ECDH_INIT (client public value: X25519, the sntrup761
+ * hybrid as OpenSSH 9 clients pick it, or the ML-KEM hybrid as OpenSSH 10
+ * picks it: seed openssh10_mlkem768, recorded from a real OpenSSH 10.0
+ * client by tests/fuzz/kex_seed_capture.py; exchange hash, host key
  * signature, key derivation into the transport), NEWKEYS, rekey rounds, and
  * the filter that keeps other messages out during the exchange.
  *

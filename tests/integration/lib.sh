@@ -6,12 +6,18 @@
 #   make_key alice ed25519            # client key $T/alice_ed25519, authorized
 #   start_sshd [-o Keyword=value ...] # daemon on a free 127.0.0.1 port -> $PORT
 #   sshc alice $T/alice_ed25519 'echo hi'   # OpenSSH client, batch mode
+#   use_peers                         # today's peers (build/peers.sh) -> $PEERS
+#   SSHC_BIN=$PEERS/bin/ssh sshc ...  # the same helpers with OpenSSH 10.0
+#   plinkc alice KEY 'echo hi'        # PuTTY 0.83 plink (key converted to .ppk)
+#   dbclientc alice KEY 'echo hi'     # Dropbear 2025.89 dbclient
 #   pass name / fail name / skip name       # PASS:/FAIL:/SKIP: lines
 #   finish                            # exits non-zero when any fail was printed
 #
 # Variables after sshbox_setup: T (temp dir, removed at exit), SSHBOX (binary),
 # PY (a python3 with paramiko when available). After start_sshd: PORT,
 # SSHD_PID, SSHD_LOG (daemon stderr), SSHD_CONFIG, SSHD_DATADIR.
+# SSHC_BIN: the OpenSSH client sshc and sshc_pw run (default: Debian 12's
+# ssh on PATH; $PEERS/bin/ssh after use_peers for OpenSSH 10.0).
 # Users created with make_user are deleted at exit.
 
 set -u
@@ -224,7 +230,8 @@ sshc() {
 		while [ $# -gt 0 ] && [ "$1" != "--" ]; do opts+=("$1"); shift; done
 		shift
 	fi
-	timeout -k 5 "${SSHC_TIMEOUT:-60}" ssh "${SSHC_OPTS[@]}" -i "$key" -p "$PORT" "${opts[@]}" "$u@127.0.0.1" "$@"
+	timeout -k 5 "${SSHC_TIMEOUT:-60}" "${SSHC_BIN:-ssh}" "${SSHC_OPTS[@]}" -i "$key" -p "$PORT" "${opts[@]}" \
+		"$u@127.0.0.1" "$@"
 }
 
 # sshc_pw USER PASSWORD CMD...: password login via sshpass-free SSH_ASKPASS.
@@ -233,7 +240,7 @@ sshc_pw() {
 	local ap="$T/askpass.$$"
 	printf '#!/bin/sh\necho %q\n' "$pw" > "$ap"; chmod 700 "$ap"
 	SSH_ASKPASS="$ap" SSH_ASKPASS_REQUIRE=force DISPLAY=:0 \
-		timeout -k 5 "${SSHC_TIMEOUT:-60}" ssh -F /dev/null -o StrictHostKeyChecking=no \
+		timeout -k 5 "${SSHC_TIMEOUT:-60}" "${SSHC_BIN:-ssh}" -F /dev/null -o StrictHostKeyChecking=no \
 		-o UserKnownHostsFile=/dev/null -o LogLevel=ERROR -o ConnectTimeout=10 \
 		-o PubkeyAuthentication=no -o PreferredAuthentications=password,keyboard-interactive \
 		-o NumberOfPasswordPrompts=1 -p "$PORT" "$u@127.0.0.1" "$@" </dev/null
@@ -271,4 +278,87 @@ wait_children() {
 # sshd_alive: the listener process still runs and accepts connections.
 sshd_alive() {
 	kill -0 "$SSHD_PID" 2>/dev/null && (exec 3<>"/dev/tcp/127.0.0.1/$PORT") 2>/dev/null
+}
+
+# use_peers: sets PEERS to the prefix of today's peers (OpenSSH 10.0p1,
+# PuTTY 0.83, Dropbear 2025.89; see build/peers.sh), building them when the
+# cache is missing. When that fails it prints a FAIL line and returns 1:
+# a test that needs the peers fails, it never skips silently.
+use_peers() {
+	[ -n "${PEERS:-}" ] && [ -f "$PEERS/.complete" ] && return 0
+	PEERS=$("$REPO_DIR/build/peers.sh" | tail -n 1)
+	if [ -z "$PEERS" ] || [ ! -f "$PEERS/.complete" ]; then
+		fail "build/peers.sh could not build today's peers"
+		PEERS=
+		return 1
+	fi
+	export PEERS
+}
+
+# peer_hostkey_fp: SHA256 fingerprint of the daemon's ed25519 host key
+# (PuTTY's -hostkey takes it, so plink never asks).
+peer_hostkey_fp() { ssh-keygen -l -E sha256 -f "$(host_pubkey)" | awk '{print $2}'; }
+
+# putty_kex LIST: PuTTY's key exchange preference (its KEX setting, e.g.
+# mlkem-curve25519,ntru-curve25519,ecdh,WARN) for plinkc and pscpc, kept in
+# PuTTY's Default Settings under $T/putty (PuTTY has no command-line option
+# for it). PuTTY 0.83's own default puts ntru-curve25519 (sntrup761) first.
+putty_kex() {
+	mkdir -p "$T/putty/.putty/sessions"
+	printf 'KEX=%s\n' "$1" > "$T/putty/.putty/sessions/Default%20Settings"
+}
+
+# plinkc USER KEY [plink options...] -- CMD...  or  plinkc USER KEY CMD...
+# PuTTY 0.83's plink in batch mode against $PORT; KEY (an OpenSSH private
+# key) is converted once to KEY.ppk with PuTTY's puttygen. PuTTY's HOME is
+# $T/putty: root's own PuTTY settings and host key cache stay untouched.
+plinkc() {
+	local u=$1 key=$2; shift 2
+	local opts=()
+	if printf '%s\n' "$@" | grep -qx -- '--'; then
+		while [ $# -gt 0 ] && [ "$1" != "--" ]; do opts+=("$1"); shift; done
+		shift
+	fi
+	if [ ! -f "$key.ppk" ]; then
+		"$PEERS/bin/puttygen" "$key" -O private -o "$key.ppk" </dev/null || return 1
+	fi
+	mkdir -p "$T/putty"
+	HOME="$T/putty" timeout -k 5 "${SSHC_TIMEOUT:-60}" "$PEERS/bin/plink" -ssh -batch -noagent -P "$PORT" \
+		-l "$u" -i "$key.ppk" -hostkey "$(peer_hostkey_fp)" "${opts[@]}" 127.0.0.1 "$@" </dev/null
+}
+
+# pscpc USER KEY.ppk [pscp options...] SRC... DST: PuTTY 0.83's pscp
+# against $PORT (DST or SRC as 127.0.0.1:PATH), batch mode, as plinkc.
+pscpc() {
+	local u=$1 ppk=$2; shift 2
+	mkdir -p "$T/putty"
+	HOME="$T/putty" timeout -k 5 "${SSHC_TIMEOUT:-60}" "$PEERS/bin/pscp" -batch -noagent -P "$PORT" -l "$u" \
+		-i "$ppk" -hostkey "$(peer_hostkey_fp)" "$@" </dev/null
+}
+
+# make_dropbear_key USER: a Dropbear-format ed25519 key $T/USER_dropbear
+# (made with Dropbear's dropbearkey: dbclient does not read OpenSSH's
+# format), authorized for USER; prints its path.
+make_dropbear_key() {
+	local u=$1 f="$T/$1_dropbear"
+	rm -f "$f"
+	"$PEERS/bin/dropbearkey" -t ed25519 -f "$f" >/dev/null 2>&1 || return 1
+	"$PEERS/bin/dropbearkey" -y -f "$f" 2>/dev/null | grep '^ssh-ed25519 ' > "$f.pub" || return 1
+	authorize_key "$u" "$f.pub"
+	echo "$f"
+}
+
+# dbclientc USER KEY [dbclient options...] -- CMD...  or  dbclientc USER KEY CMD...
+# Dropbear 2025.89's dbclient against $PORT with a key from
+# make_dropbear_key, host key not checked (-yy: nothing is written to
+# known_hosts).
+dbclientc() {
+	local u=$1 key=$2; shift 2
+	local opts=()
+	if printf '%s\n' "$@" | grep -qx -- '--'; then
+		while [ $# -gt 0 ] && [ "$1" != "--" ]; do opts+=("$1"); shift; done
+		shift
+	fi
+	timeout -k 5 "${SSHC_TIMEOUT:-60}" "$PEERS/bin/dbclient" -yy -i "$key" -p "$PORT" "${opts[@]}" \
+		"$u@127.0.0.1" "$@" </dev/null
 }

@@ -90,9 +90,14 @@ got=$("$SSHBOX" --list | tr '\n' ' ')
 feat=$("$SSHBOX" --features)
 if grep -q 'CONFIG_PAM=n' <<<"$feat" && grep -qi 'PAM: not available' <<<"$feat" && grep -q 'dlopen' <<<"$feat" \
 	&& grep -q 'make FLAVOR=system' <<<"$feat" && grep -qi '/etc/passwd' <<<"$feat"; then
-	pass "--features says why PAM/SELinux/NSS are missing in the static flavour"
+	pass "--features says why PAM/NSS are missing in the static flavour"
 else
 	fail "--features text: $feat"
+fi
+if grep -q 'CONFIG_SELINUX=y' <<<"$feat" && grep -q '^SELinux: yes (libselinux 3.8.1' <<<"$feat"; then
+	pass "--features: the static flavour has SELinux (libselinux 3.8.1)"
+else
+	fail "--features SELinux text: $feat"
 fi
 "$HELPER" sshd >/dev/null 2>&1; rc=$?
 [ "$rc" = 127 ] && pass "helper has no sshd applet (127)" || fail "helper sshd exit $rc"

@@ -15,14 +15,16 @@ static int eqhex(const uint8_t *p, size_t n, const char *h)
 }
 
 static const char *kat_abc[3] = {
-	"ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad",
-	"cb00753f45a35e8bb5a03d699ac65007272c32ab0eded1631a8b605a43ff5bed8086072ba1e7cc2358baeca134c825a7",
-	"ddaf35a193617abacc417349ae20413112e6fa4e89a97ea20a9eeee64b55d39a2192992a274fc1a836ba3c23a3feebbd454d4423643ce80e2a9ac94fa54ca49f",
+    "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad",
+    "cb00753f45a35e8bb5a03d699ac65007272c32ab0eded1631a8b605a43ff5bed8086072ba1e7cc2358baeca134c825a7",
+    "ddaf35a193617abacc417349ae20413112e6fa4e89a97ea20a9eeee64b55d39a2192992a274fc1a836ba3c23a3feebbd454d4423"
+    "643ce80e2a9ac94fa54ca49f",
 };
 static const char *kat_long[3] = {
-	"d414b085826eb06778483ba35564dc849e643359f69ed9747878ba6e54985bed",
-	"f5943b1fe9e4b5bd3b45c83ef1e748f5e0f095f405a67d11a37016e5e908a4c5033bf084186d1e352db6fdda24dda58c",
-	"c93f55ccf2fa8c82699ff9b58afe3591242b135d908a6d865e17e38adb41c21d1d5359e51273036373d54d20b5659cc87e6e7b381ff027d33f971416cc590f90",
+    "d414b085826eb06778483ba35564dc849e643359f69ed9747878ba6e54985bed",
+    "f5943b1fe9e4b5bd3b45c83ef1e748f5e0f095f405a67d11a37016e5e908a4c5033bf084186d1e352db6fdda24dda58c",
+    "c93f55ccf2fa8c82699ff9b58afe3591242b135d908a6d865e17e38adb41c21d1d5359e51273036373d54d20b5659cc87e6e7b38"
+    "1ff027d33f971416cc590f90",
 };
 
 TEST(hash_kat)
@@ -117,6 +119,40 @@ TEST(sntrup761_roundtrip_and_rejection)
 	secure_zero(sk_b, sizeof(sk_b));
 }
 
+/* ML-KEM-768: both sides agree; a second encapsulation differs; a
+ * tampered ciphertext decapsulates, with no error, to a different key
+ * (implicit rejection), as does a ciphertext for another key pair. */
+TEST(mlkem768_roundtrip_and_rejection)
+{
+	static uint8_t pk[MLKEM768_PUBLIC_BYTES], sk[MLKEM768_SECRET_BYTES];
+	static uint8_t ct[MLKEM768_CIPHERTEXT_BYTES], ct2[MLKEM768_CIPHERTEXT_BYTES];
+	uint8_t k_enc[MLKEM768_SHARED_BYTES], k_dec[MLKEM768_SHARED_BYTES], k2[MLKEM768_SHARED_BYTES];
+	mlkem768_keypair(pk, sk);
+	CHECK_EQ_INT(mlkem768_encap(ct, k_enc, pk), 0);
+	mlkem768_decap(k_dec, ct, sk);
+	CHECK(memcmp(k_enc, k_dec, sizeof(k_enc)) == 0);
+	CHECK_EQ_INT(mlkem768_encap(ct2, k2, pk), 0);
+	CHECK(memcmp(ct, ct2, sizeof(ct)) != 0);
+	CHECK(memcmp(k_enc, k2, sizeof(k2)) != 0);
+	ct[100] ^= 1;
+	mlkem768_decap(k_dec, ct, sk);
+	CHECK(memcmp(k_enc, k_dec, sizeof(k_enc)) != 0);
+	/* the rejection key is a function of the ciphertext, not noise */
+	uint8_t k_again[MLKEM768_SHARED_BYTES];
+	mlkem768_decap(k_again, ct, sk);
+	CHECK(memcmp(k_dec, k_again, sizeof(k_dec)) == 0);
+	static uint8_t pk_b[MLKEM768_PUBLIC_BYTES], sk_b[MLKEM768_SECRET_BYTES];
+	mlkem768_keypair(pk_b, sk_b);
+	mlkem768_decap(k_dec, ct2, sk_b);
+	CHECK(memcmp(k2, k_dec, sizeof(k2)) != 0);
+	/* an encapsulation key with a coefficient >= q is refused (FIPS 203 s7.2) */
+	pk[0] = 0xff;
+	pk[1] |= 0x0f;
+	CHECK(mlkem768_encap(ct, k_enc, pk) != 0);
+	secure_zero(sk, sizeof(sk));
+	secure_zero(sk_b, sizeof(sk_b));
+}
+
 int main(void)
 {
 	if (crypto_init() != 0)
@@ -126,6 +162,6 @@ int main(void)
 	RUN(x25519_roundtrip_and_zero);
 	RUN(x25519_rfc7748);
 	RUN(sntrup761_roundtrip_and_rejection);
+	RUN(mlkem768_roundtrip_and_rejection);
 	return t_done();
 }
-

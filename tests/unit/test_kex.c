@@ -106,12 +106,14 @@ static int next_out(struct transport *s, struct transport *c, struct buf *p, uin
 }
 
 /* The client half of a kex method, as a real client computes it. */
+enum client_kem { KEM_NONE, KEM_SNTRUP761, KEM_MLKEM768 };
 struct kex_client {
 	const char *method;
-	int hybrid; /* sntrup761x25519 */
+	enum client_kem kem;
 	enum hash_alg hash;
 	uint8_t x_priv[32];
-	uint8_t kem_sk[SNTRUP761_SECRET_BYTES];
+	uint8_t kem_sk[MLKEM768_SECRET_BYTES > SNTRUP761_SECRET_BYTES ? MLKEM768_SECRET_BYTES
+								      : SNTRUP761_SECRET_BYTES];
 };
 
 /* Makes the client's ephemeral keys; appends Q_C to qc. */
@@ -119,38 +121,54 @@ static void client_start(struct kex_client *kc, const char *method, struct buf *
 {
 	memset(kc, 0, sizeof(*kc));
 	kc->method = method;
-	kc->hybrid = strncmp(method, "sntrup761x25519-sha512", 22) == 0;
-	kc->hash = kc->hybrid ? HASH_SHA512 : HASH_SHA256;
-	uint8_t x_pub[32], kem_pk[SNTRUP761_PUBLIC_BYTES];
-	if (kc->hybrid) {
+	kc->kem = strncmp(method, "sntrup761x25519-sha512", 22) == 0 ? KEM_SNTRUP761
+		  : strcmp(method, "mlkem768x25519-sha256") == 0     ? KEM_MLKEM768
+								     : KEM_NONE;
+	kc->hash = kc->kem == KEM_SNTRUP761 ? HASH_SHA512 : HASH_SHA256;
+	uint8_t x_pub[32], kem_pk[MLKEM768_PUBLIC_BYTES > SNTRUP761_PUBLIC_BYTES ? MLKEM768_PUBLIC_BYTES
+										 : SNTRUP761_PUBLIC_BYTES];
+	if (kc->kem == KEM_SNTRUP761) {
 		sntrup761_keypair(kem_pk, kc->kem_sk);
-		buf_put(qc, kem_pk, sizeof(kem_pk));
+		buf_put(qc, kem_pk, SNTRUP761_PUBLIC_BYTES);
+	} else if (kc->kem == KEM_MLKEM768) {
+		mlkem768_keypair(kem_pk, kc->kem_sk);
+		buf_put(qc, kem_pk, MLKEM768_PUBLIC_BYTES);
 	}
 	x25519_keypair(x_pub, kc->x_priv);
 	buf_put(qc, x_pub, sizeof(x_pub));
 }
 
 /* From the server's Q_S, the encoded shared secret K (mpint for X25519,
- * string of SHA-512(KEM key || X25519 secret) for the hybrid). */
+ * string of HASH(KEM key || X25519 secret) for the hybrids: SHA-512 for
+ * sntrup761, SHA-256 for ML-KEM). */
 static int client_finish(struct kex_client *kc, const uint8_t *qs, size_t qsl, struct buf *kenc)
 {
 	struct buf in;
 	buf_view(&in, qs, qsl);
-	uint8_t ct[SNTRUP761_CIPHERTEXT_BYTES], x_peer[32], secrets[SNTRUP761_SHARED_BYTES + 32], k[64];
-	if (!kc->hybrid) {
+	uint8_t ct[MLKEM768_CIPHERTEXT_BYTES], x_peer[32], secrets[32 + 32], k[64];
+	if (kc->kem == KEM_NONE) {
 		if (qsl != 32 || x25519_shared(secrets, kc->x_priv, qs) != 0)
 			return -1;
 		return buf_put_mpint_unsigned(kenc, secrets, 32);
 	}
-	if (qsl != sizeof(ct) + 32 || buf_get(&in, ct, sizeof(ct)) || buf_get(&in, x_peer, 32))
+	size_t ctl = kc->kem == KEM_SNTRUP761 ? SNTRUP761_CIPHERTEXT_BYTES : MLKEM768_CIPHERTEXT_BYTES;
+	if (qsl != ctl + 32 || buf_get(&in, ct, ctl) || buf_get(&in, x_peer, 32))
 		return -1;
-	sntrup761_decap(secrets, ct, kc->kem_sk);
-	if (x25519_shared(secrets + SNTRUP761_SHARED_BYTES, kc->x_priv, x_peer) != 0)
+	if (kc->kem == KEM_SNTRUP761)
+		sntrup761_decap(secrets, ct, kc->kem_sk);
+	else
+		mlkem768_decap(secrets, ct, kc->kem_sk);
+	if (x25519_shared(secrets + 32, kc->x_priv, x_peer) != 0)
 		return -1;
-	hash_once(HASH_SHA512, secrets, sizeof(secrets), k);
-	return buf_put_string(kenc, k, sizeof(k));
+	hash_once(kc->hash, secrets, sizeof(secrets), k);
+	return buf_put_string(kenc, k, hash_len(kc->hash));
 }
 
+/* guess: GUESS_NONE, no guessed packet; GUESS_UNKNOWN_FIRST, the client's
+ * first choice is a method we lack; GUESS_OTHER_FIRST, the client's first
+ * choice is method itself, which is not our first choice. Both guesses are
+ * wrong (RFC 4253 s7): a junk guessed packet follows and must be ignored. */
+enum { GUESS_NONE, GUESS_UNKNOWN_FIRST, GUESS_OTHER_FIRST };
 static void full_exchange(const char *method, const char *cipher, int guess_wrong)
 {
 	struct hostkey hk;
@@ -167,11 +185,10 @@ static void full_exchange(const char *method, const char *cipher, int guess_wron
 	struct buf ic, pl, init;
 	buf_init(&ic, 4096);
 	buf_init(&init, 4096);
-	/* A wrong guess: the client's first choice is a method we lack. */
 	char kexl[256];
 	snprintf(kexl, sizeof(kexl), "%s%s,kex-strict-c-v00@openssh.com,ext-info-c",
-		 guess_wrong ? "mlkem768x25519-sha256," : "", method);
-	CHECK_EQ_INT(put_lists(&ic, kexl, cipher, guess_wrong), 0);
+		 guess_wrong == GUESS_UNKNOWN_FIRST ? "ecdh-sha2-nistp256," : "", method);
+	CHECK_EQ_INT(put_lists(&ic, kexl, cipher, guess_wrong != GUESS_NONE), 0);
 	CHECK_EQ_INT(deliver(&k, &s, &ic), 1);
 	CHECK(k.strict);
 	CHECK(k.ext_info_c);
@@ -297,14 +314,96 @@ static void full_exchange(const char *method, const char *cipher, int guess_wron
 	hostkey_wipe(&hk);
 }
 
-TEST(exchange_chacha) { full_exchange("curve25519-sha256", "chacha20-poly1305@openssh.com", 0); }
-TEST(exchange_gcm_wrong_guess) { full_exchange("curve25519-sha256", "aes256-gcm@openssh.com", 1); }
-TEST(exchange_ctr) { full_exchange("curve25519-sha256@libssh.org", "aes128-ctr", 0); }
+TEST(exchange_chacha)
+{
+	full_exchange("curve25519-sha256", "chacha20-poly1305@openssh.com", 0);
+}
+TEST(exchange_gcm_wrong_guess)
+{
+	full_exchange("curve25519-sha256", "aes256-gcm@openssh.com", 1);
+}
+TEST(exchange_ctr)
+{
+	full_exchange("curve25519-sha256@libssh.org", "aes128-ctr", 0);
+}
 TEST(exchange_sntrup761_chacha)
 {
 	full_exchange("sntrup761x25519-sha512@openssh.com", "chacha20-poly1305@openssh.com", 0);
 }
-TEST(exchange_sntrup761_ctr_wrong_guess) { full_exchange("sntrup761x25519-sha512", "aes128-ctr", 1); }
+TEST(exchange_sntrup761_ctr_wrong_guess)
+{
+	full_exchange("sntrup761x25519-sha512", "aes128-ctr", 1);
+}
+TEST(exchange_mlkem768_chacha)
+{
+	full_exchange("mlkem768x25519-sha256", "chacha20-poly1305@openssh.com", 0);
+}
+TEST(exchange_mlkem768_gcm_wrong_guess)
+{
+	full_exchange("mlkem768x25519-sha256", "aes128-gcm@openssh.com", 1);
+}
+/* Dropbear 2025.89's client: sntrup761 first, and a guessed packet. The
+ * method is negotiated, but our first choice is ML-KEM: a wrong guess. */
+TEST(exchange_sntrup761_first_guess_not_ours)
+{
+	full_exchange("sntrup761x25519-sha512", "aes128-ctr", GUESS_OTHER_FIRST);
+}
+
+/* server_reply of method on a len-byte value v: 0 when it answered. */
+static int reply_to(const struct kex_method *m, const uint8_t *v, size_t len)
+{
+	struct buf qs, kenc;
+	buf_init(&qs, 4096);
+	buf_init(&kenc, 128);
+	int r = m->server_reply(v, len, &qs, &kenc);
+	buf_free(&qs);
+	buf_free(&kenc);
+	return r;
+}
+
+/* mlkem768x25519: Q_C must be exactly an ML-KEM-768 public key and an
+ * X25519 key; a public key failing the FIPS 203 check (coefficients not
+ * reduced mod q) and a small-order X25519 point are refused. A good value
+ * gets the ciphertext and the server's X25519 key, and K is a string of a
+ * SHA-256 hash (4 + 32 bytes). */
+TEST(mlkem768_client_value)
+{
+	const struct kex_method *m = kex_method_by_name("mlkem768x25519-sha256", 21);
+	CHECK(m != NULL);
+	static uint8_t v[MLKEM768_PUBLIC_BYTES + 33];
+	static const size_t lens[] = {0,
+				      32,
+				      MLKEM768_PUBLIC_BYTES,
+				      MLKEM768_PUBLIC_BYTES + 31,
+				      MLKEM768_PUBLIC_BYTES + 33,
+				      SNTRUP761_PUBLIC_BYTES + 32};
+	static uint8_t sk[MLKEM768_SECRET_BYTES];
+	mlkem768_keypair(v, sk);
+	uint8_t x_priv[32];
+	x25519_keypair(v + MLKEM768_PUBLIC_BYTES, x_priv);
+	for (size_t i = 0; i < ARRAY_LEN(lens); i++)
+		CHECK(reply_to(m, v, lens[i]) != 0);
+	struct buf qs, kenc;
+	buf_init(&qs, 4096);
+	buf_init(&kenc, 128);
+	CHECK_EQ_INT(m->server_reply(v, MLKEM768_PUBLIC_BYTES + 32, &qs, &kenc), 0);
+	CHECK_EQ_INT(buf_avail(&qs), MLKEM768_CIPHERTEXT_BYTES + 32);
+	CHECK_EQ_INT(buf_avail(&kenc), 4 + 32);
+	buf_free(&qs);
+	buf_free(&kenc);
+	/* all-zero X25519 part */
+	uint8_t saved[32];
+	memcpy(saved, v + MLKEM768_PUBLIC_BYTES, 32);
+	memset(v + MLKEM768_PUBLIC_BYTES, 0, 32);
+	CHECK(reply_to(m, v, MLKEM768_PUBLIC_BYTES + 32) != 0);
+	memcpy(v + MLKEM768_PUBLIC_BYTES, saved, 32);
+	/* first coefficient 0xfff (>= q = 3329): not a valid encapsulation key */
+	v[0] = 0xff;
+	v[1] |= 0x0f;
+	CHECK(reply_to(m, v, MLKEM768_PUBLIC_BYTES + 32) != 0);
+	secure_zero(sk, sizeof(sk));
+	secure_zero(x_priv, sizeof(x_priv));
+}
 
 /* Q_C of the wrong length, for either part of the hybrid: refused. */
 TEST(sntrup761_bad_client_value)
@@ -343,9 +442,15 @@ TEST(supported_names_match_table)
 		n++;
 		c = e ? e + 1 : c + l;
 	}
-	CHECK_EQ_INT(n, 4);
+	CHECK_EQ_INT(n, 5);
 	CHECK(kex_list_has((const uint8_t *)names, strlen(names), "sntrup761x25519-sha512@openssh.com"));
-	CHECK(kex_method_by_name("mlkem768x25519-sha256", 21) == NULL);
+	/* the default order: ML-KEM hybrid, sntrup761 hybrids, curve25519 */
+	CHECK(
+	    strncmp(names,
+		    "mlkem768x25519-sha256,sntrup761x25519-sha512,sntrup761x25519-sha512@openssh.com,"
+		    "curve25519-sha256",
+		    strlen("mlkem768x25519-sha256,sntrup761x25519-sha512,sntrup761x25519-sha512@openssh.com,"
+			   "curve25519-sha256")) == 0);
 }
 
 TEST(strict_violations)
@@ -407,6 +512,10 @@ int main(void)
 	RUN(exchange_sntrup761_chacha);
 	RUN(exchange_sntrup761_ctr_wrong_guess);
 	RUN(sntrup761_bad_client_value);
+	RUN(exchange_mlkem768_chacha);
+	RUN(exchange_mlkem768_gcm_wrong_guess);
+	RUN(exchange_sntrup761_first_guess_not_ours);
+	RUN(mlkem768_client_value);
 	RUN(supported_names_match_table);
 	RUN(strict_violations);
 	return t_done();
