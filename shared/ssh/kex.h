@@ -35,7 +35,8 @@ struct kex_method {
  * (post-quantum hybrids first); also the KexAlgorithms default. */
 #define KEX_NAMES_SUPPORTED                                                                                  \
 	"mlkem768x25519-sha256,sntrup761x25519-sha512,sntrup761x25519-sha512@openssh.com,curve25519-sha256," \
-	"curve25519-sha256@libssh.org"
+	"curve25519-sha256@"                                                                                 \
+	"libssh.org"
 
 const struct kex_method *kex_method_by_name(const char *name, size_t len);
 /* Comma-separated names of every implemented kex method. */
@@ -52,6 +53,7 @@ struct kex_prefs {
 struct kex {
 	struct kex_prefs prefs;
 	const struct hostkey *hostkey;
+	char hostkey_alg[64]; /* negotiated host key algorithm */
 	struct transport *t;
 
 	int done_first;	  /* first NEWKEYS received */

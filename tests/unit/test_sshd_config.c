@@ -76,8 +76,8 @@ TEST(defaults)
 	CHECK_EQ_INT(c.debug_service, 1);
 	CHECK_STR(c.pam_service_name, "sshbox");
 	CHECK_STR(c.kex_algorithms,
-		  "sntrup761x25519-sha512,sntrup761x25519-sha512@openssh.com,curve25519-sha256,"
-		  "curve25519-sha256@libssh.org");
+		  "mlkem768x25519-sha256,sntrup761x25519-sha512,sntrup761x25519-sha512@openssh.com,"
+		  "curve25519-sha256,curve25519-sha256@libssh.org");
 	CHECK(c.ciphers && strstr(c.ciphers, "chacha20-poly1305@openssh.com") == c.ciphers);
 	CHECK(c.banner == NULL);
 	CHECK(c.force_command == NULL);
@@ -401,11 +401,14 @@ TEST(algorithms)
 	CHECK(c.macs && strncmp(c.macs, "hmac-sha2-512,hmac-sha2-256-etm@openssh.com", 43) == 0);
 	CHECK_STR(c.kex_algorithms, "curve25519-sha256");
 	sshd_config_free(&c);
-	/* the operator's way to skip the post-quantum hybrid's CPU cost */
+	/* the operator's way to skip sntrup761's CPU cost */
 	CHECK_EQ_INT(load(&c, "KexAlgorithms -sntrup761x25519-sha512*\n"), 0);
-	CHECK_STR(c.kex_algorithms, "curve25519-sha256,curve25519-sha256@libssh.org");
+	CHECK_STR(c.kex_algorithms, "mlkem768x25519-sha256,curve25519-sha256,curve25519-sha256@libssh.org");
 	sshd_config_free(&c);
-	CHECK_EQ_INT(load(&c, "KexAlgorithms mlkem768x25519-sha256\n"), -1);
+	CHECK_EQ_INT(load(&c, "KexAlgorithms mlkem768x25519-sha256\n"), 0);
+	CHECK_STR(c.kex_algorithms, "mlkem768x25519-sha256");
+	sshd_config_free(&c);
+	CHECK_EQ_INT(load(&c, "KexAlgorithms mlkem1024x25519-sha256\n"), -1);
 	CHECK_EQ_INT(load(&c, "Ciphers aes256-ctr,aes128-ctr\n"), 0);
 	CHECK_STR(c.ciphers, "aes256-ctr,aes128-ctr");
 	sshd_config_free(&c);
