@@ -391,9 +391,9 @@ static void reap(void)
 				log_warn("connection process %d from %s killed by signal %d", (int)pid, c->addr,
 					 WTERMSIG(st));
 				penalty_add(c->addr, PENALTY_CRASH, "crash");
-			} else if (WIFEXITED(st) && WEXITSTATUS(st) == 1) {
+			} else if (WIFEXITED(st) && WEXITSTATUS(st) == CONN_EXIT_AUTH_FAILED) {
 				penalty_add(c->addr, PENALTY_AUTHFAIL, "authentication failure");
-			} else if (WIFEXITED(st) && WEXITSTATUS(st) == 2) {
+			} else if (WIFEXITED(st) && WEXITSTATUS(st) == CONN_EXIT_NO_AUTH) {
 				penalty_add(c->addr, PENALTY_NOAUTH, "no authentication");
 			}
 			metrics_conn_unregister(pid);

@@ -101,8 +101,9 @@ const char *cipher_accel_summary(void);
  * code (BearSSL aes_ct64 / ghash_ctmul64) even on AES-NI CPUs. */
 void cipher_use_portable_impl(int on);
 
-#define CIPHER_ERR_MAC (-20)
-#define CIPHER_ERR_INTERNAL (-21)
-#define CIPHER_ERR_LENGTH (-22) /* packet_length misaligned or pkt size mismatch */
+/* cipher errors are codes of the one error space (err.h) */
+#define CIPHER_ERR_MAC SB_ERR_MAC
+#define CIPHER_ERR_INTERNAL SB_ERR_CIPHER
+#define CIPHER_ERR_LENGTH SB_ERR_PACKET_LENGTH /* packet_length misaligned or pkt size mismatch */
 
 #endif

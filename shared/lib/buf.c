@@ -391,14 +391,7 @@ int buf_get_mpint_unsigned_view(struct buf *b, const uint8_t **p, size_t *n, siz
 
 const char *buf_strerror(int err)
 {
-	switch (err) {
-	case BUF_OK: return "ok";
-	case BUF_ERR_SHORT: return "message too short";
-	case BUF_ERR_LIMIT: return "length over limit";
-	case BUF_ERR_NOMEM: return "out of memory";
-	case BUF_ERR_FORMAT: return "malformed field";
-	default: return "unknown buffer error";
-	}
+	return sb_strerror(err);
 }
 
 int buf_putf(struct buf *b, const char *fmt, ...)

@@ -18,12 +18,15 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "err.h"
+
+/* buf's errors are the first codes of the one error space (err.h). */
 enum buf_err {
-	BUF_OK = 0,
-	BUF_ERR_SHORT = -1,   /* fewer bytes left than the field needs */
-	BUF_ERR_LIMIT = -2,   /* would grow past max, or a length over a limit */
-	BUF_ERR_NOMEM = -3,   /* allocation failed */
-	BUF_ERR_FORMAT = -4,  /* bytes present but malformed (NUL in a name, bad mpint) */
+	BUF_OK = SB_OK,
+	BUF_ERR_SHORT = SB_ERR_SHORT,   /* fewer bytes left than the field needs */
+	BUF_ERR_LIMIT = SB_ERR_LIMIT,   /* would grow past max, or a length over a limit */
+	BUF_ERR_NOMEM = SB_ERR_NOMEM,   /* allocation failed */
+	BUF_ERR_FORMAT = SB_ERR_FORMAT, /* bytes present but malformed (NUL in a name, bad mpint) */
 };
 
 #ifdef SSHBOX_BUF_INTERNAL /* defined by buf.c only */

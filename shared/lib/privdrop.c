@@ -68,18 +68,9 @@ int privdrop_raw(uid_t uid, gid_t gid, const gid_t *groups, size_t ngroups)
 
 const char *privdrop_strerror(int err)
 {
-	switch (err) {
-	case PRIVDROP_OK: return "ok";
-	case PRIVDROP_SKIPPED: return "not root: privilege change skipped";
-	case PRIVDROP_ERR_ARGS: return "bad arguments";
-	case PRIVDROP_ERR_SETGROUPS: return "setgroups failed";
-	case PRIVDROP_ERR_SETGID: return "setgid failed";
-	case PRIVDROP_ERR_SETUID: return "setuid failed";
-	case PRIVDROP_ERR_VERIFY: return "ids differ after the change";
-	case PRIVDROP_ERR_REGAIN: return "root privileges could be regained";
-	case PRIVDROP_ERR_NOT_ROOT: return "not root: cannot become another user";
-	default: return "unknown error";
-	}
+	if (err == PRIVDROP_SKIPPED)
+		return "not root: privilege change skipped";
+	return sb_strerror(err);
 }
 
 int privdrop(uid_t uid, gid_t gid, const gid_t *groups, size_t ngroups)
@@ -93,7 +84,8 @@ int privdrop(uid_t uid, gid_t gid, const gid_t *groups, size_t ngroups)
 	if (r == PRIVDROP_OK)
 		return 0;
 	int e = errno;
-	log_error("privdrop to uid %ld gid %ld: %s: %s", (long)uid, (long)gid, privdrop_strerror(r), strerror(e));
+	log_error("privdrop to uid %ld gid %ld: %s: %s", (long)uid, (long)gid, privdrop_strerror(r),
+		  strerror(e));
 	errno = e;
 	return -1;
 }

@@ -13,6 +13,8 @@
 #ifndef SSHBOX_PRIVDROP_H
 #define SSHBOX_PRIVDROP_H
 
+#include "err.h"
+
 #include <stddef.h>
 #include <sys/types.h>
 
@@ -21,13 +23,14 @@
 enum privdrop_err {
 	PRIVDROP_OK = 0,
 	PRIVDROP_SKIPPED = 1,          /* non-root caller, target == self: nothing done */
-	PRIVDROP_ERR_ARGS = -1,        /* too many groups */
-	PRIVDROP_ERR_SETGROUPS = -2,
-	PRIVDROP_ERR_SETGID = -3,
-	PRIVDROP_ERR_SETUID = -4,
-	PRIVDROP_ERR_VERIFY = -5,      /* ids not as requested after the calls */
-	PRIVDROP_ERR_REGAIN = -6,      /* setuid(0)/setgid(0) succeeded afterwards */
-	PRIVDROP_ERR_NOT_ROOT = -7,    /* non-root caller asked for another user */
+	/* errors: codes of the one error space (err.h) */
+	PRIVDROP_ERR_ARGS = SB_ERR_PRIV_ARGS, /* too many groups */
+	PRIVDROP_ERR_SETGROUPS = SB_ERR_SETGROUPS,
+	PRIVDROP_ERR_SETGID = SB_ERR_SETGID,
+	PRIVDROP_ERR_SETUID = SB_ERR_SETUID,
+	PRIVDROP_ERR_VERIFY = SB_ERR_PRIV_VERIFY,      /* ids not as requested after the calls */
+	PRIVDROP_ERR_REGAIN = SB_ERR_PRIV_REGAIN,      /* setuid(0)/setgid(0) succeeded afterwards */
+	PRIVDROP_ERR_NOT_ROOT = SB_ERR_PRIV_NOT_ROOT,    /* non-root caller asked for another user */
 };
 
 /* Async-signal-safe (no allocation, no logging): usable in a spawn

@@ -697,10 +697,11 @@ int auth_handle(struct auth_ctx *a, struct transport *t, uint8_t type, struct bu
 		}
 	} else if (type == SSH_MSG_USERAUTH_REQUEST) {
 		char user[AUTH_MAX_NAME + 1], service[64], method[64];
-		if (buf_get_cstring_into(&p, user, sizeof(user)) ||
-		    buf_get_cstring_into(&p, service, sizeof(service)) ||
-		    buf_get_cstring_into(&p, method, sizeof(method))) {
-			log_info("malformed userauth request from %s", a->client_addr);
+		int e;
+		if ((e = buf_get_cstring_into(&p, user, sizeof(user))) ||
+		    (e = buf_get_cstring_into(&p, service, sizeof(service))) ||
+		    (e = buf_get_cstring_into(&p, method, sizeof(method)))) {
+			log_info("malformed userauth request from %s: %s", a->client_addr, sb_strerror(e));
 			return -1;
 		}
 		if (++a->requests > AUTH_MAX_REQUESTS) {
@@ -771,7 +772,7 @@ int auth_handle(struct auth_ctx *a, struct transport *t, uint8_t type, struct bu
 				 a->user_valid ? "authenticating user" : "invalid user",
 				 a->user ? a->user : "?", a->client_addr, a->client_port);
 			*reason = SSH_DISCONNECT_NO_MORE_AUTH_METHODS_AVAILABLE;
-			return -2;
+			return SB_ERR_AUTH_LIMIT;
 		}
 	}
 	return send_failure(a, t, 0) ? -1 : 0;

@@ -53,7 +53,10 @@ void auth_free(struct auth_ctx *a);
 
 /* Handles USERAUTH_REQUEST (50) and USERAUTH_INFO_RESPONSE (61).
  * Returns 1 when the user is now authenticated (USERAUTH_SUCCESS sent),
- * 0 to continue, < 0 to disconnect (*reason set; DISCONNECT not sent). */
+ * 0 to continue, < 0 to disconnect (*reason set; DISCONNECT not sent):
+ * SB_ERR_AUTH_LIMIT (err.h) when MaxAuthTries failures were reached (the
+ * listener counts it as an authentication failure), any other negative
+ * value for a protocol error. */
 int auth_handle(struct auth_ctx *a, struct transport *t, uint8_t type, struct buf *payload, int *reason);
 
 /* Data a publickey signature covers (RFC 4252 s7); exposed for tests. */

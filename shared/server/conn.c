@@ -217,7 +217,7 @@ static int handle_service_request(struct conn *c, struct buf *payload)
 	if (strcmp(name, "ssh-userauth") != 0 || c->service_userauth) {
 		char why[128];
 		snprintf(why, sizeof(why), "service %s not available", name);
-		refuse(c, SSH_DISCONNECT_SERVICE_NOT_AVAILABLE, why, "service not available", 2);
+		refuse(c, SSH_DISCONNECT_SERVICE_NOT_AVAILABLE, why, "service not available", CONN_EXIT_NO_AUTH);
 		return 0;
 	}
 	c->service_userauth = 1;
@@ -255,19 +255,19 @@ static int dispatch(struct conn *c, uint8_t type, struct buf *payload)
 {
 	int reason = SSH_DISCONNECT_PROTOCOL_ERROR;
 	if (type == 0) {
-		refuse(c, SSH_DISCONNECT_PROTOCOL_ERROR, "message type 0 (reserved)", "bad message type", 2);
+		refuse(c, SSH_DISCONNECT_PROTOCOL_ERROR, "message type 0 (reserved)", "bad message type", CONN_EXIT_NO_AUTH);
 		return -1;
 	}
 	/* OpenSSH refuses a key re-exchange before authentication too: one
 	 * costs the server a host key signature and a KEM, for nothing. */
 	if (type == SSH_MSG_KEXINIT && c->kex.done_first && !c->info.authenticated) {
 		refuse(c, SSH_DISCONNECT_PROTOCOL_ERROR, "second KEXINIT before authentication",
-		       "key re-exchange before authentication", 2);
+		       "key re-exchange before authentication", CONN_EXIT_NO_AUTH);
 		return -1;
 	}
 	int r = kex_filter(&c->kex, type, payload, &reason);
 	if (r < 0) {
-		refuse(c, reason, "key exchange failed", "key exchange failed", 2);
+		refuse(c, reason, "key exchange failed", "key exchange failed", CONN_EXIT_NO_AUTH);
 		return -1;
 	}
 	if (r == 1)
@@ -285,7 +285,7 @@ static int dispatch(struct conn *c, uint8_t type, struct buf *payload)
 			 c->info.client_port, code, msg, c->info.authenticated ? "" : " [preauth]");
 		c->t.dead = 1;
 		if (!c->info.authenticated && !c->exit_code)
-			c->exit_code = 1;
+			c->exit_code = CONN_EXIT_AUTH_FAILED;
 		return -1;
 	}
 	case SSH_MSG_IGNORE:
@@ -295,7 +295,7 @@ static int dispatch(struct conn *c, uint8_t type, struct buf *payload)
 	case SSH_MSG_SERVICE_REQUEST:
 		if (handle_service_request(c, payload) < 0) {
 			refuse(c, SSH_DISCONNECT_PROTOCOL_ERROR, "malformed or overlong service request",
-			       "bad service request", 2);
+			       "bad service request", CONN_EXIT_NO_AUTH);
 			return -1;
 		}
 		return c->t.dead ? -1 : 0;
@@ -309,7 +309,7 @@ static int dispatch(struct conn *c, uint8_t type, struct buf *payload)
 			char why[64];
 			snprintf(why, sizeof(why), "userauth message type %u before the service request",
 				 type);
-			refuse(c, SSH_DISCONNECT_PROTOCOL_ERROR, why, "userauth before service request", 2);
+			refuse(c, SSH_DISCONNECT_PROTOCOL_ERROR, why, "userauth before service request", CONN_EXIT_NO_AUTH);
 			return -1;
 		}
 		if (c->info.authenticated)
@@ -319,8 +319,8 @@ static int dispatch(struct conn *c, uint8_t type, struct buf *payload)
 		r = auth_handle(&c->auth, &c->t, type, payload, &reason);
 		if (r < 0) {
 			fatal_disconnect(c, reason,
-					 r == -2 ? "Too many authentication failures" : "authentication protocol error",
-					 r == -2 ? 1 : 2);
+					 r == SB_ERR_AUTH_LIMIT ? "Too many authentication failures" : "authentication protocol error",
+					 r == SB_ERR_AUTH_LIMIT ? CONN_EXIT_AUTH_FAILED : CONN_EXIT_NO_AUTH);
 			return -1;
 		}
 		if (r == 1)
@@ -332,11 +332,11 @@ static int dispatch(struct conn *c, uint8_t type, struct buf *payload)
 			char why[64];
 			snprintf(why, sizeof(why), "connection protocol message %u before authentication",
 				 type);
-			refuse(c, SSH_DISCONNECT_PROTOCOL_ERROR, why, "not authenticated", 2);
+			refuse(c, SSH_DISCONNECT_PROTOCOL_ERROR, why, "not authenticated", CONN_EXIT_NO_AUTH);
 			return -1;
 		}
 		if (channel_handle_packet(c->chans, type, payload) < 0) {
-			fatal_disconnect(c, SSH_DISCONNECT_PROTOCOL_ERROR, "channel protocol error", 2);
+			fatal_disconnect(c, SSH_DISCONNECT_PROTOCOL_ERROR, "channel protocol error", CONN_EXIT_NO_AUTH);
 			return -1;
 		}
 		return 0;
@@ -359,14 +359,14 @@ static int process_input(struct conn *c)
 			const char *msg = "Invalid SSH identification string.\r\n";
 			buf_put(&c->t.out, msg, strlen(msg));
 			c->t.dead = 1;
-			c->exit_code = 2;
+			c->exit_code = CONN_EXIT_NO_AUTH;
 			return -1;
 		}
 		if (r == 0)
 			return 0;
 		log_debug("client version: %s", c->t.peer_version);
 		if (kex_start(&c->kex) != 0) {
-			c->exit_code = 3;
+			c->exit_code = CONN_EXIT_ERROR;
 			return -1;
 		}
 	}
@@ -453,7 +453,7 @@ int conn_run(int sock, const struct sshd_config *cfg, const struct hostkey *hk)
 
 	loop_init(&c->loop);
 	if (loop_catch_sigchld(&c->loop) != 0)
-		return 3;
+		return CONN_EXIT_ERROR;
 	signal(SIGPIPE, SIG_IGN);
 
 	log_info("Connection from %s port %d on %s port %d", c->info.client_addr, c->info.client_port,
@@ -484,7 +484,7 @@ int conn_run(int sock, const struct sshd_config *cfg, const struct hostkey *hk)
 			if (now - c->start_ms >= grace) {
 				log_info("Timeout before authentication for %s port %d", c->info.client_addr,
 					 c->info.client_port);
-				fatal_disconnect(c, SSH_DISCONNECT_PROTOCOL_ERROR, "Timeout before authentication", 1);
+				fatal_disconnect(c, SSH_DISCONNECT_PROTOCOL_ERROR, "Timeout before authentication", CONN_EXIT_AUTH_FAILED);
 				break;
 			}
 			timeout = (int)(grace - (now - c->start_ms));
@@ -495,7 +495,7 @@ int conn_run(int sock, const struct sshd_config *cfg, const struct hostkey *hk)
 				if (++c->alive_missed > c->info.cfg->client_alive_count_max) {
 					log_info("Timeout, client not responding from %s port %d",
 						 c->info.client_addr, c->info.client_port);
-					fatal_disconnect(c, SSH_DISCONNECT_BY_APPLICATION, "Timeout, client not responding", 0);
+					fatal_disconnect(c, SSH_DISCONNECT_BY_APPLICATION, "Timeout, client not responding", CONN_EXIT_OK);
 					break;
 				}
 				send_keepalive(c);
@@ -547,7 +547,7 @@ int conn_run(int sock, const struct sshd_config *cfg, const struct hostkey *hk)
 			if (errno == EINTR)
 				continue;
 			log_error("poll: %s", strerror(errno));
-			c->exit_code = 3;
+			c->exit_code = CONN_EXIT_ERROR;
 			break;
 		}
 		if (pfds[1].revents)
@@ -568,7 +568,7 @@ int conn_run(int sock, const struct sshd_config *cfg, const struct hostkey *hk)
 				log_info("Connection closed by %s port %d%s", c->info.client_addr,
 					 c->info.client_port, c->info.authenticated ? "" : " [preauth]");
 				if (!c->info.authenticated && !c->exit_code)
-					c->exit_code = 1;
+					c->exit_code = CONN_EXIT_AUTH_FAILED;
 			}
 		}
 		if (!eof || buf_avail(&c->t.in) > 0) {
@@ -602,10 +602,10 @@ int conn_run(int sock, const struct sshd_config *cfg, const struct hostkey *hk)
 	if (c->info.authenticated) {
 		log_info("Disconnected user %s %s port %d", c->auth.user, c->info.client_addr,
 			 c->info.client_port);
-	} else if (c->exit_code == 0 || c->exit_code == 1) {
+	} else if (c->exit_code == CONN_EXIT_OK || c->exit_code == CONN_EXIT_AUTH_FAILED) {
 		/* for per-source penalties: 1 = authentication was tried and
 		 * failed, 2 = gone (or timed out) without trying */
-		c->exit_code = c->auth.failures > 0 ? 1 : 2;
+		c->exit_code = c->auth.failures > 0 ? CONN_EXIT_AUTH_FAILED : CONN_EXIT_NO_AUTH;
 	}
 	metrics_conn_unregister(getpid());
 	auth_free(&c->auth);

@@ -49,10 +49,16 @@ struct conn_info {
 	int no_more_sessions;
 };
 
-/* Runs one connection to the end; returns the process exit status the
- * listener uses for penalties: 0 normal, 1 authentication was tried and
- * failed, 2 protocol error or never tried to authenticate, 3 internal
- * error. */
+/* The connection process's exit status, which the listener (applets/sshd.c)
+ * turns into per-source penalties. */
+enum conn_exit {
+	CONN_EXIT_OK = 0,          /* normal end (authenticated, or nothing to blame) */
+	CONN_EXIT_AUTH_FAILED = 1, /* authentication was tried and failed */
+	CONN_EXIT_NO_AUTH = 2,     /* protocol error, or gone without trying to authenticate */
+	CONN_EXIT_ERROR = 3,       /* internal error */
+};
+
+/* Runs one connection to the end; returns an enum conn_exit. */
 int conn_run(int sock, const struct sshd_config *cfg, const struct hostkey *hk);
 
 /* The listener gives each connection the write end of a pipe; the

@@ -37,21 +37,7 @@
 
 const char *passwd_result_name(int r)
 {
-	switch (r) {
-	case PASSWD_OK:
-		return "ok";
-	case PASSWD_FAIL:
-		return "wrong password";
-	case PASSWD_LOCKED:
-		return "account locked";
-	case PASSWD_EXPIRED:
-		return "account or password expired";
-	case PASSWD_EMPTY:
-		return "empty password not permitted";
-	case PASSWD_ERROR:
-		return "internal error";
-	}
-	return "unknown";
+	return sb_strerror(r);
 }
 
 int passwd_verify_hash(const char *hash, const char *password)

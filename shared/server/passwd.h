@@ -12,15 +12,17 @@
 #include <stddef.h>
 #include <sys/types.h>
 
+#include "err.h"
 #include "sshd_config.h"
 
+/* Results: codes of the one error space (err.h). */
 enum passwd_result {
-	PASSWD_OK = 0,
-	PASSWD_FAIL = -1,    /* wrong password, or no such user (indistinguishable) */
-	PASSWD_LOCKED = -2,  /* "!" / "*" hash, or no password entry */
-	PASSWD_EXPIRED = -3, /* account expired (shadow expire field) or password too old */
-	PASSWD_EMPTY = -4,   /* empty password and PermitEmptyPasswords no */
-	PASSWD_ERROR = -5,   /* internal error (unreadable shadow, crypt failure) */
+	PASSWD_OK = SB_OK,
+	PASSWD_FAIL = SB_ERR_PW_WRONG,      /* wrong password, or no such user (indistinguishable) */
+	PASSWD_LOCKED = SB_ERR_PW_LOCKED,   /* "!" / "*" hash, or no password entry */
+	PASSWD_EXPIRED = SB_ERR_PW_EXPIRED, /* account expired (shadow expire field) or password too old */
+	PASSWD_EMPTY = SB_ERR_PW_EMPTY,     /* empty password and PermitEmptyPasswords no */
+	PASSWD_ERROR = SB_ERR_PW_INTERNAL,  /* internal error (unreadable shadow, crypt failure) */
 };
 
 /* Checks user's password. Uses PAM when built with CONFIG_PAM and
