@@ -352,6 +352,47 @@ int buf_get_cstring_into(struct buf *b, char *out, size_t cap)
 	return BUF_OK;
 }
 
+/* 0 when list (n bytes, no terminator) is a valid name-list; see buf.h. */
+static int namelist_check(const uint8_t *list, size_t n)
+{
+	size_t names = 0, name_len = 0;
+	for (size_t i = 0; i <= n; i++) {
+		if (i == n || list[i] == ',') {
+			if (n == 0)
+				return BUF_OK; /* the empty list */
+			if (name_len == 0 || name_len > BUF_NAME_MAX || ++names > BUF_NAMELIST_MAX_NAMES)
+				return BUF_ERR_FORMAT;
+			name_len = 0;
+		} else if (list[i] < 0x21 || list[i] > 0x7e) {
+			return BUF_ERR_FORMAT; /* NUL, control, space, DEL, 8-bit */
+		} else {
+			name_len++;
+		}
+	}
+	return BUF_OK;
+}
+
+int buf_get_namelist(struct buf *b, char *out, size_t cap)
+{
+	if (cap == 0)
+		return BUF_ERR_LIMIT;
+	out[0] = 0;
+	struct buf copy = *b; /* consume only on success */
+	const uint8_t *p;
+	size_t n;
+	size_t limit = cap - 1 < BUF_NAMELIST_MAX ? cap - 1 : BUF_NAMELIST_MAX;
+	int r = buf_get_string_view(&copy, &p, &n, limit);
+	if (r != BUF_OK)
+		return r;
+	r = namelist_check(p, n);
+	if (r != BUF_OK)
+		return r;
+	memcpy(out, p, n);
+	out[n] = 0;
+	*b = copy;
+	return BUF_OK;
+}
+
 int buf_get_string_buf(struct buf *b, struct buf *sub, size_t maxlen)
 {
 	const uint8_t *p;

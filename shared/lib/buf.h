@@ -114,6 +114,18 @@ int buf_get_cstring(struct buf *b, char **out, size_t maxlen);
 /* A string copied into a caller array; fails if longer than cap-1; NUL-terminates
  * and rejects embedded NULs. */
 int buf_get_cstring_into(struct buf *b, char *out, size_t cap);
+/* An RFC 4251 s5 name-list ("name1,name2", possibly empty) copied into
+ * out, NUL-terminated. Every name is 1..BUF_NAME_MAX bytes of printable
+ * US-ASCII (0x21..0x7e) other than ','; at most BUF_NAMELIST_MAX_NAMES
+ * names and BUF_NAMELIST_MAX bytes. BUF_ERR_FORMAT for a NUL, control,
+ * space or 8-bit byte, an empty name (",a", "a,,b", "a,") or too many or
+ * too long names; BUF_ERR_LIMIT when the list is longer than
+ * BUF_NAMELIST_MAX or than cap-1; BUF_ERR_SHORT when truncated. Nothing is
+ * consumed on failure (out is then ""). */
+#define BUF_NAMELIST_MAX 4096u
+#define BUF_NAME_MAX 64u
+#define BUF_NAMELIST_MAX_NAMES 128u
+int buf_get_namelist(struct buf *b, char *out, size_t cap);
 /* A string parsed as a nested buf view (for blobs inside packets). */
 int buf_get_string_buf(struct buf *b, struct buf *sub, size_t maxlen);
 /* SSH mpint that must be non-negative: gives the magnitude without the

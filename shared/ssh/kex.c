@@ -258,9 +258,14 @@ int kex_start(struct kex *k)
 	return 0;
 }
 
-static int get_list(struct buf *b, const uint8_t **p, size_t *n)
+/* One KEXINIT name-list, validated (buf_get_namelist: no NUL, control or
+ * 8-bit bytes, no empty names, bounded), as a NUL-terminated string. */
+static int get_list(struct buf *b, char list[KEXINIT_MAX_LIST + 1], const uint8_t **p, size_t *n)
 {
-	return buf_get_string_view(b, p, n, KEXINIT_MAX_LIST);
+	int r = buf_get_namelist(b, list, KEXINIT_MAX_LIST + 1);
+	*p = (const uint8_t *)list;
+	*n = strlen(list);
+	return r;
 }
 
 static int pick(struct kex *k, const uint8_t *cl, size_t cn, const char *server, char *out, size_t cap,
@@ -338,6 +343,7 @@ static int handle_kexinit(struct kex *k, struct buf *payload, int *reason)
 	struct buf b;
 	buf_view(&b, buf_rptr(payload), buf_avail(payload));
 	uint8_t type, cookie[16];
+	static char lists[10][KEXINIT_MAX_LIST + 1]; /* static: 40 KiB, one kex at a time */
 	const uint8_t *l[10];
 	size_t n[10];
 	int follows;
@@ -345,7 +351,7 @@ static int handle_kexinit(struct kex *k, struct buf *payload, int *reason)
 	if (buf_get_u8(&b, &type) || buf_get(&b, cookie, 16))
 		goto bad;
 	for (int i = 0; i < 10; i++)
-		if (get_list(&b, &l[i], &n[i]))
+		if (get_list(&b, lists[i], &l[i], &n[i]))
 			goto bad;
 	if (buf_get_bool(&b, &follows) || buf_get_u32(&b, &reserved))
 		goto bad;

@@ -315,6 +315,87 @@ TEST(compact_lazy_only_when_worth_it)
 	buf_free(&b);
 }
 
+/* A buf holding one SSH string with these bytes. */
+static void string_of(struct buf *b, const void *p, size_t n)
+{
+	buf_init(b, 64 * 1024);
+	buf_put_string(b, p, n);
+}
+
+static int namelist_of(const void *p, size_t n, char *out, size_t cap)
+{
+	struct buf b;
+	string_of(&b, p, n);
+	size_t before = buf_avail(&b);
+	int r = buf_get_namelist(&b, out, cap);
+	if (r != BUF_OK)
+		CHECK_EQ_INT(buf_avail(&b), before); /* nothing consumed */
+	else
+		CHECK_EQ_INT(buf_avail(&b), 0);
+	buf_free(&b);
+	return r;
+}
+
+TEST(namelist_accepts_names)
+{
+	char out[BUF_NAMELIST_MAX + 1];
+	CHECK_EQ_INT(namelist_of("curve25519-sha256,ext-info-c", 28, out, sizeof(out)), BUF_OK);
+	CHECK_STR(out, "curve25519-sha256,ext-info-c");
+	CHECK_EQ_INT(namelist_of("", 0, out, sizeof(out)), BUF_OK); /* the empty list */
+	CHECK_STR(out, "");
+	char name[BUF_NAME_MAX + 2];
+	memset(name, 'a', sizeof(name));
+	CHECK_EQ_INT(namelist_of(name, BUF_NAME_MAX, out, sizeof(out)), BUF_OK);
+	CHECK_EQ_INT(namelist_of(name, BUF_NAME_MAX + 1, out, sizeof(out)), BUF_ERR_FORMAT);
+	/* BUF_NAMELIST_MAX_NAMES names of one letter, then one more */
+	char many[2 * BUF_NAMELIST_MAX_NAMES + 2];
+	for (size_t i = 0; i < BUF_NAMELIST_MAX_NAMES + 1; i++) {
+		many[2 * i] = 'x';
+		many[2 * i + 1] = ',';
+	}
+	CHECK_EQ_INT(namelist_of(many, 2 * BUF_NAMELIST_MAX_NAMES - 1, out, sizeof(out)), BUF_OK);
+	CHECK_EQ_INT(namelist_of(many, 2 * BUF_NAMELIST_MAX_NAMES + 1, out, sizeof(out)), BUF_ERR_FORMAT);
+}
+
+TEST(namelist_rejects_nul_controls_and_empty_names)
+{
+	char out[256];
+	static const struct {
+		const char *p;
+		size_t n;
+	} bad[] = {
+		{"curve25519-sha256\0junk", 22}, {"a\tb", 3}, {"a b", 3},  {"a\x7f", 2}, {"caf\xc3\xa9", 5},
+		{"a\r\n", 3},                    {",a", 2},   {"a,,b", 4}, {"a,", 2},    {",", 1},
+	};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		CHECK_EQ_INT(namelist_of(bad[i].p, bad[i].n, out, sizeof(out)), BUF_ERR_FORMAT);
+		CHECK_STR(out, "");
+	}
+}
+
+TEST(namelist_limits)
+{
+	static char big[BUF_NAMELIST_MAX + 2];
+	memset(big, 'a', sizeof(big));
+	for (size_t i = 10; i < sizeof(big); i += 11)
+		big[i] = ',';
+	char *out = malloc(BUF_NAMELIST_MAX + 8);
+	CHECK_EQ_INT(namelist_of(big, BUF_NAMELIST_MAX + 1, out, BUF_NAMELIST_MAX + 8), BUF_ERR_LIMIT);
+	CHECK_EQ_INT(namelist_of("abc,def", 7, out, 7), BUF_ERR_LIMIT); /* no room for the NUL */
+	CHECK_EQ_INT(namelist_of("abc,def", 7, out, 8), BUF_OK);
+	free(out);
+	/* truncated string */
+	struct buf b;
+	buf_init(&b, 64);
+	buf_put_u32(&b, 10);
+	buf_put(&b, "abc", 3);
+	char o[32];
+	CHECK_EQ_INT(buf_get_namelist(&b, o, sizeof(o)), BUF_ERR_SHORT);
+	CHECK_EQ_INT(buf_avail(&b), 7);
+	buf_free(&b);
+}
+
+
 int main(void)
 {
 	RUN(put_get_roundtrip);
@@ -335,5 +416,9 @@ int main(void)
 	RUN(clear_initialized_room);
 	RUN(wptr_is_the_readable_bytes_and_views_have_none);
 	RUN(compact_lazy_only_when_worth_it);
+	RUN(namelist_accepts_names);
+	RUN(namelist_rejects_nul_controls_and_empty_names);
+	RUN(namelist_limits);
+
 	return t_done();
 }

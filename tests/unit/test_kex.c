@@ -501,6 +501,62 @@ TEST(strict_violations)
 	hostkey_wipe(&hk);
 }
 
+/* put_lists with the kex list given as raw bytes (it may hold a NUL). */
+static void kexinit_raw_kex(struct buf *b, const void *kex, size_t n)
+{
+	uint8_t cookie[16] = {0};
+	buf_put_u8(b, SSH_MSG_KEXINIT);
+	buf_put(b, cookie, 16);
+	buf_put_string(b, kex, n);
+	const char *rest[] = {"ssh-ed25519", "aes128-ctr", "aes128-ctr", MAC_NAMES_OFFERED, MAC_NAMES_OFFERED,
+			      "none", "none", "", ""};
+	for (size_t i = 0; i < ARRAY_LEN(rest); i++)
+		buf_put_cstring(b, rest[i]);
+	buf_put_u8(b, 0);
+	buf_put_u32(b, 0);
+}
+
+/* Name lists are checked before matching: "curve25519-sha256\0junk" used
+ * to negotiate as curve25519-sha256. */
+TEST(kexinit_nul_in_name_refused)
+{
+	struct hostkey hk;
+	hostkey_generate(&hk, "t");
+	static const struct {
+		const char *list;
+		size_t n;
+		int ok;
+	} cases[] = {
+		{"curve25519-sha256", 17, 1},
+		{"curve25519-sha256\0junk", 22, 0},
+		{"curve25519-sha256\0", 18, 0},
+		{"curve25519-sha256,,x", 20, 0},
+		{"curve25519-sha256 ", 18, 0},
+	};
+	for (size_t i = 0; i < ARRAY_LEN(cases); i++) {
+		struct transport s;
+		struct kex k;
+		transport_init(&s, -1);
+		kex_init(&k, &s, &hk, NULL);
+		struct buf ic, p;
+		buf_init(&ic, 4096);
+		kexinit_raw_kex(&ic, cases[i].list, cases[i].n);
+		buf_view(&p, buf_rptr(&ic), buf_avail(&ic));
+		int reason = 0;
+		int r = kex_filter(&k, SSH_MSG_KEXINIT, &p, &reason);
+		if (cases[i].ok) {
+			CHECK_EQ_INT(r, 1);
+		} else {
+			CHECK(r < 0);
+			CHECK_EQ_INT(reason, SSH_DISCONNECT_PROTOCOL_ERROR); /* malformed, not "no match" */
+		}
+		buf_free(&ic);
+		kex_free(&k);
+		transport_free(&s);
+	}
+	hostkey_wipe(&hk);
+}
+
 int main(void)
 {
 	crypto_init();
@@ -518,5 +574,6 @@ int main(void)
 	RUN(mlkem768_client_value);
 	RUN(supported_names_match_table);
 	RUN(strict_violations);
+	RUN(kexinit_nul_in_name_refused);
 	return t_done();
 }
