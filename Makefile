@@ -117,7 +117,7 @@ HELPER_OBJS := $(patsubst %,$(OBJ)/applets/%.o,$(HELPER_APPLETS))
 ALL_OBJS := $(patsubst %,$(OBJ)/applets/%.o,$(ALL_APPLETS))
 UNIT_BINS := $(patsubst tests/unit/%.c,$(OUT)/tests/%,$(UNIT_SRCS))
 
-.PHONY: all clean test unit unit-asan integration run bench fuzz fuzz-long fuzz-build format install-deps peers
+.PHONY: all clean test unit unit-asan integration run bench fuzz fuzz-long fuzz-build format install-deps peers image
 .DELETE_ON_ERROR:
 
 all: $(OUT)/sshbox $(OUT)/sshbox-helper

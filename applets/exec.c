@@ -48,7 +48,9 @@
 #include "log.h"
 #include "pamconv.h"
 #include "privdrop.h"
+#include "scp.h"
 #include "sessionspec.h"
+#include "util.h"
 #include "utmp.h"
 #include "util.h"
 
@@ -432,6 +434,53 @@ static int run_internal_sftp(void)
 	return applet_sftp_main(argc, argv);
 }
 
+/* An executable `scp` as the shell would find it: the command's own path
+ * when it has a '/', else through PATH. */
+static int scp_binary_present(const char *first_word)
+{
+	if (strchr(first_word, '/'))
+		return access(first_word, X_OK) == 0;
+	const char *path = getenv("PATH");
+	char dir[PATH_MAX], file[PATH_MAX + 8];
+	while (path && *path) {
+		size_t n = strcspn(path, ":");
+		if (n > 0 && n < sizeof(dir)) {
+			memcpy(dir, path, n);
+			dir[n] = '\0';
+			snprintf(file, sizeof(file), "%s/scp", dir);
+			if (access(file, X_OK) == 0)
+				return 1;
+		}
+		path += n + (path[n] == ':');
+	}
+	return 0;
+}
+
+/* InternalScp: an `scp -t/-f` command is served by the built-in applet
+ * (always with "yes", when no scp binary is found with "auto"). Returns
+ * only when the command is left to the shell. Runs after chroot and the
+ * privilege drop, so the applet sees what the user's shell would. */
+static void maybe_internal_scp(void)
+{
+	if (spec.kind != SPEC_KIND_EXEC || !spec.command || (spec.flags & SPEC_FLAG_SCP_EXTERNAL))
+		return;
+	struct scp_cmd cmd;
+	if (scp_parse_command(spec.command, &cmd) != 0)
+		return;
+	char first[PATH_MAX];
+	snprintf(first, sizeof(first), "%.*s", (int)strcspn(spec.command, " \t"), spec.command);
+	if (!(spec.flags & SPEC_FLAG_SCP_INTERNAL) && scp_binary_present(first)) {
+		scp_cmd_free(&cmd);
+		return;
+	}
+	prctl(PR_SET_NAME, "sshbox-scp", 0, 0, 0);
+	/* fd 2 is the user's stderr now: the protocol carries scp's errors */
+	log_set_level(LOG_ERROR);
+	int rc = scp_run(&cmd, 0, 1, spec.home);
+	scp_cmd_free(&cmd);
+	exit(rc);
+}
+
 /* In the forked child. Never returns. */
 static void shell_child(void)
 {
@@ -492,6 +541,8 @@ static void shell_child(void)
 		environ = envv;
 		exit(run_internal_sftp());
 	}
+	environ = envv;
+	maybe_internal_scp();
 	print_motd();
 	char argv0[PATH_MAX + 2];
 	const char *sh = spec.shell;
@@ -599,9 +650,14 @@ static int supervise(int sfd)
 
 static void null_fd(int fd)
 {
-	int n = open("/dev/null", O_RDWR | O_CLOEXEC);
-	if (n < 0)
+	/* /dev/null, or a sealed memfd on a root filesystem without /dev: the
+	 * session's fds must be dropped either way, or EOF never reaches the
+	 * connection process. */
+	int n = open_empty_fd(NULL);
+	if (n < 0) {
+		close(fd);
 		return;
+	}
 	if (n != fd) {
 		dup2(n, fd);
 		close(n);

@@ -34,6 +34,10 @@ int applet_sftp_main(int argc, char **argv)
 	struct sftp_options opt = {.umask = -1};
 	int to_stderr = 0, level = LOG_ERROR, c, skipargs = 0;
 	prctl(PR_SET_NAME, "sshbox-sftp", 0, 0, 0);
+	if (argc == 2 && strcmp(argv[1], "--help") == 0) { /* `sshbox --help sftp` */
+		usage(stdout);
+		return 0;
+	}
 	optind = 1;
 	while (!skipargs && (c = getopt(argc, argv, "d:f:l:P:p:Q:u:cehR")) != -1) {
 		switch (c) {

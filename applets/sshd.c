@@ -8,9 +8,11 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <netdb.h>
 #include <netinet/in.h>
 #include <poll.h>
+#include <pwd.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -105,6 +107,24 @@ static void on_signal(int sig)
 	errno = e;
 }
 
+/* `sshbox sshd --help` (and `sshbox --help sshd`): the flags, on stdout. */
+static void help(void)
+{
+	fputs("usage: sshbox sshd [-46DdeiqTt] [-f config_file] [-h host_key_file] [-o option] [-p port]\n"
+	      "  -4 / -6          IPv4 / IPv6 only (AddressFamily)\n"
+	      "  -D               do not detach          -d  debug: one connection, DEBUG log, foreground\n"
+	      "  -e               log to stderr          -q  quiet (LogLevel QUIET)\n"
+	      "  -E log_file      accepted for OpenSSH compatibility and ignored\n"
+	      "  -f config_file   default " SSHD_CONFIG_DEFAULT_PATH "\n"
+	      "  -h host_key_file ed25519 host key (created in DataDirectory when absent)\n"
+	      "  -i               inetd mode: one connection on stdin/stdout\n"
+	      "  -o option        one sshd_config line, e.g. -o PasswordAuthentication=no\n"
+	      "  -p port          listen port (Port)\n"
+	      "  -t / -T          check the configuration / print the effective one\n"
+	      "Keywords and defaults: docs/config.md.\n",
+	      stdout);
+}
+
 static void usage(void)
 {
 	fputs("usage: sshbox sshd [-46DdeiqTt] [-f config_file] [-h host_key_file] [-o option] [-p port]\n", stderr);
@@ -118,8 +138,13 @@ static int penalty_active(const char *addr, time_t now)
 	return 0;
 }
 
+/* Set from PerSourcePenalties: when off nothing is recorded (or logged). */
+static int penalties_enabled = 1;
+
 static void penalty_add(const char *addr, int secs, const char *why)
 {
+	if (!penalties_enabled)
+		return;
 	time_t now = time(NULL);
 	struct penalty *slot = NULL, *oldest = &penalties[0];
 	for (int i = 0; i < MAX_PENALTY_SOURCES; i++) {
@@ -144,8 +169,12 @@ static void penalty_add(const char *addr, int secs, const char *why)
 	if (slot->until > now + PENALTY_MAX)
 		slot->until = now + PENALTY_MAX;
 	log_debug("penalty: %s +%ds (%s), total %lds", addr, secs, why, (long)(slot->until - now));
-	if (slot->until - now > PENALTY_MIN)
-		log_info("penalty: %s for %s: refusing it for %lds", why, addr, (long)(slot->until - now));
+	/* The source is refused only while the accumulated penalty exceeds
+	 * PENALTY_MIN: log how long that really is, not the whole penalty. */
+	long total = (long)(slot->until - now);
+	if (total > PENALTY_MIN)
+		log_info("penalty: %s for %s: refusing it for %lds (accumulated penalty %lds, refused above %ds)", why,
+			 addr, total - PENALTY_MIN, total, PENALTY_MIN);
 }
 
 static int listen_on(const struct sshd_config *cfg, int *fds, int max)
@@ -283,6 +312,59 @@ struct opts {
 	int no_detach, log_stderr, debug, test, dump, inetd, quiet;
 	char **argv;
 };
+
+#define ENV_AUTHORIZED_KEYS "SSHBOX_AUTHORIZED_KEYS"
+#define ENV_AUTHORIZED_KEYS_MAX (64 * 1024)
+
+/* Containers: SSHBOX_AUTHORIZED_KEYS (authorized_keys lines) is written to
+ * DataDirectory/authorized_keys/USER for the daemon's own user (root in the
+ * image), replacing the file atomically; the image's AuthorizedKeysFile
+ * lists that path. The variable is then removed from the environment, so
+ * no child sees it. 0 when unset or written, -1 (logged) on error. */
+static int env_authorized_keys(const struct sshd_config *cfg)
+{
+	const char *keys = getenv(ENV_AUTHORIZED_KEYS);
+	if (!keys)
+		return 0;
+	size_t len = strnlen(keys, ENV_AUTHORIZED_KEYS_MAX + 1);
+	struct passwd *pw = getpwuid(geteuid());
+	char dir[PATH_MAX], path[PATH_MAX + 64], tmp[PATH_MAX + 80];
+	int r = -1;
+	if (len > ENV_AUTHORIZED_KEYS_MAX || !pw || !cfg->data_directory) {
+		log_error("%s: %s", ENV_AUTHORIZED_KEYS,
+			  len > ENV_AUTHORIZED_KEYS_MAX ? "longer than 64 KiB"
+			  : !pw				 ? "the daemon's user has no passwd entry"
+							 : "no DataDirectory");
+		goto out;
+	}
+	snprintf(dir, sizeof(dir), "%s/authorized_keys", cfg->data_directory);
+	snprintf(path, sizeof(path), "%s/%s", dir, pw->pw_name);
+	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
+	if (mkdir_p(dir, 0700) != 0) {
+		log_error("%s: cannot create %s: %s", ENV_AUTHORIZED_KEYS, dir, strerror(errno));
+		goto out;
+	}
+	int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
+	if (fd < 0 || write_full(fd, keys, len) != 0 || (len && keys[len - 1] != '\n' && write_full(fd, "\n", 1)) ||
+	    fsync(fd) != 0) {
+		log_error("%s: cannot write %s: %s", ENV_AUTHORIZED_KEYS, tmp, strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		unlink(tmp);
+		goto out;
+	}
+	close(fd);
+	if (rename(tmp, path) != 0) {
+		log_error("%s: rename to %s: %s", ENV_AUTHORIZED_KEYS, path, strerror(errno));
+		unlink(tmp);
+		goto out;
+	}
+	log_info("authorized keys for %s from %s written to %s", pw->pw_name, ENV_AUTHORIZED_KEYS, path);
+	r = 0;
+out:
+	unsetenv(ENV_AUTHORIZED_KEYS);
+	return r;
+}
 
 /* Parses flags and loads the config into cfg. Exits on errors (255). */
 static int load_config(struct opts *o, int argc, char **argv, struct sshd_config *cfg)
@@ -606,7 +688,7 @@ static void handle_hup(char **argv, const struct sshd_config *cfg, int *fatal)
 	memset(&o2, 0, sizeof(o2));
 	pid_t tp = fork();
 	if (tp == 0) {
-		int dn = open("/dev/null", O_WRONLY);
+		int dn = open_empty_fd(NULL);
 		if (dn >= 0)
 			dup2(dn, 1);
 		int argc = 0;
@@ -729,6 +811,12 @@ int applet_sshd_main(int argc, char **argv)
 	 * Only 0-2 are ours to keep (with -i, 0 and 1 are the connection). */
 	close_fds_from(3);
 	log_init("sshd", LOG_INFO, LOG_TO_STDERR);
+	for (int i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--help") == 0) {
+			help();
+			return 0;
+		}
+	}
 	if (crypto_init() != 0) {
 		fputs("sshd: crypto initialisation failed\n", stderr);
 		return 255;
@@ -751,6 +839,8 @@ int applet_sshd_main(int argc, char **argv)
 	if (o.test)
 		return 0;
 	preload_revoked_keys(&cfg);
+	if (env_authorized_keys(&cfg) != 0)
+		return 255;
 
 	const char *method = NULL;
 	switch (cfg.helper_exec_method) {
@@ -763,8 +853,10 @@ int applet_sshd_main(int argc, char **argv)
 
 	if (o.inetd) {
 		log_share_level();
-		if (spawn_init(method) != 0)
-			log_warn("helper exec unavailable: sessions will fail");
+		if (spawn_init(method) != 0) {
+			log_error("Cannot start child applets (see the helper messages above); not serving.");
+			return 255;
+		}
 		conn_set_output_fd(1);
 		int r = run_one(0, &cfg);
 		return r == 3 ? 255 : 0;
@@ -785,7 +877,7 @@ int applet_sshd_main(int argc, char **argv)
 		if (p > 0)
 			return 0;
 		setsid();
-		int dn = open("/dev/null", O_RDWR);
+		int dn = open_empty_fd(NULL);
 		if (dn >= 0) {
 			dup2(dn, 0);
 			dup2(dn, 1);
@@ -798,8 +890,14 @@ int applet_sshd_main(int argc, char **argv)
 
 	log_share_level();
 	metrics_init();
-	if (spawn_init(method) != 0)
-		log_warn("helper exec unavailable: sessions will fail");
+	penalties_enabled = cfg.per_source_penalties;
+	/* Without children no session, sftp or forwarding can start: refuse to
+	 * run rather than authenticate users into sessions that cannot start
+	 * (spawn_init has logged the cause of every refusal). */
+	if (spawn_init(method) != 0) {
+		log_error("Cannot start child applets (see the helper messages above); not starting.");
+		return 255;
+	}
 	metrics_set_helper_method(spawn_method_name());
 
 	nl = listen_on(&cfg, lfd, MAX_LISTEN);

@@ -362,6 +362,21 @@ int spawn_init_image(const void *image, size_t len, const char *forced_method, c
 		     const char *const *selftest_argv)
 {
 	spawn_reset();
+	if (spawn_state.empty_fd < 0) {
+		const char *how = NULL;
+		int fd = open_empty_fd(&how);
+		/* Out of the way of code that dup2()s onto small fd numbers. */
+		spawn_state.empty_fd = fd < 0 ? -1 : fcntl(fd, F_DUPFD_CLOEXEC, EMPTY_FD_MIN);
+		if (fd >= 0)
+			close(fd);
+		if (spawn_state.empty_fd < 0) {
+			log_error("helper: no empty descriptor for children's stdio (no /dev/null and no memfd: %s)",
+				  strerror(errno));
+			return -1;
+		}
+		if (strcmp(how, "/dev/null") != 0)
+			log_info("helper: /dev/null cannot be opened; children get a %s for unused stdio", how);
+	}
 	struct init_ctx c;
 	memset(&c, 0, sizeof(c));
 	c.image = image;

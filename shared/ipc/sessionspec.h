@@ -55,6 +55,11 @@ enum sessionspec_kind {
 /* flags */
 #define SPEC_FLAG_HUSHLOGIN_CHECK 1u /* honour ~/.hushlogin for motd (always set by session.c) */
 #define SPEC_FLAG_FORCED_COMMAND 2u  /* command comes from ForceCommand / command= */
+/* InternalScp: an `scp -t/-f` command always runs the built-in scp applet
+ * (INTERNAL), never does (EXTERNAL), or does when no scp binary is found
+ * (neither: "auto"). */
+#define SPEC_FLAG_SCP_INTERNAL 4u
+#define SPEC_FLAG_SCP_EXTERNAL 8u
 
 struct session_spec {
 	char *user;

@@ -27,7 +27,7 @@
 
 const char *const spawn_method_names[] = {"none", "memfd", "tmpfile", "mkstemp", "procself"};
 
-struct spawn_state spawn_state = {NULL, 0, -1, M_NONE, 0};
+struct spawn_state spawn_state = {NULL, 0, -1, M_NONE, 0, -1};
 
 uint64_t spawn_n_fallbacks;
 static uint64_t n_spawned, n_failed;
@@ -143,16 +143,10 @@ static void arm_pdeathsig(int sig, pid_t parent)
 	}
 }
 
-/* /dev/null at an fd >= base, close-on-exec. */
+/* A copy of the daemon's empty descriptor at an fd >= base, close-on-exec. */
 static int open_devnull(int base)
 {
-	int t = open("/dev/null", O_RDWR | O_CLOEXEC);
-	if (t < 0)
-		child_die();
-	if (t >= base)
-		return t;
-	int d = fcntl(t, F_DUPFD_CLOEXEC, base);
-	close(t);
+	int d = fcntl(spawn_state.empty_fd, F_DUPFD_CLOEXEC, base);
 	if (d < 0)
 		child_die();
 	return d;
@@ -263,7 +257,7 @@ static int valid_opts(const struct spawn_opts *o)
 
 pid_t spawn_from_fd(int exfd, char *const argv[], const struct spawn_opts *o)
 {
-	if (exfd < 0 || !valid_opts(o)) {
+	if (exfd < 0 || spawn_state.empty_fd < 0 || !valid_opts(o)) {
 		errno = EINVAL;
 		return -1;
 	}

@@ -75,8 +75,10 @@ int spawn_exec_fd(void);
 int spawn_seals(void);
 
 /* One fd the child gets: child_fd (0..SPAWN_MAX_CHILD_FD) becomes a copy of
- * parent_fd; parent_fd == -1 gives the child /dev/null there. Child fds 0,
- * 1 and 2 that are not listed are /dev/null. Every other fd is closed in the
+ * parent_fd; parent_fd == -1 gives the child an empty descriptor there (/dev/null, or
+ * a sealed empty memfd when /dev/null cannot be opened; spawn_init opens it
+ * once, so children never open anything themselves). Child fds 0,
+ * 1 and 2 that are not listed get it too. Every other fd is closed in the
  * child. Mappings may overlap (e.g. {0, 1}, {1, 0}): all are resolved via
  * temporary copies first. */
 #define SPAWN_MAX_CHILD_FD 63

@@ -60,6 +60,7 @@
 
 #define REQUIRED_SEALS (F_SEAL_SEAL | F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE)
 #define SELFTEST_TIMEOUT_MS 5000
+#define EMPTY_FD_MIN 100 /* the empty stdio descriptor sits at or above this */
 
 enum spawn_method { M_NONE = 0, M_MEMFD, M_TMPFILE, M_MKSTEMP, M_PROCSELF };
 extern const char *const spawn_method_names[];
@@ -71,6 +72,10 @@ struct spawn_state {
 	int fd; /* -1 before init */
 	enum spawn_method method;
 	int seals;
+	/* Opened once by spawn_init, before any chroot, and given to children
+	 * for the stdio they don't get: a child never opens /dev/null itself
+	 * (a root filesystem without /dev must not break every session). */
+	int empty_fd;
 };
 extern struct spawn_state spawn_state;
 extern uint64_t spawn_n_fallbacks; /* atomic */

@@ -108,6 +108,48 @@ int set_nonblock(int fd, int on)
 	return fcntl(fd, F_SETFL, fl);
 }
 
+/* memfd constants newer than some libc headers. */
+#define EMPTY_MFD_CLOEXEC 0x0001U
+#define EMPTY_MFD_ALLOW_SEALING 0x0002U
+#define EMPTY_MFD_NOEXEC_SEAL 0x0008U
+#define EMPTY_SEALS (0x0001 | 0x0002 | 0x0004 | 0x0008) /* SEAL, SHRINK, GROW, WRITE */
+#ifndef F_ADD_SEALS
+#define F_ADD_SEALS 1033
+#endif
+
+static int sealed_empty_memfd(void)
+{
+	/* NOEXEC_SEAL keeps it legal under vm.memfd_noexec=2; kernels < 6.3
+	 * reject the flag with EINVAL. */
+	int fd = (int)syscall(SYS_memfd_create, "sshbox-empty",
+			      EMPTY_MFD_CLOEXEC | EMPTY_MFD_ALLOW_SEALING | EMPTY_MFD_NOEXEC_SEAL);
+	if (fd < 0 && errno == EINVAL)
+		fd = (int)syscall(SYS_memfd_create, "sshbox-empty", EMPTY_MFD_CLOEXEC | EMPTY_MFD_ALLOW_SEALING);
+	if (fd < 0)
+		return -1;
+	if (fcntl(fd, F_ADD_SEALS, EMPTY_SEALS) != 0) {
+		int e = errno;
+		close(fd);
+		errno = e;
+		return -1;
+	}
+	return fd;
+}
+
+int open_empty_fd(const char **how)
+{
+	int fd = open("/dev/null", O_RDWR | O_CLOEXEC);
+	if (fd >= 0) {
+		if (how)
+			*how = "/dev/null";
+		return fd;
+	}
+	fd = sealed_empty_memfd();
+	if (fd >= 0 && how)
+		*how = "sealed memfd";
+	return fd;
+}
+
 int set_cloexec(int fd, int on)
 {
 	int fl = fcntl(fd, F_GETFD);

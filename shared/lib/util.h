@@ -33,6 +33,14 @@ int set_cloexec(int fd, int on);
  * path (opendir). 0, or -1 if some could not be enumerated. */
 int close_fds_from(int lowfd);
 
+/* A close-on-exec descriptor that behaves like /dev/null for a child's
+ * stdio: reads give EOF at once and writes never block. /dev/null when it
+ * can be opened; otherwise (a root filesystem without /dev, a chroot) an
+ * empty memfd sealed against writes and growth (reads give EOF, writes fail
+ * with EPERM). -1 (errno set) only if neither exists. *how (may be NULL)
+ * names the kind: "/dev/null" or "sealed memfd". */
+int open_empty_fd(const char **how);
+
 /* Milliseconds from CLOCK_MONOTONIC. */
 uint64_t monotonic_ms(void);
 

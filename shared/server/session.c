@@ -404,6 +404,10 @@ static int start(struct sess *s, const char *what, const char *arg)
 		free(dir);
 	}
 	sp->print_motd = cfg->print_motd;
+	if (cfg->internal_scp == INTERNAL_SCP_YES)
+		sp->flags |= SPEC_FLAG_SCP_INTERNAL;
+	else if (cfg->internal_scp == INTERNAL_SCP_NO)
+		sp->flags |= SPEC_FLAG_SCP_EXTERNAL;
 	sp->flags |= SPEC_FLAG_HUSHLOGIN_CHECK;
 	const char *agent = agentfwd_path();
 	if (agent && !sp->auth_sock)

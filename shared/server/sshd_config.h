@@ -64,6 +64,13 @@ enum gateway_ports { GATEWAY_PORTS_NO = 0, GATEWAY_PORTS_YES = 1, GATEWAY_PORTS_
 enum compression_mode { COMPRESSION_NO = 0, COMPRESSION_DELAYED = 1, COMPRESSION_YES = 2 };
 
 /* Our own: how the embedded helper is made executable (shared/ipc/spawn.c). */
+/* InternalScp: who serves an `scp -t/-f` session command. */
+enum internal_scp {
+	INTERNAL_SCP_AUTO = 0, /* the built-in applet when no scp binary is found */
+	INTERNAL_SCP_YES,      /* always the built-in applet */
+	INTERNAL_SCP_NO,       /* always the shell (as OpenSSH) */
+};
+
 enum helper_exec_method {
 	HELPER_EXEC_AUTO = 0,
 	HELPER_EXEC_MEMFD,

@@ -134,12 +134,17 @@ int user_allowed(const struct sshd_config *cfg, const struct user_info *ui, cons
 	if (!cfg->chroot_directory) {
 		struct stat st;
 		const char *sh = ui->shell && *ui->shell ? ui->shell : "/bin/sh";
+		/* *why is logged by the caller: name the path (one connection
+		 * process checks one user at a time, so a static buffer is enough). */
+		static char shell_why[96 + PATH_MAX];
 		if (stat(sh, &st) < 0) {
-			*why = "shell does not exist";
+			snprintf(shell_why, sizeof(shell_why), "shell %.*s does not exist", PATH_MAX, sh);
+			*why = shell_why;
 			return 0;
 		}
 		if (!S_ISREG(st.st_mode) || (st.st_mode & (S_IXUSR | S_IXGRP | S_IXOTH)) == 0) {
-			*why = "shell is not executable";
+			snprintf(shell_why, sizeof(shell_why), "shell %.*s is not executable", PATH_MAX, sh);
+			*why = shell_why;
 			return 0;
 		}
 	}

@@ -103,6 +103,7 @@ if kill -0 "$SSHD_PID" 2>/dev/null; then fail "SIGTERM: daemon exits after its s
 SSHD_PID=
 
 # ---- MaxStartups and per-source penalties ----
+nopen_lines=$(wc -l < "$SSHD_LOG")
 SSHD_PENALTIES=1 SSHD_EXTRA_CONFIG="MaxStartups 2:100:2" start_sshd || finish
 sleep 0.5
 nconn=$(grep -c "Connection from" "$SSHD_LOG")
@@ -129,7 +130,17 @@ sshc sbpol1 "$K1" true 2>/dev/null; rc=$?
 check "penalty: source refused after repeated auth failures" [ $rc -eq 255 ]
 check "penalty logged" log_has "drop connection .* penalty"
 [ "$rc" -eq 255 ] || grep -i "penal\|drop\|Failed\|Accepted" "$SSHD_LOG" | tail -12
+# The logged duration is the real one: refused for N s, accepted again after.
+refuse_s=$(tail -n +"$from" "$SSHD_LOG" | grep -o "refusing it for [0-9]*s" | tail -1 | grep -o "[0-9]*")
+check "penalty: logged refusal is the time above the threshold (1..5 s)" \
+	eval '[ -n "$refuse_s" ] && [ "$refuse_s" -ge 1 ] && [ "$refuse_s" -le 5 ]'
+sleep $((${refuse_s:-5} + 1))
+check "penalty: source accepted again after the logged refusal" sshc sbpol1 "$K1" true
+grep "penalty\|drop conn" "$SSHD_LOG" | tail -5 | sed 's/^/  | /'
 stop_sshd
+# Earlier daemons ran with PerSourcePenalties no and failed logins on purpose:
+# they must not have logged a penalty they do not apply.
+check "PerSourcePenalties no: no penalty logged" eval '! head -n "$nopen_lines" "$SSHD_LOG" | grep -q "penalty:"'
 
 # ---- ClientAliveInterval: a client that stops answering is dropped ----
 V6=""

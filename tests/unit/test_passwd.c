@@ -168,7 +168,7 @@ TEST(user_policy)
 	struct user_info u2 = fake_user("alice", me, "/nonexistent/shell");
 	c = cfg_of("");
 	CHECK_EQ_INT(user_allowed(&c, &u2, "h", "1.2.3.4", &why), 0);
-	CHECK_STR(why, "shell does not exist");
+	CHECK_STR(why, "shell /nonexistent/shell does not exist");
 	sshd_config_free(&c);
 	c = cfg_of("ChrootDirectory /srv/%u\n");
 	CHECK_EQ_INT(user_allowed(&c, &u2, "h", "1.2.3.4", &why), 1);
@@ -185,7 +185,9 @@ TEST(user_policy)
 	u2 = fake_user("alice", me, noexec);
 	c = cfg_of("");
 	CHECK_EQ_INT(user_allowed(&c, &u2, "h", "1.2.3.4", &why), 0);
-	CHECK_STR(why, "shell is not executable");
+	char want_why[128];
+	snprintf(want_why, sizeof(want_why), "shell %s is not executable", noexec);
+	CHECK_STR(why, want_why);
 	sshd_config_free(&c);
 	user_info_free(&u2);
 	unlink(noexec);

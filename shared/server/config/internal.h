@@ -155,7 +155,8 @@ CFG_DECLARE_PARSE(parse_ignored)
 #undef CFG_DECLARE_PARSE
 
 extern const struct cfg_enum_name cfg_address_families[], cfg_permit_root_login_names[],
-    cfg_compression_modes[], cfg_gateway_ports_names[], cfg_fwd_allow_names[], cfg_helper_exec_methods[];
+    cfg_compression_modes[], cfg_gateway_ports_names[], cfg_fwd_allow_names[], cfg_helper_exec_methods[],
+    cfg_internal_scp_names[];
 extern const struct cfg_algs cfg_algs_ciphers, cfg_algs_macs, cfg_algs_kex, cfg_algs_hostkey, cfg_algs_pubkey;
 
 #endif

@@ -36,6 +36,9 @@ const struct cfg_enum_name cfg_helper_exec_methods[] = {
     {"auto", HELPER_EXEC_AUTO},	      {"memfd", HELPER_EXEC_MEMFD},	  {"tmpfile", HELPER_EXEC_TMPFILE},
     {"mkstemp", HELPER_EXEC_MKSTEMP}, {"procself", HELPER_EXEC_PROCSELF}, {NULL, 0}};
 
+const struct cfg_enum_name cfg_internal_scp_names[] = {
+    {"auto", INTERNAL_SCP_AUTO}, {"yes", INTERNAL_SCP_YES}, {"no", INTERNAL_SCP_NO}, {NULL, 0}};
+
 const char *permit_root_login_name(int v)
 {
 	for (const struct cfg_enum_name *e = cfg_permit_root_login_names; e->name; e++)
