@@ -259,6 +259,16 @@ integration: all
 run: all
 	build/run.sh $(OUT)/sshbox
 
+# The container image: no base image, no container engine, no downloads.
+# build/out/image/: rootfs/, oci/ (OCI layout), sshbox-oci.tar, sshbox-docker.tar
+# (`docker load -i`). See README "Distroless / containers".
+IMAGE_OUT := $(OUT)/image
+image: all
+	rm -rf $(IMAGE_OUT)/rootfs
+	mkdir -p $(IMAGE_OUT)
+	build/image/rootfs.sh $(OUT)/sshbox $(IMAGE_OUT)/rootfs
+	build/image/mkimage.py $(IMAGE_OUT)/rootfs $(IMAGE_OUT) $(VERSION)
+
 bench: all peers
 	tests/bench/run.sh
 

@@ -14,6 +14,8 @@ PKGS=(
   ssh-audit rsync git tmux expect procps psmisc curl protobuf-compiler util-linux hyperfine
   # foundation test: readelf/nm (binutils), python3, iproute2 (ss, used by lib.sh free_port)
   binutils python3 iproute2
+  # container image test: unpack the OCI layout (umoci) and run it (runc)
+  runc umoci
 )
 missing=()
 for p in "${PKGS[@]}"; do
