@@ -20,6 +20,7 @@ CASES = [
     ("dotdot_dir", "-r", [b"D0755 0 ..\n"]),
     ("dot_dir", "-r", [b"D0755 0 .\n"]),
     ("abs_name", "", [b"C0644 5 /etc/passwd\n"]),
+    ("abs_writable", "", [b"C0644 5 /tmp/sshbox-scp-hostile-abs\n"]),
     ("slash_in_name", "", [b"C0644 5 sub/../../x\n"]),
     ("nul_in_name", "", [b"C0644 5 a\x00b\n"]),
     ("empty_name", "", [b"C0644 5 \n"]),
