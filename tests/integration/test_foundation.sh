@@ -80,9 +80,9 @@ fi
 
 # ---- --list, --help, --version, --features
 got=$("$HELPER" --list | tr '\n' ' ')
-[ "$got" = "checkhomedir exec networking scp sftp " ] && pass "helper --list = the 5 child applets" || fail "helper --list: $got"
+[ "$got" = "checkhomedir exec keycmd networking scp sftp " ] && pass "helper --list = the 6 child applets" || fail "helper --list: $got"
 got=$("$SSHBOX" --list | tr '\n' ' ')
-[ "$got" = "checkhomedir debug exec networking nologin scp sftp sshd " ] && pass "sshbox --list = 8 applets, sorted" || fail "sshbox --list: $got"
+[ "$got" = "checkhomedir debug exec keycmd networking nologin scp sftp sshd " ] && pass "sshbox --list = 9 applets, sorted" || fail "sshbox --list: $got"
 "$SSHBOX" --help | grep -q "sftp-server" && pass "--help lists applets" || fail "--help"
 "$SSHBOX" --version | grep -Eq '^sshbox [0-9]+\.[0-9]+' && pass "--version" || fail "--version"
 "$SSHBOX" --help checkhomedir | grep -q "usage: checkhomedir" && pass "--help APPLET" || fail "--help APPLET"
@@ -129,7 +129,7 @@ if "$T/bin/sshbox" --install "$T/inst"; then
 		[ "$(stat -c %i "$T/inst/$a" 2>/dev/null)" = "$ino" ] || { ok=0; echo "  missing/wrong $a"; }
 	done
 	[ $ok = 1 ] && pass "--install DIR: hard links for 6 applets + sftp-server" || fail "--install hard links"
-	[ "$(ls "$T/inst" | wc -l)" = 9 ] && pass "--install creates exactly 9 entries" || fail "--install entries: $(ls "$T/inst")"
+	[ "$(ls "$T/inst" | wc -l)" = 10 ] && pass "--install creates exactly 10 entries" || fail "--install entries: $(ls "$T/inst")"
 	out=$("$T/inst/checkhomedir" --self-test </dev/null)
 	[[ "$out" == "self-test ok"* ]] && pass "installed hard link dispatches" || fail "installed link: $out"
 	"$T/bin/sshbox" --install "$T/inst" && pass "--install is idempotent" || fail "--install twice"
@@ -325,7 +325,7 @@ if [ -x "$SYSOUT/sshbox" ]; then
 	out=$("$SYSOUT/sshbox" --spawn-selftest 2>/dev/null)
 	[ "$(field exe "$out")" = '/memfd:sshbox-helper (deleted)' ] && pass "system flavour runs its helper from memfd" || fail "system selftest: $out"
 	got=$("$SYSOUT/sshbox-helper" --list | tr '\n' ' ')
-	[ "$got" = "checkhomedir exec networking scp sftp " ] && pass "system helper --list" || fail "system helper --list: $got"
+	[ "$got" = "checkhomedir exec keycmd networking scp sftp " ] && pass "system helper --list" || fail "system helper --list: $got"
 else
 	skip "system flavour checks ($SYSOUT/sshbox not built)"
 fi
