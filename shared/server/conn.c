@@ -421,9 +421,15 @@ static void setup_prefs(struct conn *c, struct kex_prefs *p)
 
 int conn_run(int sock, const struct sshd_config *cfg, const struct hostkey *hk)
 {
+	/* Static and zero in a freshly forked connection process: clearing it
+	 * again would fault in all of its ~90 KiB (the channel table) for
+	 * nothing, so only a second run in the same process clears it. */
 	static struct conn cs;
+	static int cs_used;
 	struct conn *c = &cs;
-	memset(c, 0, sizeof(*c));
+	if (cs_used)
+		memset(c, 0, sizeof(*c));
+	cs_used = 1;
 	c->sock = sock;
 	c->base_cfg = cfg;
 	c->hostkey = hk;

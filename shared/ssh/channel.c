@@ -47,15 +47,10 @@ static global_request_fn find_global(const struct channel_table *tab, const char
 
 void channel_table_init(struct channel_table *tab, const struct channel_host *host)
 {
-	memset(tab, 0, sizeof(*tab));
 	tab->host = *host;
 	if (!tab->host.peer)
 		tab->host.peer = "?";
-	for (uint32_t i = 0; i < CHANNEL_MAX; i++) {
-		tab->ch[i].id = i;
-		tab->ch[i].tab = tab;
-		tab->ch[i].fd_in = tab->ch[i].fd_out = tab->ch[i].fd_err = -1;
-	}
+	tab->n_slots = 0;
 }
 
 static struct channel *alloc_channel(struct channel_table *tab)
@@ -64,6 +59,8 @@ static struct channel *alloc_channel(struct channel_table *tab)
 		struct channel *ch = &tab->ch[i];
 		if (!ch->used) {
 			memset(ch, 0, sizeof(*ch));
+			if (i >= tab->n_slots)
+				tab->n_slots = i + 1;
 			ch->id = i;
 			ch->tab = tab;
 			ch->used = 1;
@@ -81,7 +78,7 @@ static struct channel *alloc_channel(struct channel_table *tab)
 
 static struct channel *lookup(struct channel_table *tab, uint32_t id)
 {
-	if (id >= CHANNEL_MAX || !tab->ch[id].used)
+	if (id >= tab->n_slots || !tab->ch[id].used)
 		return NULL;
 	return &tab->ch[id];
 }
@@ -125,14 +122,14 @@ static void free_channel(struct channel *ch)
 
 void channel_table_free(struct channel_table *tab)
 {
-	for (uint32_t i = 0; i < CHANNEL_MAX; i++)
+	for (uint32_t i = 0; i < tab->n_slots; i++)
 		if (tab->ch[i].used)
 			free_channel(&tab->ch[i]);
 }
 
 int channel_any_open(const struct channel_table *tab)
 {
-	for (uint32_t i = 0; i < CHANNEL_MAX; i++)
+	for (uint32_t i = 0; i < tab->n_slots; i++)
 		if (tab->ch[i].used)
 			return 1;
 	return 0;
@@ -146,7 +143,7 @@ struct channel_table *channel_table_of(struct channel *ch)
 int channel_count_type(const struct channel_table *tab, const char *type)
 {
 	int n = 0;
-	for (uint32_t i = 0; i < CHANNEL_MAX; i++)
+	for (uint32_t i = 0; i < tab->n_slots; i++)
 		if (tab->ch[i].used && strcmp(tab->ch[i].type, type) == 0)
 			n++;
 	return n;
@@ -672,7 +669,7 @@ size_t channel_poll_prepare(struct channel_table *tab, struct pollfd *pfds, stru
 {
 	size_t n = 0;
 	int bulk = host_can_send_bulk(tab);
-	for (uint32_t i = 0; i < CHANNEL_MAX && n + 3 <= max; i++) {
+	for (uint32_t i = 0; i < tab->n_slots && n + 3 <= max; i++) {
 		struct channel *ch = &tab->ch[i];
 		if (!ch->used || !ch->confirmed || !ch->fds_attached)
 			continue;
@@ -776,7 +773,7 @@ int channel_poll_service(struct channel_table *tab, struct pollfd *pfds, struct 
 
 void channel_progress(struct channel_table *tab)
 {
-	for (uint32_t i = 0; i < CHANNEL_MAX; i++) {
+	for (uint32_t i = 0; i < tab->n_slots; i++) {
 		struct channel *ch = &tab->ch[i];
 		if (!ch->used || !ch->confirmed)
 			continue;

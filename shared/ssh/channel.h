@@ -164,12 +164,20 @@ struct channel_host {
 	size_t n_globals;
 };
 
+/* A slot is free while its `used` is 0; its other fields are then
+ * meaningless (all zero in a fresh table). `n_slots` is one past the highest
+ * slot ever used: scans stop there, so a connection touches (and faults in)
+ * only the pages of the slots it has used, not the whole ~90 KiB table. */
 struct channel_table {
-	struct channel ch[CHANNEL_MAX];
 	struct channel_host host;
+	uint32_t n_slots;
+	struct channel ch[CHANNEL_MAX];
 };
 
-/* host is copied; the strings and tables it points to must outlive tab. */
+/* host is copied; the strings and tables it points to must outlive tab.
+ * tab must be all zero (static storage or calloc) or emptied by
+ * channel_table_free(): the slots are not written here, so a fresh
+ * connection does not fault in the whole table. */
 void channel_table_init(struct channel_table *tab, const struct channel_host *host);
 /* Frees every channel (connection end). */
 void channel_table_free(struct channel_table *tab);

@@ -57,7 +57,14 @@ static void host_answered(void *o)
 	answered++;
 }
 
-static const struct channel_type types[] = {{"test", open_test}, {"session", session_open}};
+/* a channel with no fds: only its slot matters */
+static int open_plain(void *o, struct channel *ch, struct buf *data, uint32_t *reason, char *desc, size_t dl)
+{
+	return 0;
+}
+
+static const struct channel_type types[] = {
+    {"test", open_test}, {"session", session_open}, {"plain", open_plain}};
 static const struct channel_global globals[] = {
     {"no-more-sessions@openssh.com", conn_global_no_more_sessions}};
 
@@ -396,6 +403,60 @@ TEST(no_more_sessions)
 	teardown();
 }
 
+static void open_plain_channel(uint32_t peer_id)
+{
+	struct buf b, p;
+	buf_init(&b, 256);
+	buf_put_u8(&b, SSH_MSG_CHANNEL_OPEN);
+	buf_put_cstring(&b, "plain");
+	buf_put_u32(&b, peer_id);
+	buf_put_u32(&b, 1000);
+	buf_put_u32(&b, 1000);
+	CHECK_EQ_INT(feed(&b), 0);
+	buf_free(&b);
+	CHECK_EQ_INT(next(&p), SSH_MSG_CHANNEL_OPEN_CONFIRMATION);
+}
+
+/* The table is scanned only up to the highest slot ever used (n_slots):
+ * slots beyond it are unknown ids, a freed slot below it is reused, and a
+ * table emptied by channel_table_free starts over from slot 0. */
+TEST(slot_high_water)
+{
+	setup();
+	CHECK_EQ_INT(T.n_slots, 0);
+	CHECK(!channel_any_open(&T));
+	open_plain_channel(10);
+	open_plain_channel(11);
+	CHECK_EQ_INT(T.n_slots, 2);
+	CHECK_EQ_INT(channel_count_type(&T, "plain"), 2);
+	send_msg_u32(SSH_MSG_CHANNEL_EOF, 2); /* free slot beyond n_slots */
+	CHECK(channel_count_type(&T, "plain") == 2);
+	struct buf b;
+	buf_init(&b, 64);
+	buf_put_u8(&b, SSH_MSG_CHANNEL_EOF);
+	buf_put_u32(&b, 2);
+	CHECK(feed(&b) < 0);
+	buf_free(&b);
+	/* the client closes channel 0; our close answers it and frees the slot */
+	struct buf p;
+	send_msg_u32(SSH_MSG_CHANNEL_CLOSE, 0);
+	channel_progress(&T);
+	while (next(&p) >= 0)
+		;
+	CHECK_EQ_INT(channel_count_type(&T, "plain"), 1);
+	CHECK(channel_any_open(&T)); /* slot 1, below n_slots, is still seen */
+	open_plain_channel(12);	     /* reuses slot 0 */
+	CHECK_EQ_INT(T.n_slots, 2);
+	CHECK_EQ_INT(channel_count_type(&T, "plain"), 2);
+	teardown();
+	setup(); /* re-initialised after channel_table_free: empty */
+	CHECK_EQ_INT(T.n_slots, 0);
+	CHECK(!channel_any_open(&T));
+	open_plain_channel(13);
+	CHECK_EQ_INT(T.n_slots, 1);
+	teardown();
+}
+
 int main(void)
 {
 	crypto_init();
@@ -407,5 +468,6 @@ int main(void)
 	RUN(client_eof_closes_child_stdin);
 	RUN(global_requests);
 	RUN(no_more_sessions);
+	RUN(slot_high_water);
 	return t_done();
 }
