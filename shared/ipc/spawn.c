@@ -78,43 +78,12 @@ static void child_die(void)
 
 static int close_from(int lowfd, int keep)
 {
-	/* Marks every fd >= lowfd close-on-exec (keep is already). */
+	/* Marks every fd >= lowfd close-on-exec (keep is already): cheaper
+	 * than closing them, and the exec that follows drops them. */
 	if (syscall(SYS_close_range, (unsigned)lowfd, ~0U, CLOSE_RANGE_CLOEXEC) == 0)
 		return 0;
-	/* Kernels < 5.11: close them, around keep. */
-	if (keep > lowfd && syscall(SYS_close_range, (unsigned)lowfd, (unsigned)keep - 1, 0U) != 0)
-		goto slow;
-	if (syscall(SYS_close_range, (unsigned)(keep >= lowfd ? keep + 1 : lowfd), ~0U, 0U) == 0)
-		return 0;
-slow:;
-	/* Kernels < 5.9: walk /proc/self/fd with getdents64 (no malloc). */
-	int d = open("/proc/self/fd", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (d < 0)
-		return -1;
-	char buf[4096];
-	for (;;) {
-		long n = syscall(SYS_getdents64, d, buf, sizeof(buf));
-		if (n <= 0)
-			break;
-		for (long off = 0; off < n;) {
-			unsigned short reclen;
-			memcpy(&reclen, buf + off + 16, sizeof(reclen));
-			const char *name = buf + off + 19;
-			int fd = 0, ok = name[0] != '\0';
-			for (const char *p = name; *p; p++) {
-				if (*p < '0' || *p > '9') {
-					ok = 0;
-					break;
-				}
-				fd = fd * 10 + (*p - '0');
-			}
-			if (ok && fd >= lowfd && fd != keep && fd != d)
-				close(fd);
-			off += reclen;
-		}
-	}
-	close(d);
-	return 0;
+	/* Kernels < 5.11: close them, around keep (async-signal-safe). */
+	return close_fds_except(lowfd, keep);
 }
 
 void spawn_fd_path(char out[32], int fd)

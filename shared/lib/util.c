@@ -1,7 +1,6 @@
 #include "util.h"
 
 #include <arpa/inet.h>
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -124,7 +123,8 @@ static int sealed_empty_memfd(void)
 	int fd = (int)syscall(SYS_memfd_create, "sshbox-empty",
 			      EMPTY_MFD_CLOEXEC | EMPTY_MFD_ALLOW_SEALING | EMPTY_MFD_NOEXEC_SEAL);
 	if (fd < 0 && errno == EINVAL)
-		fd = (int)syscall(SYS_memfd_create, "sshbox-empty", EMPTY_MFD_CLOEXEC | EMPTY_MFD_ALLOW_SEALING);
+		fd = (int)syscall(SYS_memfd_create, "sshbox-empty",
+				  EMPTY_MFD_CLOEXEC | EMPTY_MFD_ALLOW_SEALING);
 	if (fd < 0)
 		return -1;
 	if (fcntl(fd, F_ADD_SEALS, EMPTY_SEALS) != 0) {
@@ -159,33 +159,73 @@ int set_cloexec(int fd, int on)
 	return fcntl(fd, F_SETFD, fl);
 }
 
-int close_fds_from(int lowfd)
+/* Closes [lo, hi] with close_range; 0 when the kernel has it. */
+static int close_span(int lo, int hi)
 {
 #ifdef SYS_close_range
-	if (syscall(SYS_close_range, (unsigned)lowfd, ~0u, 0u) == 0)
+	if (lo > hi)
 		return 0;
+	return syscall(SYS_close_range, (unsigned)lo, (unsigned)hi, 0u) == 0 ? 0 : -1;
+#else
+	(void)lo;
+	(void)hi;
+	return -1;
 #endif
-	/* Kernels < 5.9: walk /proc/self/fd; collect first, close after, so
-	 * the walk's own descriptor is not closed under it. */
-	DIR *d = opendir("/proc/self/fd");
-	if (!d) {
-		for (int fd = lowfd; fd < 1024; fd++)
-			close(fd);
+}
+
+/* A decimal descriptor name of a /proc/self/fd entry, or -1. */
+static int fd_name(const char *name)
+{
+	int fd = 0;
+	if (!name[0])
 		return -1;
+	for (const char *p = name; *p; p++) {
+		if (*p < '0' || *p > '9' || fd > (INT_MAX - 9) / 10)
+			return -1;
+		fd = fd * 10 + (*p - '0');
 	}
-	int own = dirfd(d), fds[256];
-	size_t n = 0;
-	struct dirent *e;
-	while ((e = readdir(d)) != NULL && n < sizeof(fds) / sizeof(fds[0])) {
-		long v;
-		if (parse_long(e->d_name, lowfd, INT_MAX, &v) == 0 && v != own)
-			fds[n++] = (int)v;
+	return fd;
+}
+
+/* Kernels < 5.9: walk /proc/self/fd with getdents64 (no malloc). Closing
+ * while walking is safe: the kernel reads the fd table as it goes. */
+static int close_by_walk(int lowfd, int keep)
+{
+	int d = open("/proc/self/fd", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (d < 0)
+		return -1;
+	char dents[4096];
+	long n;
+	while ((n = syscall(SYS_getdents64, d, dents, sizeof(dents))) > 0) {
+		for (long off = 0; off + 19 < n;) {
+			unsigned short reclen; /* struct linux_dirent64: d_reclen at 16, d_name at 19 */
+			memcpy(&reclen, dents + off + 16, sizeof(reclen));
+			if (reclen == 0 || off + reclen > n)
+				break;
+			int fd = fd_name(dents + off + 19);
+			if (fd >= lowfd && fd != keep && fd != d)
+				close(fd);
+			off += reclen;
+		}
 	}
-	int more = e != NULL;
-	closedir(d);
-	for (size_t i = 0; i < n; i++)
-		close(fds[i]);
-	return more ? close_fds_from(lowfd) : 0;
+	close(d);
+	return 0;
+}
+
+int close_fds_except(int lowfd, int keep)
+{
+	if (keep < lowfd) {
+		if (close_span(lowfd, INT_MAX) == 0)
+			return 0;
+	} else if (close_span(lowfd, keep - 1) == 0 && close_span(keep + 1, INT_MAX) == 0) {
+		return 0;
+	}
+	return close_by_walk(lowfd, keep);
+}
+
+int close_fds_from(int lowfd)
+{
+	return close_fds_except(lowfd, -1);
 }
 
 uint64_t monotonic_ms(void)

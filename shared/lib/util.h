@@ -28,9 +28,12 @@ int read_full(int fd, void *p, size_t n);
 
 int set_nonblock(int fd, int on);
 int set_cloexec(int fd, int on);
-/* Closes every descriptor >= lowfd (close_range, else a walk of
- * /proc/self/fd, else up to 1024). Not async-signal-safe on the /proc
- * path (opendir). 0, or -1 if some could not be enumerated. */
+/* Closes every descriptor >= lowfd except keep (-1: none): close_range,
+ * else (kernels < 5.9) a getdents64 walk of /proc/self/fd. Async-signal-
+ * safe (no malloc, no stdio), so a vfork/fork child may call it. 0, or -1
+ * when neither works (no /proc): nothing is closed then. */
+int close_fds_except(int lowfd, int keep);
+/* close_fds_except(lowfd, -1). */
 int close_fds_from(int lowfd);
 
 /* A close-on-exec descriptor that behaves like /dev/null for a child's

@@ -9,6 +9,10 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <fcntl.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
 #include "t.h"
 #include "util.h"
 
@@ -134,6 +138,35 @@ TEST(monotonic_ms_advances)
 	CHECK(b >= a + 15 && b < a + 5000);
 }
 
+/* In a child: fds 40..44 open; close_fds_except(41, 43) must close 41, 42
+ * and 44 and leave 40 and 43. Exit status 0 when it did. */
+static int close_fds_child(void)
+{
+	for (int fd = 40; fd <= 44; fd++)
+		if (dup2(2, fd) != fd)
+			return 2;
+	if (close_fds_except(41, 43) != 0)
+		return 3;
+	int open40 = fcntl(40, F_GETFD) >= 0, open43 = fcntl(43, F_GETFD) >= 0;
+	int gone = fcntl(41, F_GETFD) < 0 && fcntl(42, F_GETFD) < 0 && fcntl(44, F_GETFD) < 0;
+	if (!(open40 && open43 && gone))
+		return 4;
+	if (close_fds_from(40) != 0 || fcntl(40, F_GETFD) >= 0 || fcntl(43, F_GETFD) >= 0)
+		return 5;
+	return 0;
+}
+
+TEST(close_fds_except_keeps_one)
+{
+	pid_t pid = fork();
+	if (pid == 0)
+		_exit(close_fds_child());
+	int st = -1;
+	waitpid(pid, &st, 0);
+	CHECK(WIFEXITED(st));
+	CHECK_EQ_INT(WEXITSTATUS(st), 0);
+}
+
 int main(void)
 {
 	RUN(secure_zero_and_ct_memeq);
@@ -143,5 +176,6 @@ int main(void)
 	RUN(full_io_over_a_pipe);
 	RUN(sockaddr_to_str_formats);
 	RUN(monotonic_ms_advances);
+	RUN(close_fds_except_keeps_one);
 	return t_done();
 }
