@@ -42,16 +42,6 @@ void free_secret_str(char *s)
 	}
 }
 
-void *xcalloc(size_t n, size_t sz)
-{
-	void *p = calloc(n ? n : 1, sz ? sz : 1);
-	if (!p) {
-		fputs("sshbox: out of memory\n", stderr);
-		abort();
-	}
-	return p;
-}
-
 char *xstrdup(const char *s)
 {
 	char *p = strdup(s);
@@ -301,4 +291,11 @@ long read_text_file(const char *path, char *text, size_t cap)
 	close(fd);
 	text[len] = 0;
 	return (long)len;
+}
+
+void close_fd(int *fd)
+{
+	if (*fd >= 0)
+		close(*fd);
+	*fd = -1;
 }

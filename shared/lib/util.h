@@ -16,9 +16,8 @@ int ct_memeq(const void *a, const void *b, size_t n);
 /* Frees a NUL-terminated secret after wiping it. */
 void free_secret_str(char *s);
 
-/* Allocation that aborts the process on failure (used only where failure
- * leaves no sane recovery, e.g. tiny fixed structs at startup). */
-void *xcalloc(size_t n, size_t sz);
+/* strdup that aborts the process on failure (used only where failure
+ * leaves no sane recovery, e.g. tiny fixed strings at startup). */
 char *xstrdup(const char *s);
 
 /* Full-length I/O that retries on EINTR and short counts. Return 0 on
@@ -35,6 +34,8 @@ int set_cloexec(int fd, int on);
 int close_fds_except(int lowfd, int keep);
 /* close_fds_except(lowfd, -1). */
 int close_fds_from(int lowfd);
+/* Closes *fd when it is open (>= 0) and sets it to -1: safe to call twice. */
+void close_fd(int *fd);
 
 /* A close-on-exec descriptor that behaves like /dev/null for a child's
  * stdio: reads give EOF at once and writes never block. /dev/null when it

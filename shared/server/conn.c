@@ -567,10 +567,8 @@ int conn_run(int sock, const struct sshd_config *cfg, const struct hostkey *hk)
 			if (rd > 0) {
 				metrics_add(M_BYTES_IN, (uint64_t)rd);
 			} else if (rd == 0 || rd == -1) {
-				if (buf_avail(&c->t.in) == 0 || rd == -1)
-					eof = 1;
-				else
-					eof = 1;
+				/* Packets already read are still handled below. */
+				eof = 1;
 				log_info("Connection closed by %s port %d%s", c->info.client_addr,
 					 c->info.client_port, c->info.authenticated ? "" : " [preauth]");
 				if (!c->info.authenticated && !c->exit_code)

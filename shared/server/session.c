@@ -68,13 +68,6 @@ static struct sess *sess_alloc(void)
 	return NULL;
 }
 
-static void close_fd(int *fd)
-{
-	if (*fd >= 0)
-		close(*fd);
-	*fd = -1;
-}
-
 static void sess_release(struct sess *s)
 {
 	close_fd(&s->ptym);

@@ -83,13 +83,6 @@ static struct channel *lookup(struct channel_table *tab, uint32_t id)
 	return &tab->ch[id];
 }
 
-static void close_fd(int *fd)
-{
-	if (*fd >= 0)
-		close(*fd);
-	*fd = -1;
-}
-
 /* Closes fd_in/fd_out/fd_err (each distinct fd once) and marks them absent. */
 static void close_fds(struct channel *ch)
 {
