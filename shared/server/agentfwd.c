@@ -8,7 +8,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "conn.h"
+#include "connctx.h"
 #include "fwd.h"
 #include "log.h"
 #include "loop.h"

@@ -15,7 +15,7 @@
 
 #include "authkeys.h"
 #include "channel.h"
-#include "conn.h"
+#include "connctx.h"
 #include "log.h"
 #include "loop.h"
 #include "netfwd_client.h"

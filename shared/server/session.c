@@ -19,7 +19,7 @@
 #include "authkeys.h"
 #include "channel.h"
 #include "config.h"
-#include "conn.h"
+#include "connctx.h"
 #include "log.h"
 #include "loop.h"
 #include "user.h"

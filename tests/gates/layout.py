@@ -1,0 +1,167 @@
+#!/usr/bin/env python3
+"""Gate: the tree keeps the shape docs/design.md describes.
+
+Checks, over shared/ and applets/:
+  - no include cycle between modules (a module is a .c/.h pair named
+    alike; `a.c` including "b.h" is an arrow a -> b; folder-private
+    headers, `internal.h` and `*_int.h`, belong to the files that use them);
+  - no .c file over MAX_FILE_LINES lines;
+  - no function over MAX_FUNC_LINES lines, except the ones listed in
+    LONG_FUNCTIONS with the reason they stay long.
+Prints one PASS:/FAIL: line per check; exits 1 on any failure.
+"""
+import glob
+import os
+import re
+import sys
+
+MAX_FILE_LINES = 1000
+MAX_FUNC_LINES = 150
+# "file:function": why it stays longer than MAX_FUNC_LINES.
+LONG_FUNCTIONS = {
+    "shared/server/conn.c:conn_run": "the connection's poll loop; privilege separation (issue 13) "
+    "splits it between the network process and the monitor, so it is not cut twice",
+    "shared/server/session.c:start": "builds one session spec field by field; moves to the monitor "
+    "with privilege separation (issue 13)",
+}
+
+ROOT = os.path.normpath(os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", ".."))
+INCLUDE = re.compile(r'^\s*#\s*include\s+"([^"]+)\.h"', re.M)
+# The repo's style (clang-format, Linux braces): a definition's header ends
+# the line before a "{" in column 0, and its body ends at a "}" in column 0.
+FUNC_NAME = re.compile(r"([A-Za-z_][A-Za-z0-9_]*)\s*\(")
+
+
+def sources():
+    files = glob.glob(os.path.join(ROOT, "shared", "**", "*.[ch]"), recursive=True)
+    files += glob.glob(os.path.join(ROOT, "applets", "*.[ch]"))
+    return sorted(files)
+
+
+def module_of(path):
+    return os.path.splitext(os.path.basename(path))[0]
+
+
+def private_header(module):
+    """A folder-private header (`internal.h`, `*_int.h`) splits one module's
+    implementation over several files; it is not a module of its own."""
+    return module == "internal" or module.endswith("_int")
+
+
+def include_graph(files):
+    known = {module_of(f) for f in files if not private_header(module_of(f))}
+    graph = {}
+    for f in files:
+        with open(f, encoding="utf-8", errors="replace") as fh:
+            text = fh.read()
+        if private_header(module_of(f)):
+            continue
+        deps = graph.setdefault(module_of(f), set())
+        for m in INCLUDE.findall(text):
+            m = os.path.basename(m)
+            if m in known and m != module_of(f):
+                deps.add(m)
+    return graph
+
+
+def find_cycles(graph):
+    """Strongly connected components with more than one module (Tarjan)."""
+    index, low, stack, on, out = {}, {}, [], set(), []
+    counter = [0]
+
+    def visit(v):
+        index[v] = low[v] = counter[0]
+        counter[0] += 1
+        stack.append(v)
+        on.add(v)
+        for w in sorted(graph.get(v, ())):
+            if w not in index:
+                visit(w)
+                low[v] = min(low[v], low[w])
+            elif w in on:
+                low[v] = min(low[v], index[w])
+        if low[v] == index[v]:
+            comp = []
+            while True:
+                w = stack.pop()
+                on.discard(w)
+                comp.append(w)
+                if w == v:
+                    break
+            if len(comp) > 1:
+                out.append(sorted(comp))
+
+    for v in sorted(graph):
+        if v not in index:
+            visit(v)
+    return out
+
+
+def long_functions(path):
+    with open(path, encoding="utf-8", errors="replace") as fh:
+        lines = fh.read().split("\n")
+    found, start, name = [], None, None
+    for i, line in enumerate(lines):
+        if line.startswith("{") and i > 0 and start is None:
+            header = lines[i - 1]
+            m = None
+            for m in FUNC_NAME.finditer(header):
+                break
+            if m and not header.startswith(("struct", "enum", "union", "#")) and "=" not in header:
+                start, name = i, m.group(1)
+        elif line.startswith("}") and start is not None:
+            n = i - start + 1
+            if n > MAX_FUNC_LINES:
+                found.append((name, n))
+            start = None
+    return found
+
+
+def main():
+    files = sources()
+    rel = lambda p: os.path.relpath(p, ROOT)
+    failed = 0
+
+    cycles = find_cycles(include_graph(files))
+    if cycles:
+        failed += 1
+        print("FAIL: layout gate: include cycles between modules")
+        for c in cycles:
+            print("  cycle among: " + " ".join(c))
+    else:
+        print("PASS: layout gate: no include cycle between modules")
+
+    big = []
+    for f in files:
+        if f.endswith(".c"):
+            with open(f, encoding="utf-8", errors="replace") as fh:
+                n = sum(1 for _ in fh)
+            if n > MAX_FILE_LINES:
+                big.append((rel(f), n))
+    if big:
+        failed += 1
+        print(f"FAIL: layout gate: .c files over {MAX_FILE_LINES} lines")
+        for f, n in big:
+            print(f"  {f}: {n} lines")
+    else:
+        print(f"PASS: layout gate: no .c file over {MAX_FILE_LINES} lines")
+
+    longf = []
+    for f in files:
+        if f.endswith(".c"):
+            for name, n in long_functions(f):
+                key = f"{rel(f)}:{name}"
+                if key not in LONG_FUNCTIONS:
+                    longf.append((key, n))
+    if longf:
+        failed += 1
+        print(f"FAIL: layout gate: functions over {MAX_FUNC_LINES} lines")
+        for k, n in longf:
+            print(f"  {k}: {n} lines")
+    else:
+        print(f"PASS: layout gate: no function over {MAX_FUNC_LINES} lines (listed exceptions: {len(LONG_FUNCTIONS)})")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
