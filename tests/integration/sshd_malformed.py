@@ -218,7 +218,10 @@ except ImportError:
 if have_x:
     s = connect()
     banner_exchange(s)
-    s.sendall(packet(kexinit("mlkem768x25519-sha256,curve25519-sha256,kex-strict-c-v00@openssh.com", follows=1)))
+    # The client's first choice is one no server has, so the negotiated
+    # method (curve25519) is not its first: the guess is wrong by RFC 4253
+    # s7 whatever the server prefers.
+    s.sendall(packet(kexinit("unsupported-kex@example.org,curve25519-sha256,kex-strict-c-v00@openssh.com", follows=1)))
     s.sendall(packet(bytes([30]) + sstr(os.urandom(1216))))  # wrong guess: must be ignored
     priv = X25519PrivateKey.generate()
     pub = priv.public_key().public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
