@@ -1,5 +1,6 @@
 #include "http.h"
 
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
@@ -8,20 +9,12 @@
 
 /* Takes one CRLF-terminated line from b as a view (without CRLF).
  * 0 ok, HTTP_NEED_MORE when no full line yet, -400 for a bare LF. */
-static int get_line(struct buf *b, const uint8_t **line, size_t *n)
+static int get_line(struct buf *b, struct buf *line)
 {
-	const uint8_t *p = buf_rptr(b);
-	size_t avail = buf_avail(b);
-	const uint8_t *lf = avail ? memchr(p, '\n', avail) : NULL;
-	if (!lf)
-		return HTTP_NEED_MORE;
-	size_t len = (size_t)(lf - p);
-	if (len == 0 || p[len - 1] != '\r')
-		return -400;
-	*line = p;
-	*n = len - 1;
-	(void)buf_consume(b, len + 1);
-	return 0;
+	int r = buf_get_until(b, '\n', line, SIZE_MAX);
+	if (r != BUF_OK)
+		return HTTP_NEED_MORE; /* the caller bounds the header block */
+	return buf_chomp(line, '\r') ? 0 : -400;
 }
 
 static int is_tchar(uint8_t c)
@@ -31,47 +24,54 @@ static int is_tchar(uint8_t c)
 	return c && strchr("!#$%&'*+-.^_`|~", c) != NULL;
 }
 
-static int parse_request_line(const uint8_t *l, size_t n, struct http_request *req)
+/* Request-target bytes: visible ASCII (no space, no control, no 8-bit). */
+static int is_vchar(uint8_t c)
 {
-	struct buf b;
-	buf_view(&b, l, n);
-	/* method */
-	size_t i = 0;
-	while (i < n && l[i] != ' ') {
-		if (!is_tchar(l[i]))
-			return -400;
-		i++;
-	}
-	if (i == 0 || i >= sizeof(req->method) || i == n)
+	return c > 0x20 && c < 0x7f;
+}
+
+/* Header value bytes: visible ASCII, space and tab (RFC 9110 field-value
+ * without obs-text control bytes). */
+static int is_field_char(uint8_t c)
+{
+	return (c >= 0x20 || c == '\t') && c != 0x7f;
+}
+
+/* The token before the next space: non-empty, all ok(c). */
+static int get_word(struct buf *l, struct buf *word, int (*ok)(uint8_t c))
+{
+	if (buf_get_until(l, ' ', word, SIZE_MAX) != BUF_OK || buf_avail(word) == 0 || !buf_all(word, ok))
 		return -400;
-	memcpy(req->method, l, i);
-	req->method[i] = 0;
-	(void)buf_consume(&b, i + 1);
-	/* target */
-	const uint8_t *t = buf_rptr(&b);
-	size_t tn = buf_avail(&b);
-	size_t j = 0;
-	while (j < tn && t[j] != ' ') {
-		if (t[j] <= 0x20 || t[j] >= 0x7f)
-			return -400;
-		j++;
-	}
-	if (j == 0 || j == tn || t[0] != '/')
+	return 0;
+}
+
+static int parse_target(struct buf *target, struct http_request *req)
+{
+	uint8_t first;
+	if (buf_peek_u8(target, 0, &first) || first != '/')
 		return -400;
-	const uint8_t *q = memchr(t, '?', j);
-	size_t plen = q ? (size_t)(q - t) : j;
-	size_t qlen = q ? j - plen - 1 : 0;
-	if (plen >= sizeof(req->path) || qlen >= sizeof(req->query))
-		return -400; /* a 414 would be nicer, 400 is allowed */
-	memcpy(req->path, t, plen);
-	req->path[plen] = 0;
-	if (q)
-		memcpy(req->query, q + 1, qlen);
-	req->query[qlen] = 0;
-	(void)buf_consume(&b, j + 1);
-	/* version */
+	struct buf path;
+	if (buf_get_until(target, '?', &path, SIZE_MAX) != BUF_OK) {
+		path = *target; /* no query */
+		buf_view(target, "", 0);
+	}
+	/* a 414 would be nicer for long ones, 400 is allowed */
+	if (buf_copy_cstring(&path, req->path, sizeof(req->path)) != BUF_OK ||
+	    buf_copy_cstring(target, req->query, sizeof(req->query)) != BUF_OK)
+		return -400;
+	return 0;
+}
+
+static int parse_request_line(struct buf *l, struct http_request *req)
+{
+	struct buf method, target;
+	if (get_word(l, &method, is_tchar) ||
+	    buf_copy_cstring(&method, req->method, sizeof(req->method)) != BUF_OK)
+		return -400;
+	if (get_word(l, &target, is_vchar) || parse_target(&target, req))
+		return -400;
 	char ver[9];
-	if (buf_avail(&b) != 8 || buf_get(&b, ver, 8) != 0)
+	if (buf_avail(l) != 8 || buf_get(l, ver, 8) != 0)
 		return -400;
 	ver[8] = 0;
 	if (strncmp(ver, "HTTP/", 5) != 0 || ver[6] != '.' || ver[5] < '0' || ver[5] > '9' || ver[7] < '0' ||
@@ -83,44 +83,47 @@ static int parse_request_line(const uint8_t *l, size_t n, struct http_request *r
 	return 0;
 }
 
-static int parse_header(const uint8_t *l, size_t n, struct http_request *req, int *seen_cl)
+/* Content-Length: 1..9 digits (longer is over any body we accept). */
+static int parse_content_length(struct buf *v, struct http_request *req, int *seen_cl)
 {
-	size_t i = 0;
-	while (i < n && l[i] != ':') {
-		if (!is_tchar(l[i]))
-			return -400; /* also rejects obs-fold (leading space) */
-		i++;
-	}
-	if (i == 0 || i == n)
+	if (buf_avail(v) == 0)
 		return -400;
-	size_t name_len = i;
-	i++;
-	while (i < n && (l[i] == ' ' || l[i] == '\t'))
-		i++;
-	size_t vend = n;
-	while (vend > i && (l[vend - 1] == ' ' || l[vend - 1] == '\t'))
-		vend--;
-	for (size_t k = i; k < vend; k++)
-		if ((l[k] < 0x20 && l[k] != '\t') || l[k] == 0x7f)
+	if (buf_avail(v) > 9)
+		return -413;
+	size_t n = 0;
+	uint8_t c;
+	while (buf_get_u8(v, &c) == BUF_OK) {
+		if (c < '0' || c > '9')
 			return -400;
-	if (name_len == 14 && strncasecmp((const char *)l, "Content-Length", 14) == 0) {
-		if (vend == i || vend - i > 9)
-			return vend - i > 9 ? -413 : -400;
-		size_t v = 0;
-		for (size_t k = i; k < vend; k++) {
-			if (l[k] < '0' || l[k] > '9')
-				return -400;
-			v = v * 10 + (size_t)(l[k] - '0');
-		}
-		if (*seen_cl && v != req->content_length)
-			return -400;
-		*seen_cl = 1;
-		if (v > HTTP_MAX_BODY)
-			return -413;
-		req->content_length = v;
-	} else if (name_len == 17 && strncasecmp((const char *)l, "Transfer-Encoding", 17) == 0) {
-		return -501;
+		n = n * 10 + (size_t)(c - '0');
 	}
+	if (*seen_cl && n != req->content_length)
+		return -400;
+	*seen_cl = 1;
+	if (n > HTTP_MAX_BODY)
+		return -413;
+	req->content_length = n;
+	return 0;
+}
+
+static int parse_header(struct buf *l, struct http_request *req, int *seen_cl)
+{
+	struct buf name;
+	/* tchar also rejects obs-fold (a leading space) */
+	if (buf_get_until(l, ':', &name, SIZE_MAX) != BUF_OK || buf_avail(&name) == 0 ||
+	    !buf_all(&name, is_tchar))
+		return -400;
+	buf_skip_any(l, " \t");
+	buf_trim_end(l, " \t");
+	if (!buf_all(l, is_field_char))
+		return -400;
+	char nm[32]; /* longer names are none of the ones we act on */
+	if (buf_copy_cstring(&name, nm, sizeof(nm)) != BUF_OK)
+		return 0;
+	if (strcasecmp(nm, "Content-Length") == 0)
+		return parse_content_length(l, req, seen_cl);
+	if (strcasecmp(nm, "Transfer-Encoding") == 0)
+		return -501;
 	return 0;
 }
 
@@ -128,40 +131,38 @@ int http_parse_request(const uint8_t *data, size_t len, struct http_request *req
 {
 	memset(req, 0, sizeof(*req));
 	*used = 0;
-	struct buf b;
+	struct buf b, line;
 	buf_view(&b, data, len);
-	const uint8_t *line;
-	size_t n;
 	/* Tolerate (a few) empty lines before the request line (RFC 9112 2.2). */
 	int r;
 	for (int empties = 0;; empties++) {
-		r = get_line(&b, &line, &n);
+		r = get_line(&b, &line);
 		if (r == HTTP_NEED_MORE)
 			return len > HTTP_MAX_HEADER ? -431 : HTTP_NEED_MORE;
 		if (r)
 			return r;
-		if (n > 0)
+		if (buf_avail(&line) > 0)
 			break;
 		if (empties >= 4)
 			return -400;
 	}
-	r = parse_request_line(line, n, req);
+	r = parse_request_line(&line, req);
 	if (r)
 		return r;
 	int seen_cl = 0, headers = 0;
 	for (;;) {
-		r = get_line(&b, &line, &n);
+		r = get_line(&b, &line);
 		if (len - buf_avail(&b) > HTTP_MAX_HEADER)
 			return -431;
 		if (r == HTTP_NEED_MORE)
 			return len > HTTP_MAX_HEADER ? -431 : HTTP_NEED_MORE;
 		if (r)
 			return r;
-		if (n == 0)
+		if (buf_avail(&line) == 0)
 			break;
 		if (++headers > HTTP_MAX_HEADERS)
 			return -431;
-		r = parse_header(line, n, req, &seen_cl);
+		r = parse_header(&line, req, &seen_cl);
 		if (r)
 			return r;
 	}

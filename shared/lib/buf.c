@@ -393,6 +393,63 @@ int buf_get_namelist(struct buf *b, char *out, size_t cap)
 	return BUF_OK;
 }
 
+int buf_get_until(struct buf *b, uint8_t delim, struct buf *tok, size_t maxlen)
+{
+	size_t avail = buf_avail(b);
+	size_t scan = avail < maxlen ? avail : maxlen;
+	const uint8_t *start = buf_rptr(b);
+	const uint8_t *hit = scan ? memchr(start, delim, scan) : NULL;
+	if (!hit)
+		return avail < maxlen ? BUF_ERR_SHORT : BUF_ERR_LIMIT;
+	size_t n = (size_t)(hit - start);
+	buf_view(tok, start, n);
+	return buf_consume(b, n + 1);
+}
+
+int buf_chomp(struct buf *b, uint8_t c)
+{
+	if (buf_avail(b) == 0 || b->data[b->len - 1] != c)
+		return 0;
+	b->len--;
+	return 1;
+}
+
+size_t buf_skip_any(struct buf *b, const char *set)
+{
+	size_t n = 0;
+	while (n < buf_avail(b) && b->data[b->off + n] && strchr(set, b->data[b->off + n]))
+		n++;
+	(void)buf_consume(b, n);
+	return n;
+}
+
+void buf_trim_end(struct buf *b, const char *set)
+{
+	while (buf_avail(b) > 0 && b->data[b->len - 1] && strchr(set, b->data[b->len - 1]))
+		b->len--;
+}
+
+int buf_all(const struct buf *b, int (*ok)(uint8_t c))
+{
+	for (size_t i = b->off; i < b->len; i++)
+		if (!ok(b->data[i]))
+			return 0;
+	return 1;
+}
+
+int buf_copy_cstring(const struct buf *b, char *out, size_t cap)
+{
+	size_t n = buf_avail(b);
+	if (cap == 0 || n > cap - 1)
+		return BUF_ERR_LIMIT;
+	if (n && memchr(buf_rptr(b), 0, n))
+		return BUF_ERR_FORMAT;
+	if (n)
+		memcpy(out, buf_rptr(b), n);
+	out[n] = 0;
+	return BUF_OK;
+}
+
 int buf_get_string_buf(struct buf *b, struct buf *sub, size_t maxlen)
 {
 	const uint8_t *p;

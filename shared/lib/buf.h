@@ -132,6 +132,25 @@ int buf_get_string_buf(struct buf *b, struct buf *sub, size_t maxlen);
  * leading zero byte. */
 int buf_get_mpint_unsigned_view(struct buf *b, const uint8_t **p, size_t *n, size_t maxlen);
 
+/* Text tokenizing (version line, HTTP). buf_get_until splits off the bytes
+ * before the first delim as a read-only view in tok (valid until b is
+ * modified) and consumes them and the delimiter. BUF_ERR_SHORT: no delim in
+ * the readable bytes and fewer than maxlen of them (more may arrive);
+ * BUF_ERR_LIMIT: no delim within the first maxlen bytes. Nothing is
+ * consumed on failure. */
+int buf_get_until(struct buf *b, uint8_t delim, struct buf *tok, size_t maxlen);
+/* Drops one trailing byte c if the readable bytes end with it: 1, else 0. */
+int buf_chomp(struct buf *b, uint8_t c);
+/* Consumes the leading bytes found in set (a C string); returns how many. */
+size_t buf_skip_any(struct buf *b, const char *set);
+/* Drops the trailing bytes found in set. */
+void buf_trim_end(struct buf *b, const char *set);
+/* 1 when ok(c) holds for every readable byte (also when there are none). */
+int buf_all(const struct buf *b, int (*ok)(uint8_t c));
+/* The readable bytes as a C string in out, nothing consumed: BUF_ERR_LIMIT
+ * when they need more than cap-1 bytes, BUF_ERR_FORMAT when one is NUL. */
+int buf_copy_cstring(const struct buf *b, char *out, size_t cap);
+
 /* Peek without consuming. */
 int buf_peek_u8(const struct buf *b, size_t at, uint8_t *v);
 int buf_peek_u32(const struct buf *b, size_t at, uint32_t *v);

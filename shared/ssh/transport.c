@@ -135,39 +135,34 @@ void transport_flush_blocking(struct transport *t, int timeout_ms)
 	}
 }
 
+/* RFC 4253 s4.2: the line, CR LF included, is at most 255 bytes. */
+#define VERSION_LINE_MAX 255
+
+static int version_char_ok(uint8_t c)
+{
+	return c >= 0x20 && c <= 0x7e;
+}
+
 /* The client's identification line: "SSH-2.0-softwareversion SP comments"
  * CR LF, at most 255 bytes including CR LF (RFC 4253 s4.2). A server must
  * not see other lines first from a client, so anything else is refused. */
 int transport_read_version(struct transport *t)
 {
-	const uint8_t *p = buf_rptr(&t->in);
-	size_t n = buf_avail(&t->in);
-	size_t i;
-	for (i = 0; i < n && i < 255; i++) {
-		if (p[i] == '\n')
-			break;
-	}
-	if (i == n && n < 255)
+	struct buf line;
+	int r = buf_get_until(&t->in, '\n', &line, VERSION_LINE_MAX);
+	if (r == BUF_ERR_SHORT)
 		return 0;
-	if (i >= 255 || i == n) {
+	if (r != BUF_OK) {
 		transport_set_error(t, "bad protocol identification: line too long");
 		return -1;
 	}
-	size_t l = i;
-	if (l > 0 && p[l - 1] == '\r')
-		l--;
-	if (l >= sizeof(t->peer_version))
-		l = sizeof(t->peer_version) - 1;
-	for (size_t k = 0; k < l; k++) {
-		uint8_t c = p[k];
-		if (c < 0x20 || c > 0x7e) {
-			transport_set_error(t, "bad protocol identification: control characters");
-			return -1;
-		}
+	(void)buf_chomp(&line, '\r');
+	/* the line is shorter than peer_version: the copy cannot fail on length */
+	if (!buf_all(&line, version_char_ok) ||
+	    buf_copy_cstring(&line, t->peer_version, sizeof(t->peer_version)) != BUF_OK) {
+		transport_set_error(t, "bad protocol identification: control characters");
+		return -1;
 	}
-	memcpy(t->peer_version, p, l);
-	t->peer_version[l] = 0;
-	buf_consume(&t->in, i + 1);
 	if (strncmp(t->peer_version, "SSH-2.0-", 8) != 0 && strncmp(t->peer_version, "SSH-1.99-", 9) != 0) {
 		transport_set_error(t, "bad protocol identification '%s'", t->peer_version);
 		return -2;

@@ -396,6 +396,42 @@ TEST(namelist_limits)
 }
 
 
+static int is_digit(uint8_t c)
+{
+	return c >= '0' && c <= '9';
+}
+
+TEST(text_tokenizing)
+{
+	struct buf b, tok;
+	buf_view(&b, "GET /x HTTP/1.1\r\nrest", 21);
+	CHECK_EQ_INT(buf_get_until(&b, ' ', &tok, 100), BUF_OK);
+	CHECK_EQ_INT(buf_avail(&tok), 3);
+	CHECK(memcmp(buf_rptr(&tok), "GET", 3) == 0);
+	CHECK_EQ_INT(buf_get_until(&b, '\n', &tok, 100), BUF_OK);
+	CHECK_EQ_INT(buf_chomp(&tok, '\r'), 1);
+	CHECK_EQ_INT(buf_chomp(&tok, '\r'), 0);
+	char s[32];
+	CHECK_EQ_INT(buf_copy_cstring(&tok, s, sizeof(s)), BUF_OK);
+	CHECK_STR(s, "/x HTTP/1.1");
+	CHECK_EQ_INT(buf_copy_cstring(&tok, s, 11), BUF_ERR_LIMIT);
+	/* no delimiter: short while fewer than maxlen bytes, limit after */
+	CHECK_EQ_INT(buf_get_until(&b, '\n', &tok, 100), BUF_ERR_SHORT);
+	CHECK_EQ_INT(buf_get_until(&b, '\n', &tok, 4), BUF_ERR_LIMIT);
+	CHECK_EQ_INT(buf_get_until(&b, 't', &tok, 3), BUF_ERR_LIMIT); /* 't' is the 4th: outside 3 */
+	CHECK_EQ_INT(buf_avail(&b), 4);                                /* nothing consumed */
+	CHECK_EQ_INT(buf_get_until(&b, 't', &tok, 5), BUF_OK);
+	/* skip / trim / all */
+	buf_view(&b, " \t 42 \t", 7);
+	CHECK_EQ_INT(buf_skip_any(&b, " \t"), 3);
+	buf_trim_end(&b, " \t");
+	CHECK_EQ_INT(buf_avail(&b), 2);
+	CHECK(buf_all(&b, is_digit));
+	buf_view(&b, "4\0002", 3);
+	CHECK(!buf_all(&b, is_digit));
+	CHECK_EQ_INT(buf_copy_cstring(&b, s, sizeof(s)), BUF_ERR_FORMAT); /* NUL inside */
+}
+
 int main(void)
 {
 	RUN(put_get_roundtrip);
@@ -419,6 +455,7 @@ int main(void)
 	RUN(namelist_accepts_names);
 	RUN(namelist_rejects_nul_controls_and_empty_names);
 	RUN(namelist_limits);
+	RUN(text_tokenizing);
 
 	return t_done();
 }

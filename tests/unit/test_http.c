@@ -85,6 +85,16 @@ TEST(malformed)
 	CHECK_EQ_INT(parse("PUT /x HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n", &req, &used), -501);
 	CHECK_EQ_INT(parse("G\x01T /x HTTP/1.1\r\n\r\n", &req, &used), -400);
 	CHECK_EQ_INT(parse("GET /\x7f HTTP/1.1\r\n\r\n", &req, &used), -400);
+	/* NUL bytes (parse() takes C strings: give the lengths) */
+	static const char nul_target[] = "GET /a\0b HTTP/1.1\r\n\r\n";
+	static const char nul_header[] = "GET /a HTTP/1.1\r\nHost: a\0b\r\n\r\n";
+	static const char nul_method[] = "G\0T /a HTTP/1.1\r\n\r\n";
+	CHECK_EQ_INT(http_parse_request((const uint8_t *)nul_target, sizeof(nul_target) - 1, &req, &used),
+		     -400);
+	CHECK_EQ_INT(http_parse_request((const uint8_t *)nul_header, sizeof(nul_header) - 1, &req, &used),
+		     -400);
+	CHECK_EQ_INT(http_parse_request((const uint8_t *)nul_method, sizeof(nul_method) - 1, &req, &used),
+		     -400);
 }
 
 TEST(oversized_headers)

@@ -63,6 +63,25 @@ TEST(version_bad)
 	buf_put(&t.in, longline, sizeof(longline)); /* no newline within 255 bytes */
 	CHECK(transport_read_version(&t) < 0);
 	transport_free(&t);
+	/* a NUL inside the line */
+	transport_init(&t, -1);
+	buf_put(&t.in, "SSH-2.0-a\0b\r\n", 13);
+	CHECK(transport_read_version(&t) < 0);
+	transport_free(&t);
+	/* 255 bytes with CR LF is the longest accepted line; one more is refused */
+	for (int extra = 0; extra < 2; extra++) {
+		transport_init(&t, -1);
+		memset(longline, 'A', sizeof(longline));
+		memcpy(longline, "SSH-2.0-", 8);
+		memcpy(longline + 253 + extra, "\r\n", 2);
+		buf_put(&t.in, longline, 255 + (size_t)extra);
+		int r = transport_read_version(&t);
+		if (extra)
+			CHECK(r < 0);
+		else
+			CHECK_EQ_INT(r, 1);
+		transport_free(&t);
+	}
 }
 
 TEST(clear_roundtrip_and_padding)
