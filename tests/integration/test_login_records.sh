@@ -50,7 +50,8 @@ start_session() {
 	done
 	LINE=${LINE#/dev/}
 	CLIENT=$(pgrep -f -- "-p $PORT -tt $U@127.0.0.1" | head -1)
-	SHELLP=$(pgrep -u "$U" -x sleep | head -1)
+	# the sleep on this session's tty (a killed earlier session's may linger)
+	SHELLP=$(pgrep -u "$U" -t "$LINE" -x sleep | head -1)
 	EXECP=$(ps -o ppid= -p "${SHELLP:-0}" 2>/dev/null | tr -d ' ')
 	CONNP=$(ps -o ppid= -p "${EXECP:-0}" 2>/dev/null | tr -d ' ')
 	[ -n "$LINE" ] && [ -n "$CLIENT" ] && [ -n "$SHELLP" ] && [ -n "$EXECP" ] && [ -n "$CONNP" ]
