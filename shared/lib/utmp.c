@@ -132,6 +132,16 @@ static int lock_fd(int fd, short type)
 	return -1;
 }
 
+/* Releases the record lock taken with lock_fd and closes fd. */
+static void unlock_and_close(int fd)
+{
+	struct flock fl;
+	memset(&fl, 0, sizeof(fl));
+	fl.l_type = F_UNLCK;
+	fcntl(fd, F_SETLK, &fl);
+	close(fd);
+}
+
 static int open_utmp(const char *path)
 {
 	int fd = open(path, O_RDWR | O_CLOEXEC | O_NOFOLLOW);
@@ -202,11 +212,7 @@ static int utmp_update(const char *path, struct utmp_rec *rec, enum utmp_mode mo
 			ret = -1;
 		}
 	}
-	struct flock fl;
-	memset(&fl, 0, sizeof(fl));
-	fl.l_type = F_UNLCK;
-	fcntl(fd, F_SETLK, &fl);
-	close(fd);
+	unlock_and_close(fd);
 	return ret;
 }
 
@@ -232,11 +238,7 @@ static int wtmp_append(const char *path, const struct utmp_rec *rec)
 			log_debug("wtmp: truncate %s: %s", path, strerror(errno));
 		ret = -1;
 	}
-	struct flock fl;
-	memset(&fl, 0, sizeof(fl));
-	fl.l_type = F_UNLCK;
-	fcntl(fd, F_SETLK, &fl);
-	close(fd);
+	unlock_and_close(fd);
 	return ret;
 }
 
