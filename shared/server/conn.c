@@ -419,23 +419,9 @@ static void setup_prefs(struct conn *c, struct kex_prefs *p)
 	p->compression = cfg->compression == COMPRESSION_NO ? "none" : "none,zlib@openssh.com";
 }
 
-int conn_run(int sock, const struct sshd_config *cfg, const struct hostkey *hk)
+/* Fills in the peer's and our own address and port (logs name them). */
+static void record_addresses(struct conn *c, int sock)
 {
-	/* Static and zero in a freshly forked connection process: clearing it
-	 * again would fault in all of its ~90 KiB (the channel table) for
-	 * nothing, so only a second run in the same process clears it. */
-	static struct conn cs;
-	static int cs_used;
-	struct conn *c = &cs;
-	if (cs_used)
-		memset(c, 0, sizeof(*c));
-	cs_used = 1;
-	c->sock = sock;
-	c->base_cfg = cfg;
-	c->hostkey = hk;
-	c->start_ms = monotonic_ms();
-	c->last_rx_ms = c->start_ms;
-
 	struct sockaddr_storage ss;
 	socklen_t sl = sizeof(ss);
 	if (getpeername(sock, (struct sockaddr *)&ss, &sl) == 0)
@@ -445,10 +431,10 @@ int conn_run(int sock, const struct sshd_config *cfg, const struct hostkey *hk)
 	sl = sizeof(ss);
 	if (getsockname(sock, (struct sockaddr *)&ss, &sl) == 0)
 		sockaddr_to_str(&ss, c->info.local_addr, sizeof(c->info.local_addr), &c->info.local_port);
-	metrics_conn_register(getpid(), c->info.client_addr, c->info.client_port);
-	kex_done_hook = metrics_kex_cb;
-	auth_result_hook = metrics_auth_cb;
+}
 
+static void tune_socket(int sock, const struct sshd_config *cfg)
+{
 	int one = 1;
 	setsockopt(sock, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 	if (cfg->tcp_keep_alive)
@@ -456,6 +442,24 @@ int conn_run(int sock, const struct sshd_config *cfg, const struct hostkey *hk)
 	set_nonblock(sock, 1);
 	if (output_fd >= 0)
 		set_nonblock(output_fd, 1);
+}
+
+/* Everything before the first poll: addresses, metrics, socket options,
+ * the event loop, transport, kex and channel table; sends our version
+ * line. Returns 0, or CONN_EXIT_ERROR when the event loop cannot start. */
+static int conn_setup(struct conn *c, int sock, const struct sshd_config *cfg, const struct hostkey *hk)
+{
+	c->sock = sock;
+	c->base_cfg = cfg;
+	c->hostkey = hk;
+	c->start_ms = monotonic_ms();
+	c->last_rx_ms = c->start_ms;
+
+	record_addresses(c, sock);
+	metrics_conn_register(getpid(), c->info.client_addr, c->info.client_port);
+	kex_done_hook = metrics_kex_cb;
+	auth_result_hook = metrics_auth_cb;
+	tune_socket(sock, cfg);
 
 	loop_init(&c->loop);
 	if (loop_catch_sigchld(&c->loop) != 0)
@@ -469,136 +473,227 @@ int conn_run(int sock, const struct sshd_config *cfg, const struct hostkey *hk)
 	if (output_fd >= 0)
 		c->t.wfd = output_fd;
 	c->t.rekey_bytes = cfg->rekey_limit_bytes;
-	c->t.rekey_interval = cfg->rekey_limit_seconds > 0 ? (uint64_t)cfg->rekey_limit_seconds * 1000u : 3600u * 1000u;
+	c->t.rekey_interval =
+	    cfg->rekey_limit_seconds > 0 ? (uint64_t)cfg->rekey_limit_seconds * 1000u : 3600u * 1000u;
 	struct kex_prefs prefs;
 	setup_prefs(c, &prefs);
 	kex_init(&c->kex, &c->t, hk, &prefs);
 	init_channels(c);
 
 	transport_send_version(&c->t);
+	return 0;
+}
 
-	static struct pollfd pfds[MAX_POLL];
-	static struct channel_pollref refs[MAX_POLL];
-	int more = 0, stalled = 0;
+/* Lowers *timeout (ms, -1 = none) to t. */
+static void shorten_timeout(int *timeout, int t)
+{
+	if (*timeout < 0 || t < *timeout)
+		*timeout = t;
+}
+
+/* LoginGraceTime: ends an unauthenticated connection once it is over,
+ * else bounds the poll timeout by what is left. Returns < 0 when over. */
+static int check_login_grace(struct conn *c, uint64_t now, int *timeout)
+{
+	const struct sshd_config *cfg = c->base_cfg;
 	uint64_t grace = cfg->login_grace_time > 0 ? (uint64_t)cfg->login_grace_time * 1000u : 0;
-	int eof = 0;
+	if (c->info.authenticated || !grace)
+		return 0;
+	if (now - c->start_ms >= grace) {
+		log_info("Timeout before authentication for %s port %d", c->info.client_addr,
+			 c->info.client_port);
+		fatal_disconnect(c, SSH_DISCONNECT_PROTOCOL_ERROR, "Timeout before authentication",
+				 CONN_EXIT_AUTH_FAILED);
+		return -1;
+	}
+	shorten_timeout(timeout, (int)(grace - (now - c->start_ms)));
+	return 0;
+}
 
-	while (!c->t.dead && !eof) {
+/* ClientAliveInterval/CountMax (the user's Match-resolved config): sends a
+ * keepalive after each silent interval and ends the connection after too
+ * many unanswered. Returns < 0 when the client is given up. */
+static int check_client_alive(struct conn *c, uint64_t now, int *timeout)
+{
+	if (!c->info.authenticated || c->info.cfg->client_alive_interval <= 0)
+		return 0;
+	uint64_t iv = (uint64_t)c->info.cfg->client_alive_interval * 1000u;
+	if (now - c->last_rx_ms >= iv) {
+		if (++c->alive_missed > c->info.cfg->client_alive_count_max) {
+			log_info("Timeout, client not responding from %s port %d", c->info.client_addr,
+				 c->info.client_port);
+			fatal_disconnect(c, SSH_DISCONNECT_BY_APPLICATION, "Timeout, client not responding",
+					 CONN_EXIT_OK);
+			return -1;
+		}
+		send_keepalive(c);
+		c->last_rx_ms = now;
+	}
+	shorten_timeout(timeout, (int)(iv - (now - c->last_rx_ms)));
+	return 0;
+}
+
+/* RekeyLimit: starts a key re-exchange once the byte limit is reached, and
+ * wakes the loop when the time limit falls due. Returns < 0 when the
+ * re-exchange cannot start. */
+static int check_rekey(struct conn *c, uint64_t now, int *timeout)
+{
+	if (c->kex.done_first && transport_rekey_due(&c->t)) {
+		log_debug("rekey: starting (in %llu out %llu bytes)", (unsigned long long)c->t.rx.bytes,
+			  (unsigned long long)c->t.tx.bytes);
+		if (kex_start(&c->kex) != 0)
+			return -1;
+	}
+	if (c->t.rekey_interval && c->kex.done_first && !c->t.kex_active) {
+		uint64_t since = now - c->t.keys_since_ms;
+		shorten_timeout(timeout,
+				since >= c->t.rekey_interval ? 0 : (int)(c->t.rekey_interval - since));
+	}
+	return 0;
+}
+
+/* The descriptors one loop turn polls. The first ones have fixed slots;
+ * the channels' and the event loop's watches follow. */
+enum { POLL_SOCK = 0, POLL_SIGCHLD = 1, POLL_OUTPUT = 2 /* inetd mode only */ };
+struct pollset {
+	struct pollfd pfds[MAX_POLL];
+	struct channel_pollref refs[MAX_POLL];
+	int widx[LOOP_MAX_FD_WATCH];
+	size_t n;
+	size_t ch_start, nch; /* the channels' slots */
+	size_t w_start, nw;   /* the event loop's watches */
+};
+
+static void poll_prepare(struct conn *c, struct pollset *ps)
+{
+	struct pollfd *pfds = ps->pfds;
+	size_t n = 0;
+	pfds[n] = (struct pollfd){.fd = c->sock, .events = 0};
+	if (buf_room(&c->t.in) > 0 && !output_backlogged(c))
+		pfds[n].events |= POLLIN;
+	if (buf_avail(&c->t.out) > 0 && c->t.wfd == c->sock)
+		pfds[n].events |= POLLOUT;
+	n++;
+	pfds[n++] = (struct pollfd){.fd = loop_sigchld_fd(&c->loop), .events = POLLIN};
+	/* inetd mode: output goes to a different fd */
+	if (c->t.wfd != c->sock) {
+		pfds[n] = (struct pollfd){.fd = c->t.wfd, .events = buf_avail(&c->t.out) > 0 ? POLLOUT : 0};
+		n++;
+	}
+	ps->ch_start = n;
+	ps->nch = c->info.authenticated ? channel_poll_prepare(c->chans, pfds + n, ps->refs + n,
+							       MAX_POLL - n - LOOP_MAX_FD_WATCH)
+					: 0;
+	n += ps->nch;
+	ps->w_start = n;
+	ps->nw = loop_poll_prepare(&c->loop, pfds + n, ps->widx, LOOP_MAX_FD_WATCH);
+	ps->n = n + ps->nw;
+}
+
+/* Reads what the socket has into t.in. Returns 1 at end of input (the
+ * packets already read are still handled), else 0. */
+static int read_from_peer(struct conn *c)
+{
+	long rd = transport_read_fd(&c->t);
+	if (rd > 0) {
+		metrics_add(M_BYTES_IN, (uint64_t)rd);
+	} else if (rd == 0 || rd == -1) {
+		log_info("Connection closed by %s port %d%s", c->info.client_addr, c->info.client_port,
+			 c->info.authenticated ? "" : " [preauth]");
+		if (!c->info.authenticated && !c->exit_code)
+			c->exit_code = CONN_EXIT_AUTH_FAILED;
+		return 1;
+	}
+	return 0;
+}
+
+static int flush_to_peer(struct conn *c)
+{
+	size_t before = buf_avail(&c->t.out);
+	if (transport_flush(&c->t) < 0) {
+		log_info("write to %s port %d failed: %s", c->info.client_addr, c->info.client_port,
+			 strerror(errno));
+		return -1;
+	}
+	if (before > buf_avail(&c->t.out))
+		metrics_add(M_BYTES_OUT, before - buf_avail(&c->t.out));
+	return 0;
+}
+
+/* What one loop turn leaves for the next. */
+struct turn {
+	int more;    /* packets may wait in t.in: poll without sleeping */
+	int stalled; /* input stopped because the peer is not reading */
+	int eof;     /* the peer closed its side */
+};
+
+/* Everything after poll() returned: children, input, packets, channels,
+ * watches, output. Returns < 0 when the connection ends. */
+static int service_turn(struct conn *c, struct pollset *ps, struct turn *st)
+{
+	const struct pollfd *pfds = ps->pfds;
+	if (pfds[POLL_SIGCHLD].revents)
+		loop_reap(&c->loop);
+	if (c->t.wfd != c->sock && (pfds[POLL_OUTPUT].revents & (POLLERR | POLLHUP)) &&
+	    !(pfds[POLL_OUTPUT].revents & POLLOUT)) {
+		log_info("output closed by %s", c->info.client_addr);
+		return -1;
+	}
+	if ((pfds[POLL_SOCK].revents & (POLLIN | POLLHUP | POLLERR)) && !output_backlogged(c) &&
+	    read_from_peer(c))
+		st->eof = 1;
+	if (!st->eof || buf_avail(&c->t.in) > 0) {
+		int pi = process_input(c);
+		st->more = pi == 1;
+		st->stalled = pi == 2;
+		if (pi < 0)
+			return -1;
+	}
+	if (ps->nch &&
+	    channel_poll_service(c->chans, ps->pfds + ps->ch_start, ps->refs + ps->ch_start, ps->nch) < 0)
+		return -1;
+	loop_poll_service(&c->loop, ps->pfds + ps->w_start, ps->widx, ps->nw);
+	if (c->info.authenticated)
+		channel_progress(c->chans);
+	if (flush_to_peer(c) < 0)
+		return -1;
+	/* packets already read wait in t.in: go on once the peer has read */
+	if (st->stalled && !output_backlogged(c))
+		st->more = 1;
+	return 0;
+}
+
+/* The poll loop: runs until the transport is dead, the peer is gone, a
+ * deadline passes or a turn fails. */
+static void conn_loop_run(struct conn *c)
+{
+	static struct pollset ps;
+	struct turn st = {0};
+	while (!c->t.dead && !st.eof) {
 		uint64_t now = monotonic_ms();
 		int timeout = -1;
-		if (!c->info.authenticated && grace) {
-			if (now - c->start_ms >= grace) {
-				log_info("Timeout before authentication for %s port %d", c->info.client_addr,
-					 c->info.client_port);
-				fatal_disconnect(c, SSH_DISCONNECT_PROTOCOL_ERROR, "Timeout before authentication", CONN_EXIT_AUTH_FAILED);
-				break;
-			}
-			timeout = (int)(grace - (now - c->start_ms));
-		}
-		if (c->info.authenticated && c->info.cfg->client_alive_interval > 0) {
-			uint64_t iv = (uint64_t)c->info.cfg->client_alive_interval * 1000u;
-			if (now - c->last_rx_ms >= iv) {
-				if (++c->alive_missed > c->info.cfg->client_alive_count_max) {
-					log_info("Timeout, client not responding from %s port %d",
-						 c->info.client_addr, c->info.client_port);
-					fatal_disconnect(c, SSH_DISCONNECT_BY_APPLICATION, "Timeout, client not responding", CONN_EXIT_OK);
-					break;
-				}
-				send_keepalive(c);
-				c->last_rx_ms = now;
-			}
-			int t2 = (int)(iv - (now - c->last_rx_ms));
-			if (timeout < 0 || t2 < timeout)
-				timeout = t2;
-		}
-		if (c->kex.done_first && transport_rekey_due(&c->t)) {
-			log_debug("rekey: starting (in %llu out %llu bytes)", (unsigned long long)c->t.rx.bytes,
-				  (unsigned long long)c->t.tx.bytes);
-			if (kex_start(&c->kex) != 0)
-				break;
-		}
-		if (c->t.rekey_interval && c->kex.done_first && !c->t.kex_active) {
-			uint64_t since = now - c->t.keys_since_ms;
-			int t3 = since >= c->t.rekey_interval ? 0 : (int)(c->t.rekey_interval - since);
-			if (timeout < 0 || t3 < timeout)
-				timeout = t3;
-		}
-		if (more)
+		if (check_login_grace(c, now, &timeout) < 0 || check_client_alive(c, now, &timeout) < 0 ||
+		    check_rekey(c, now, &timeout) < 0)
+			break;
+		if (st.more)
 			timeout = 0;
-
-		size_t n = 0;
-		pfds[n] = (struct pollfd){.fd = sock, .events = 0};
-		if (buf_room(&c->t.in) > 0 && !output_backlogged(c))
-			pfds[n].events |= POLLIN;
-		if (buf_avail(&c->t.out) > 0 && c->t.wfd == sock)
-			pfds[n].events |= POLLOUT;
-		n++;
-		pfds[n++] = (struct pollfd){.fd = loop_sigchld_fd(&c->loop), .events = POLLIN};
-		/* inetd mode: output goes to a different fd */
-		if (c->t.wfd != sock) {
-			pfds[n] = (struct pollfd){.fd = c->t.wfd, .events = buf_avail(&c->t.out) > 0 ? POLLOUT : 0};
-			n++;
-		}
-		size_t ch_start = n;
-		size_t nch = c->info.authenticated ? channel_poll_prepare(c->chans, pfds + n, refs + n,
-									  MAX_POLL - n - LOOP_MAX_FD_WATCH)
-						   : 0;
-		n += nch;
-		size_t w_start = n;
-		int widx[LOOP_MAX_FD_WATCH];
-		size_t nw = loop_poll_prepare(&c->loop, pfds + n, widx, LOOP_MAX_FD_WATCH);
-		n += nw;
-		int pr = poll(pfds, n, timeout);
-		if (pr < 0) {
+		poll_prepare(c, &ps);
+		if (poll(ps.pfds, ps.n, timeout) < 0) {
 			if (errno == EINTR)
 				continue;
 			log_error("poll: %s", strerror(errno));
 			c->exit_code = CONN_EXIT_ERROR;
 			break;
 		}
-		if (pfds[1].revents)
-			loop_reap(&c->loop);
-		if (c->t.wfd != sock && (pfds[2].revents & (POLLERR | POLLHUP)) && !(pfds[2].revents & POLLOUT)) {
-			log_info("output closed by %s", c->info.client_addr);
+		if (service_turn(c, &ps, &st) < 0)
 			break;
-		}
-		if ((pfds[0].revents & (POLLIN | POLLHUP | POLLERR)) && !output_backlogged(c)) {
-			long rd = transport_read_fd(&c->t);
-			if (rd > 0) {
-				metrics_add(M_BYTES_IN, (uint64_t)rd);
-			} else if (rd == 0 || rd == -1) {
-				/* Packets already read are still handled below. */
-				eof = 1;
-				log_info("Connection closed by %s port %d%s", c->info.client_addr,
-					 c->info.client_port, c->info.authenticated ? "" : " [preauth]");
-				if (!c->info.authenticated && !c->exit_code)
-					c->exit_code = CONN_EXIT_AUTH_FAILED;
-			}
-		}
-		if (!eof || buf_avail(&c->t.in) > 0) {
-			int pi = process_input(c);
-			more = pi == 1;
-			stalled = pi == 2;
-			if (pi < 0)
-				break;
-		}
-		if (nch && channel_poll_service(c->chans, pfds + ch_start, refs + ch_start, nch) < 0)
-			break;
-		loop_poll_service(&c->loop, pfds + w_start, widx, nw);
-		if (c->info.authenticated)
-			channel_progress(c->chans);
-		size_t before = buf_avail(&c->t.out);
-		if (transport_flush(&c->t) < 0) {
-			log_info("write to %s port %d failed: %s", c->info.client_addr, c->info.client_port,
-				 strerror(errno));
-			break;
-		}
-		if (before > buf_avail(&c->t.out))
-			metrics_add(M_BYTES_OUT, before - buf_avail(&c->t.out));
-		/* packets already read wait in t.in: go on once the peer has read */
-		if (stalled && !output_backlogged(c))
-			more = 1;
 	}
+}
+
+/* Last words to the peer, then frees everything; returns the exit code
+ * (see enum conn_exit). */
+static int conn_finish(struct conn *c)
+{
 	transport_flush_blocking(&c->t, 1000);
 	channel_table_free(c->chans);
 	agentfwd_connection_end(c);
@@ -616,8 +711,25 @@ int conn_run(int sock, const struct sshd_config *cfg, const struct hostkey *hk)
 	kex_free(&c->kex);
 	transport_free(&c->t);
 	loop_free(&c->loop);
-	close(sock);
-	if (output_fd >= 0 && output_fd != sock)
+	close(c->sock);
+	if (output_fd >= 0 && output_fd != c->sock)
 		close(output_fd);
 	return c->exit_code;
+}
+
+int conn_run(int sock, const struct sshd_config *cfg, const struct hostkey *hk)
+{
+	/* Static and zero in a freshly forked connection process: clearing it
+	 * again would fault in all of its ~90 KiB (the channel table) for
+	 * nothing, so only a second run in the same process clears it. */
+	static struct conn cs;
+	static int cs_used;
+	struct conn *c = &cs;
+	if (cs_used)
+		memset(c, 0, sizeof(*c));
+	cs_used = 1;
+	if (conn_setup(c, sock, cfg, hk) != 0)
+		return CONN_EXIT_ERROR;
+	conn_loop_run(c);
+	return conn_finish(c);
 }
