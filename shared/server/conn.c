@@ -46,7 +46,7 @@ struct conn {
 	int sock;
 	const struct sshd_config *base_cfg;
 	const struct hostkey *hostkey;
-	struct transport t;
+	struct transport *t; /* opaque (transport.h) */
 	struct kex kex;
 	struct auth_ctx auth;
 	struct channel_table *chans; /* own_chans, or a harness's table */
@@ -69,7 +69,7 @@ void conn_set_output_fd(int fd) { output_fd = fd; }
 
 static int conn_send(struct conn *c, const struct buf *payload)
 {
-	return transport_send(&c->t, payload);
+	return transport_send(c->t, payload);
 }
 
 const struct conn_info *conn_info(const struct conn *c)
@@ -108,7 +108,7 @@ static int chan_send(void *owner, const struct buf *payload)
 static int chan_can_send_bulk(void *owner)
 {
 	struct conn *c = owner;
-	return transport_can_send_bulk(&c->t);
+	return transport_can_send_bulk(c->t);
 }
 
 static void chan_global_answered(void *owner)
@@ -175,7 +175,7 @@ static int send_unimplemented(struct conn *c)
 	struct buf b;
 	buf_init(&b, 16);
 	int r = buf_put_u8(&b, SSH_MSG_UNIMPLEMENTED);
-	r = r ? r : buf_put_u32(&b, c->t.last_rx_seq);
+	r = r ? r : buf_put_u32(&b, transport_last_rx_seq(c->t));
 	r = r ? r : conn_send(c, &b);
 	buf_free(&b);
 	return r;
@@ -183,7 +183,7 @@ static int send_unimplemented(struct conn *c)
 
 static void fatal_disconnect(struct conn *c, int reason, const char *msg, int code)
 {
-	transport_disconnect(&c->t, (uint32_t)reason, msg);
+	transport_disconnect(c->t, (uint32_t)reason, msg);
 	if (!c->exit_code)
 		c->exit_code = code;
 }
@@ -193,7 +193,8 @@ static void fatal_disconnect(struct conn *c, int reason, const char *msg, int co
 static void refuse(struct conn *c, int reason, const char *why, const char *msg, int code)
 {
 	log_info("Refused %s port %d%s: %s", c->info.client_addr, c->info.client_port,
-		 c->info.authenticated ? "" : " [preauth]", c->t.err[0] ? c->t.err : why);
+		 c->info.authenticated ? "" : " [preauth]",
+		 transport_error(c->t)[0] ? transport_error(c->t) : why);
 	fatal_disconnect(c, reason, msg, code);
 }
 
@@ -203,7 +204,7 @@ static void refuse(struct conn *c, int reason, const char *why, const char *msg,
  * stalls itself rather than growing the queue). */
 static int output_backlogged(const struct conn *c)
 {
-	return buf_avail(&c->t.out) + buf_avail(&c->t.queue) > CONN_READ_STOP_BYTES;
+	return transport_output_pending(c->t) + transport_queued(c->t) > CONN_READ_STOP_BYTES;
 }
 
 static int handle_service_request(struct conn *c, struct buf *payload)
@@ -283,7 +284,7 @@ static int dispatch(struct conn *c, uint8_t type, struct buf *payload)
 			msg[0] = 0;
 		log_info("Received disconnect from %s port %d:%u: %s%s", c->info.client_addr,
 			 c->info.client_port, code, msg, c->info.authenticated ? "" : " [preauth]");
-		c->t.dead = 1;
+		transport_mark_dead(c->t);
 		if (!c->info.authenticated && !c->exit_code)
 			c->exit_code = CONN_EXIT_AUTH_FAILED;
 		return -1;
@@ -298,7 +299,7 @@ static int dispatch(struct conn *c, uint8_t type, struct buf *payload)
 			       "bad service request", CONN_EXIT_NO_AUTH);
 			return -1;
 		}
-		return c->t.dead ? -1 : 0;
+		return transport_dead(c->t) ? -1 : 0;
 	case SSH_MSG_EXT_INFO:
 		return 0; /* a client's ext-info (RFC 8308): nothing we use */
 	default:
@@ -316,7 +317,7 @@ static int dispatch(struct conn *c, uint8_t type, struct buf *payload)
 			return 0; /* RFC 4252 s5.1: ignore */
 		if (type != SSH_MSG_USERAUTH_REQUEST && type != SSH_MSG_USERAUTH_INFO_RESPONSE)
 			return send_unimplemented(c);
-		r = auth_handle(&c->auth, &c->t, type, payload, &reason);
+		r = auth_handle(&c->auth, c->t, type, payload, &reason);
 		if (r < 0) {
 			fatal_disconnect(c, reason,
 					 r == SB_ERR_AUTH_LIMIT ? "Too many authentication failures" : "authentication protocol error",
@@ -345,38 +346,36 @@ static int dispatch(struct conn *c, uint8_t type, struct buf *payload)
 	return send_unimplemented(c);
 }
 
-/* Reads the version line, then up to PACKETS_PER_TURN packets from t.in.
+/* Reads the version line, then up to PACKETS_PER_TURN packets from the transport.
  * 1: more may be pending; 2: stopped because the peer is not reading our
  * output (see output_backlogged); 0: needs more bytes; < 0: connection over. */
 static int process_input(struct conn *c)
 {
-	if (!c->t.version_done) {
-		int r = transport_read_version(&c->t);
+	if (!transport_version_done(c->t)) {
+		int r = transport_read_version(c->t);
 		if (r < 0) {
 			log_info("Refused %s port %d [preauth]: %s", c->info.client_addr, c->info.client_port,
-				 c->t.err[0] ? c->t.err : "bad identification string");
-			/* RFC 4253: plain-text reply before closing. */
-			const char *msg = "Invalid SSH identification string.\r\n";
-			buf_put(&c->t.out, msg, strlen(msg));
-			c->t.dead = 1;
+				 transport_error(c->t)[0] ? transport_error(c->t)
+							  : "bad identification string");
+			transport_reject_version(c->t);
 			c->exit_code = CONN_EXIT_NO_AUTH;
 			return -1;
 		}
 		if (r == 0)
 			return 0;
-		log_debug("client version: %s", c->t.peer_version);
+		log_debug("client version: %s", transport_peer_version(c->t));
 		if (kex_start(&c->kex) != 0) {
 			c->exit_code = CONN_EXIT_ERROR;
 			return -1;
 		}
 	}
-	for (int n = 0; n < PACKETS_PER_TURN && !c->t.dead; n++) {
+	for (int n = 0; n < PACKETS_PER_TURN && !transport_dead(c->t); n++) {
 		if (output_backlogged(c))
 			return 2; /* the rest waits until the peer reads (POLLOUT) */
 		struct buf payload;
 		uint8_t type;
 		int reason;
-		int r = transport_next_packet(&c->t, &payload, &type, &reason);
+		int r = transport_next_packet(c->t, &payload, &type, &reason);
 		if (r == 0)
 			return 0;
 		if (r < 0) {
@@ -469,18 +468,22 @@ static int conn_setup(struct conn *c, int sock, const struct sshd_config *cfg, c
 	log_info("Connection from %s port %d on %s port %d", c->info.client_addr, c->info.client_port,
 		 c->info.local_addr, c->info.local_port);
 
-	transport_init(&c->t, sock);
+	c->t = transport_new(sock);
+	if (!c->t) {
+		log_error("out of memory for the transport");
+		return CONN_EXIT_ERROR; /* the process exits: its descriptors close */
+	}
 	if (output_fd >= 0)
-		c->t.wfd = output_fd;
-	c->t.rekey_bytes = cfg->rekey_limit_bytes;
-	c->t.rekey_interval =
-	    cfg->rekey_limit_seconds > 0 ? (uint64_t)cfg->rekey_limit_seconds * 1000u : 3600u * 1000u;
+		transport_set_output_fd(c->t, output_fd);
+	transport_set_rekey_limits(c->t, cfg->rekey_limit_bytes,
+				   cfg->rekey_limit_seconds > 0 ? (uint64_t)cfg->rekey_limit_seconds * 1000u
+								: 3600u * 1000u);
 	struct kex_prefs prefs;
 	setup_prefs(c, &prefs);
-	kex_init(&c->kex, &c->t, hk, &prefs);
+	kex_init(&c->kex, c->t, hk, &prefs);
 	init_channels(c);
 
-	transport_send_version(&c->t);
+	transport_send_version(c->t);
 	return 0;
 }
 
@@ -538,17 +541,17 @@ static int check_client_alive(struct conn *c, uint64_t now, int *timeout)
  * re-exchange cannot start. */
 static int check_rekey(struct conn *c, uint64_t now, int *timeout)
 {
-	if (c->kex.done_first && transport_rekey_due(&c->t)) {
-		log_debug("rekey: starting (in %llu out %llu bytes)", (unsigned long long)c->t.rx.bytes,
-			  (unsigned long long)c->t.tx.bytes);
+	if (c->kex.done_first && transport_rekey_due(c->t)) {
+		struct transport_counters tc;
+		transport_get_counters(c->t, &tc);
+		log_debug("rekey: starting (in %llu out %llu bytes)", (unsigned long long)tc.rx_bytes,
+			  (unsigned long long)tc.tx_bytes);
 		if (kex_start(&c->kex) != 0)
 			return -1;
 	}
-	if (c->t.rekey_interval && c->kex.done_first && !c->t.kex_active) {
-		uint64_t since = now - c->t.keys_since_ms;
-		shorten_timeout(timeout,
-				since >= c->t.rekey_interval ? 0 : (int)(c->t.rekey_interval - since));
-	}
+	long left = c->kex.done_first ? transport_rekey_timeout_ms(c->t, now) : -1;
+	if (left >= 0)
+		shorten_timeout(timeout, (int)left);
 	return 0;
 }
 
@@ -569,15 +572,16 @@ static void poll_prepare(struct conn *c, struct pollset *ps)
 	struct pollfd *pfds = ps->pfds;
 	size_t n = 0;
 	pfds[n] = (struct pollfd){.fd = c->sock, .events = 0};
-	if (buf_room(&c->t.in) > 0 && !output_backlogged(c))
+	if (transport_input_room(c->t) && !output_backlogged(c))
 		pfds[n].events |= POLLIN;
-	if (buf_avail(&c->t.out) > 0 && c->t.wfd == c->sock)
+	if (transport_output_pending(c->t) > 0 && transport_output_fd(c->t) == c->sock)
 		pfds[n].events |= POLLOUT;
 	n++;
 	pfds[n++] = (struct pollfd){.fd = loop_sigchld_fd(&c->loop), .events = POLLIN};
 	/* inetd mode: output goes to a different fd */
-	if (c->t.wfd != c->sock) {
-		pfds[n] = (struct pollfd){.fd = c->t.wfd, .events = buf_avail(&c->t.out) > 0 ? POLLOUT : 0};
+	if (transport_output_fd(c->t) != c->sock) {
+		pfds[n] = (struct pollfd){.fd = transport_output_fd(c->t),
+					  .events = transport_output_pending(c->t) > 0 ? POLLOUT : 0};
 		n++;
 	}
 	ps->ch_start = n;
@@ -590,11 +594,11 @@ static void poll_prepare(struct conn *c, struct pollset *ps)
 	ps->n = n + ps->nw;
 }
 
-/* Reads what the socket has into t.in. Returns 1 at end of input (the
+/* Reads what the socket has into the transport. Returns 1 at end of input (the
  * packets already read are still handled), else 0. */
 static int read_from_peer(struct conn *c)
 {
-	long rd = transport_read_fd(&c->t);
+	long rd = transport_read_fd(c->t);
 	if (rd > 0) {
 		metrics_add(M_BYTES_IN, (uint64_t)rd);
 	} else if (rd == 0 || rd == -1) {
@@ -609,20 +613,20 @@ static int read_from_peer(struct conn *c)
 
 static int flush_to_peer(struct conn *c)
 {
-	size_t before = buf_avail(&c->t.out);
-	if (transport_flush(&c->t) < 0) {
+	size_t before = transport_output_pending(c->t);
+	if (transport_flush(c->t) < 0) {
 		log_info("write to %s port %d failed: %s", c->info.client_addr, c->info.client_port,
 			 strerror(errno));
 		return -1;
 	}
-	if (before > buf_avail(&c->t.out))
-		metrics_add(M_BYTES_OUT, before - buf_avail(&c->t.out));
+	if (before > transport_output_pending(c->t))
+		metrics_add(M_BYTES_OUT, before - transport_output_pending(c->t));
 	return 0;
 }
 
 /* What one loop turn leaves for the next. */
 struct turn {
-	int more;    /* packets may wait in t.in: poll without sleeping */
+	int more;    /* packets may wait in the transport: poll without sleeping */
 	int stalled; /* input stopped because the peer is not reading */
 	int eof;     /* the peer closed its side */
 };
@@ -634,7 +638,7 @@ static int service_turn(struct conn *c, struct pollset *ps, struct turn *st)
 	const struct pollfd *pfds = ps->pfds;
 	if (pfds[POLL_SIGCHLD].revents)
 		loop_reap(&c->loop);
-	if (c->t.wfd != c->sock && (pfds[POLL_OUTPUT].revents & (POLLERR | POLLHUP)) &&
+	if (transport_output_fd(c->t) != c->sock && (pfds[POLL_OUTPUT].revents & (POLLERR | POLLHUP)) &&
 	    !(pfds[POLL_OUTPUT].revents & POLLOUT)) {
 		log_info("output closed by %s", c->info.client_addr);
 		return -1;
@@ -642,7 +646,7 @@ static int service_turn(struct conn *c, struct pollset *ps, struct turn *st)
 	if ((pfds[POLL_SOCK].revents & (POLLIN | POLLHUP | POLLERR)) && !output_backlogged(c) &&
 	    read_from_peer(c))
 		st->eof = 1;
-	if (!st->eof || buf_avail(&c->t.in) > 0) {
+	if (!st->eof || transport_input_pending(c->t) > 0) {
 		int pi = process_input(c);
 		st->more = pi == 1;
 		st->stalled = pi == 2;
@@ -657,7 +661,7 @@ static int service_turn(struct conn *c, struct pollset *ps, struct turn *st)
 		channel_progress(c->chans);
 	if (flush_to_peer(c) < 0)
 		return -1;
-	/* packets already read wait in t.in: go on once the peer has read */
+	/* packets already read wait in the transport: go on once the peer has read */
 	if (st->stalled && !output_backlogged(c))
 		st->more = 1;
 	return 0;
@@ -669,7 +673,7 @@ static void conn_loop_run(struct conn *c)
 {
 	static struct pollset ps;
 	struct turn st = {0};
-	while (!c->t.dead && !st.eof) {
+	while (!transport_dead(c->t) && !st.eof) {
 		uint64_t now = monotonic_ms();
 		int timeout = -1;
 		if (check_login_grace(c, now, &timeout) < 0 || check_client_alive(c, now, &timeout) < 0 ||
@@ -694,7 +698,7 @@ static void conn_loop_run(struct conn *c)
  * (see enum conn_exit). */
 static int conn_finish(struct conn *c)
 {
-	transport_flush_blocking(&c->t, 1000);
+	transport_flush_blocking(c->t, 1000);
 	channel_table_free(c->chans);
 	agentfwd_connection_end(c);
 	fwd_connection_end(c);
@@ -709,7 +713,8 @@ static int conn_finish(struct conn *c)
 	metrics_conn_unregister(getpid());
 	auth_free(&c->auth);
 	kex_free(&c->kex);
-	transport_free(&c->t);
+	transport_free(c->t);
+	c->t = NULL;
 	loop_free(&c->loop);
 	close(c->sock);
 	if (output_fd >= 0 && output_fd != c->sock)

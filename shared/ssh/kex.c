@@ -250,7 +250,7 @@ int kex_start(struct kex *k)
 	r = r ? r : buf_put_u32(b, 0);
 	if (r)
 		return -1;
-	k->t->kex_active = 1;
+	transport_kex_started(k->t);
 	if (transport_send_now(k->t, buf_rptr(b), buf_avail(b)) != 0)
 		return -1;
 	k->sent_kexinit = 1;
@@ -360,7 +360,7 @@ static int handle_kexinit(struct kex *k, struct buf *payload, int *reason)
 	if (!k->done_first) {
 		k->strict = kex_list_has(l[0], n[0], KEX_STRICT_C);
 		k->ext_info_c = kex_list_has(l[0], n[0], "ext-info-c");
-		if (k->strict && k->t->last_rx_seq != 0) {
+		if (k->strict && transport_last_rx_seq(k->t) != 0) {
 			transport_set_error(k->t,
 					    "kex: strict KEX violation: KEXINIT was not the first packet");
 			*reason = SSH_DISCONNECT_PROTOCOL_ERROR;
@@ -521,8 +521,8 @@ static int handle_ecdh_init(struct kex *k, struct buf *payload, int *reason)
 	}
 	if (hostkey_blob_for(k->hostkey, k->hostkey_alg, &hkblob) != 0)
 		goto out;
-	int e = buf_put_cstring(&hb, k->t->peer_version);
-	e = e ? e : buf_put_cstring(&hb, k->t->our_version);
+	int e = buf_put_cstring(&hb, transport_peer_version(k->t));
+	e = e ? e : buf_put_cstring(&hb, transport_our_version(k->t));
 	e = e ? e : buf_put_buf(&hb, &k->i_c);
 	e = e ? e : buf_put_buf(&hb, &k->i_s);
 	e = e ? e : buf_put_buf(&hb, &hkblob);

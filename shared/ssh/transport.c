@@ -1,5 +1,6 @@
 /* transport: SSH binary packet protocol. See transport.h. */
 #include "transport.h"
+#include "transport_int.h"
 
 #include <errno.h>
 #include <stdarg.h>
@@ -32,9 +33,11 @@ void transport_set_error(struct transport *t, const char *fmt, ...)
 	va_end(ap);
 }
 
-void transport_init(struct transport *t, int fd)
+struct transport *transport_new(int fd)
 {
-	memset(t, 0, sizeof(*t));
+	struct transport *t = calloc(1, sizeof(*t));
+	if (!t)
+		return NULL;
 	t->fd = fd;
 	t->wfd = fd;
 	buf_init(&t->in, IN_MAX);
@@ -44,6 +47,111 @@ void transport_init(struct transport *t, int fd)
 	t->rx.block = t->tx.block = 8;
 	snprintf(t->our_version, sizeof(t->our_version), "%s", SSHBOX_VERSION_STRING);
 	t->keys_since_ms = monotonic_ms();
+	return t;
+}
+
+void transport_set_output_fd(struct transport *t, int wfd)
+{
+	t->wfd = wfd;
+}
+int transport_output_fd(const struct transport *t)
+{
+	return t->wfd;
+}
+
+void transport_set_rekey_limits(struct transport *t, uint64_t bytes, uint64_t interval_ms)
+{
+	t->rekey_bytes = bytes;
+	t->rekey_interval = interval_ms;
+}
+
+const char *transport_error(const struct transport *t)
+{
+	return t->err;
+}
+const char *transport_peer_version(const struct transport *t)
+{
+	return t->peer_version;
+}
+const char *transport_our_version(const struct transport *t)
+{
+	return t->our_version;
+}
+int transport_version_done(const struct transport *t)
+{
+	return t->version_done;
+}
+int transport_dead(const struct transport *t)
+{
+	return t->dead;
+}
+void transport_mark_dead(struct transport *t)
+{
+	t->dead = 1;
+}
+int transport_kex_active(const struct transport *t)
+{
+	return t->kex_active;
+}
+void transport_kex_started(struct transport *t)
+{
+	t->kex_active = 1;
+}
+uint32_t transport_last_rx_seq(const struct transport *t)
+{
+	return t->last_rx_seq;
+}
+
+void transport_get_counters(const struct transport *t, struct transport_counters *out)
+{
+	out->rx_seq = t->rx.seq;
+	out->tx_seq = t->tx.seq;
+	out->rx_bytes = t->rx.bytes;
+	out->tx_bytes = t->tx.bytes;
+}
+
+size_t transport_input_pending(const struct transport *t)
+{
+	return buf_avail(&t->in);
+}
+int transport_input_room(const struct transport *t)
+{
+	return buf_room(&t->in) > 0;
+}
+size_t transport_output_pending(const struct transport *t)
+{
+	return buf_avail(&t->out);
+}
+size_t transport_queued(const struct transport *t)
+{
+	return buf_avail(&t->queue);
+}
+
+long transport_rekey_timeout_ms(const struct transport *t, uint64_t now_ms)
+{
+	if (!t->rekey_interval || t->kex_active)
+		return -1;
+	uint64_t since = now_ms - t->keys_since_ms;
+	return since >= t->rekey_interval ? 0 : (long)(t->rekey_interval - since);
+}
+
+void transport_harness_received(struct transport *t)
+{
+	t->last_rx_seq = t->rx.seq++;
+	t->rx.packets++;
+}
+
+int transport_feed(struct transport *t, const void *bytes, size_t len)
+{
+	return buf_put(&t->in, bytes, len);
+}
+
+int transport_take_output(struct transport *t, struct buf *dst)
+{
+	int r = dst ? buf_put(dst, buf_rptr(&t->out), buf_avail(&t->out)) : SB_OK;
+	if (r == SB_OK)
+		buf_reset(&t->out);
+	return r;
 }
 
 static void dir_free(struct transport_dir *d)
@@ -57,6 +165,8 @@ static void dir_free(struct transport_dir *d)
 
 void transport_free(struct transport *t)
 {
+	if (!t)
+		return;
 #if CONFIG_ZLIB
 	if (t->rx.z)
 		inflateEnd(t->rx.z);
@@ -73,6 +183,8 @@ void transport_free(struct transport *t)
 	buf_free(&t->out);
 	buf_free(&t->pkt);
 	buf_free(&t->queue);
+	secure_zero(t, sizeof(*t));
+	free(t);
 }
 
 int transport_send_version(struct transport *t)
@@ -169,6 +281,13 @@ int transport_read_version(struct transport *t)
 	}
 	t->version_done = 1;
 	return 1;
+}
+
+void transport_reject_version(struct transport *t)
+{
+	static const char msg[] = "Invalid SSH identification string.\r\n";
+	(void)buf_put(&t->out, msg, sizeof(msg) - 1); /* best effort: we close anyway */
+	t->dead = 1;
 }
 
 #if CONFIG_ZLIB

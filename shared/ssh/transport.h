@@ -3,8 +3,9 @@
  * queueing of non-kex messages while a key exchange runs, rekey triggers.
  *
  * The transport does no I/O policy of its own: the connection loop reads
- * socket bytes into t->in (transport_read_fd), takes whole packets out with
- * transport_next_packet, and writes t->out to the socket (transport_flush).
+ * socket bytes into its input (transport_read_fd), takes whole packets
+ * out with transport_next_packet, and writes its output to the socket
+ * (transport_flush). struct transport is opaque outside transport.c.
  */
 #ifndef SSHBOX_TRANSPORT_H
 #define SSHBOX_TRANSPORT_H
@@ -74,94 +75,103 @@ enum {
 #define TRANSPORT_OUT_HIGH_WATER (2u * 1024u * 1024u)
 
 struct cipher_ctx;
-struct cipher_info;
-struct mac_info;
 
-/* One direction of packet protection. */
-struct transport_dir {
-	struct cipher_ctx *ctx; /* NULL: "none" (before the first NEWKEYS) */
-	int aad;                /* packet_length excluded from block alignment (AEAD, EtM) */
-	size_t block;           /* padding alignment */
-	uint32_t seq;           /* sequence number of the next packet */
-	uint64_t bytes;         /* bytes since these keys were installed */
-	uint64_t packets;
-	int compress;           /* zlib@openssh.com active */
-	int zlib_neg;           /* zlib@openssh.com negotiated for these keys */
-	void *z;                /* z_stream when compress */
-};
-
-/* Pending keys (derived by kex, installed at NEWKEYS). */
+/* Pending keys for one direction: derived by kex, handed to
+ * transport_set_next_keys, switched on by transport_activate_tx/rx. */
 struct transport_keys {
-	struct cipher_ctx *ctx;
-	int aad;
-	size_t block;
-	int zlib_delayed; /* zlib@openssh.com negotiated (enabled after auth) */
+	struct cipher_ctx *ctx; /* owned by the transport once handed over */
+	int aad;		/* packet_length excluded from block alignment (AEAD, EtM) */
+	size_t block;		/* padding alignment */
+	int zlib_delayed;	/* zlib@openssh.com negotiated (enabled after auth) */
 };
 
-struct transport {
-	int fd;  /* read side (the socket) */
-	int wfd; /* write side: the same socket, or stdout in inetd mode */
-	struct buf in;  /* raw bytes from the socket */
-	struct buf out; /* protected bytes to the socket */
-	struct transport_dir rx, tx;
-	struct transport_keys rx_next, tx_next;
-	int rx_next_ready, tx_next_ready;
+/* The transport's state is private to transport.c (transport_int.h,
+ * for transport.c and its white-box tests only); everything else holds a
+ * pointer and uses the functions below. */
+struct transport;
 
-	/* version exchange */
-	int version_done;
-	char peer_version[256]; /* without CR LF */
-	char our_version[64];
+/* A transport reading from fd (and writing to it, see
+ * transport_set_output_fd); fd may be -1 for harnesses that move bytes
+ * with transport_feed / transport_take_output. NULL when out of memory. */
+struct transport *transport_new(int fd);
+/* Frees t and everything it holds (keys are wiped); NULL is a no-op. */
+void transport_free(struct transport *t);
+/* inetd mode: output goes to wfd instead of the input fd. */
+void transport_set_output_fd(struct transport *t, int wfd);
+/* The descriptor output is written to. */
+int transport_output_fd(const struct transport *t);
+/* Rekey after bytes in either direction (0: the 1 GiB default) or after
+ * interval_ms under the same keys (0: never by time). */
+void transport_set_rekey_limits(struct transport *t, uint64_t bytes, uint64_t interval_ms);
 
-	/* receive state for the packet being assembled */
-	int rx_have_len;
-	uint32_t rx_len;
-	struct buf pkt; /* plaintext of the last packet; payload readable */
-	uint32_t last_rx_seq;
-
-	/* kex: while kex_active, payloads other than transport/kex messages
-	 * are queued (each prefixed by u32 length) and sent at NEWKEYS. */
-	int kex_active;
-	struct buf queue;
-
-	/* rekey policy */
-	uint64_t rekey_bytes;    /* per direction; 0 = default */
-	uint64_t rekey_interval; /* ms; 0 = none */
-	uint64_t keys_since_ms;
-	int rekey_wanted;
-
-	/* set by transport_disconnect or a fatal error */
-	int dead;
-	/* Why the peer is being refused (transport and kex set it instead of
-	 * logging, so the connection logs one line with the peer's name). */
-	char err[160];
-	int auth_done; /* for delayed compression */
-};
-
-void transport_init(struct transport *t, int fd);
 /* Records why the connection is refused (the first reason wins); the
  * connection loop logs it once, naming the peer. */
 void transport_set_error(struct transport *t, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-void transport_free(struct transport *t);
+/* The recorded reason, "" when there is none. */
+const char *transport_error(const struct transport *t);
+
+/* Read-only facts. */
+/* The peer's identification line without CR LF; "" until it was read. */
+const char *transport_peer_version(const struct transport *t);
+/* Ours (SSHBOX_VERSION_STRING), as it enters the exchange hash. */
+const char *transport_our_version(const struct transport *t);
+/* 1 once transport_read_version returned 1. */
+int transport_version_done(const struct transport *t);
+/* 1 after transport_disconnect, transport_mark_dead or a refused version
+ * line: nothing more is sent. */
+int transport_dead(const struct transport *t);
+/* 1 between transport_kex_started and transport_kex_finished. */
+int transport_kex_active(const struct transport *t);
+/* Sequence number of the packet transport_next_packet returned last. */
+uint32_t transport_last_rx_seq(const struct transport *t);
+/* Counters of the keys in use (sequence numbers of the next packet, bytes
+ * since the keys were installed). */
+struct transport_counters {
+	uint32_t rx_seq, tx_seq;
+	uint64_t rx_bytes, tx_bytes;
+};
+void transport_get_counters(const struct transport *t, struct transport_counters *out);
+/* Received bytes not yet taken out as packets. */
+size_t transport_input_pending(const struct transport *t);
+/* 1 when the input buffer can take more bytes (transport_read_fd would read). */
+int transport_input_room(const struct transport *t);
+/* Protected bytes waiting for the socket. */
+size_t transport_output_pending(const struct transport *t);
+/* Payload bytes held back while a key exchange runs. */
+size_t transport_queued(const struct transport *t);
+/* Milliseconds until a time-based rekey is due (0: due now); -1 when
+ * there is no time limit or a key exchange runs. */
+long transport_rekey_timeout_ms(const struct transport *t, uint64_t now_ms);
 
 /* Queues our version line. */
 int transport_send_version(struct transport *t);
-/* Reads available bytes from the socket into t->in. Returns bytes read
- * (>0), 0 on EOF, -1 on error; -2 when nothing is available (EAGAIN) or
- * the input buffer is full. */
+/* Reads available bytes from the socket into the input buffer. Returns
+ * bytes read (>0), 0 on EOF, -1 on error; -2 when nothing is available
+ * (EAGAIN) or the input buffer is full. */
 long transport_read_fd(struct transport *t);
-/* Writes as much of t->out as the socket takes. 0 ok, -1 on error. */
+/* Appends bytes to the input as if read from the socket (harnesses,
+ * fuzzers). 0, or a negative enum sb_err (SB_ERR_LIMIT when full). */
+int transport_feed(struct transport *t, const void *bytes, size_t len);
+/* Moves every protected byte waiting for the socket to the end of dst
+ * (harnesses); dst NULL drops them. 0, or a negative enum sb_err. */
+int transport_take_output(struct transport *t, struct buf *dst);
+/* Writes as much of the output as the socket takes. 0 ok, -1 on error. */
 int transport_flush(struct transport *t);
 /* Blocking flush with a timeout in ms (for the final DISCONNECT). */
 void transport_flush_blocking(struct transport *t, int timeout_ms);
 
-/* Consumes the client's version line from t->in. Returns 1 when done,
- * 0 when more bytes are needed, negative on a bad banner (already logged). */
+/* Consumes the client's version line from the input. Returns 1 when done,
+ * 0 when more bytes are needed, negative on a bad banner (the reason is
+ * recorded: transport_error). */
 int transport_read_version(struct transport *t);
+/* After a refused version line: queues the plain-text reply RFC 4253
+ * s4.2 allows before closing and marks the transport dead. */
+void transport_reject_version(struct transport *t);
 
-/* Takes the next whole packet out of t->in. Returns 1 and sets *payload
- * (a view valid until the next call) and *type; 0 if more bytes are
- * needed; negative on a fatal error (logged; caller disconnects with
- * *reason). */
+/* Takes the next whole packet out of the input. Returns 1 and sets
+ * *payload (a view valid until the next call) and *type; 0 if more bytes
+ * are needed; negative on a fatal error (reason recorded; caller
+ * disconnects with *reason). */
 int transport_next_packet(struct transport *t, struct buf *payload, uint8_t *type, int *reason);
 
 /* Sends a payload (its first byte is the message type). Queued while a
@@ -170,7 +180,9 @@ int transport_send(struct transport *t, const struct buf *payload);
 /* Sends immediately, bypassing the kex queue (kex messages). */
 int transport_send_now(struct transport *t, const uint8_t *payload, size_t len);
 
-/* Kex hooks: kex.c installs the next keys and switches directions. */
+/* Kex hooks (kex.c): a round starts (other messages are queued from now
+ * on); kex installs the next keys and switches directions. */
+void transport_kex_started(struct transport *t);
 void transport_set_next_keys(struct transport *t, int dir_tx, const struct transport_keys *k);
 /* Switches the send direction to the next keys (after NEWKEYS is queued);
  * strict: reset the sequence number. */
@@ -181,8 +193,16 @@ int transport_kex_finished(struct transport *t);
 /* Enables delayed compression after successful authentication. */
 int transport_enable_delayed_compression(struct transport *t);
 
+/* For harnesses (unit tests, fuzzers) that hand payloads straight to kex
+ * or auth without framing them: accounts for one received packet as
+ * transport_next_packet does (sequence number, counters). */
+void transport_harness_received(struct transport *t);
+
 /* Sends SSH_MSG_DISCONNECT and marks the transport dead. */
 void transport_disconnect(struct transport *t, uint32_t reason, const char *msg);
+/* Marks the transport dead without sending anything (the peer
+ * disconnected). */
+void transport_mark_dead(struct transport *t);
 /* 1 when a rekey is due (bytes or time). */
 int transport_rekey_due(const struct transport *t);
 /* 1 when bulk channel data may be produced now. */

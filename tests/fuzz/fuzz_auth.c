@@ -114,9 +114,10 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 
 static void run(const uint8_t *data, size_t size)
 {
-	struct transport t;
+	struct transport *t = transport_new(-1);
 	struct auth_ctx a;
-	transport_init(&t, -1);
+	if (!t)
+		abort();
 	auth_init(&a, &base, "192.0.2.7", 50022, session_id, sizeof(session_id));
 	const uint8_t *p = data, *end = data + size;
 	uint8_t kind;
@@ -128,13 +129,13 @@ static void run(const uint8_t *data, size_t size)
 		struct buf payload;
 		int reason;
 		buf_view(&payload, rec, n);
-		int r = auth_handle(&a, &t, rec[0], &payload, &reason);
-		buf_reset(&t.out);
+		int r = auth_handle(&a, t, rec[0], &payload, &reason);
+		transport_take_output(t, NULL);
 		if (r < 0)
 			break;
 	}
 	auth_free(&a);
-	transport_free(&t);
+	transport_free(t);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

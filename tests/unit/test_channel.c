@@ -20,8 +20,8 @@
 
 static struct channel_table T;
 static struct conn *owner;
-static struct transport server; /* frames what the channel layer sends */
-static struct transport client; /* parses what the server sent */
+static struct transport *server; /* frames what the channel layer sends */
+static struct transport *client; /* parses what the server sent */
 static int answered;
 static int child_in[2], child_out[2], child_err[2];
 static int freed, out_eof_calls;
@@ -49,7 +49,7 @@ static int open_test(void *o, struct channel *ch, struct buf *data, uint32_t *re
 static int host_send(void *o, const struct buf *payload)
 {
 	CHECK(o == owner);
-	return transport_send(&server, payload);
+	return transport_send(server, payload);
 }
 
 static void host_answered(void *o)
@@ -81,8 +81,8 @@ static void setup(void)
 				    .globals = globals,
 				    .n_globals = ARRAY_LEN(globals)};
 	channel_table_init(&T, &host);
-	transport_init(&server, -1);
-	transport_init(&client, -1);
+	server = transport_new(-1);
+	client = transport_new(-1);
 	freed = out_eof_calls = answered = 0;
 }
 
@@ -90,8 +90,8 @@ static void teardown(void)
 {
 	channel_table_free(&T);
 	conn_free_detached(owner);
-	transport_free(&server);
-	transport_free(&client);
+	transport_free(server);
+	transport_free(client);
 }
 
 static int feed(const struct buf *b)
@@ -102,11 +102,14 @@ static int feed(const struct buf *b)
 /* Next packet the server sent: returns its type or -1 if none. */
 static int next(struct buf *p)
 {
-	buf_put(&client.in, buf_rptr(&server.out), buf_avail(&server.out));
-	buf_reset(&server.out);
+	struct buf wire;
+	buf_init(&wire, BUF_MAX_SIZE);
+	int r = transport_take_output(server, &wire);
+	r = r ? r : transport_feed(client, buf_rptr(&wire), buf_avail(&wire));
+	buf_free(&wire);
 	uint8_t type;
 	int reason;
-	if (transport_next_packet(&client, p, &type, &reason) != 1)
+	if (r || transport_next_packet(client, p, &type, &reason) != 1)
 		return -1;
 	return type;
 }

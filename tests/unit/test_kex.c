@@ -92,16 +92,20 @@ static int deliver(struct kex *k, struct transport *s, const struct buf *payload
 	struct buf p;
 	int reason;
 	buf_view(&p, buf_rptr(payload), buf_avail(payload));
-	s->last_rx_seq = s->rx.seq++;
+	transport_harness_received(s); /* as if framed: sequence number */
 	return kex_filter(k, buf_rptr(payload)[0], &p, &reason);
 }
 
 /* Reads the next clear packet the server produced. */
 static int next_out(struct transport *s, struct transport *c, struct buf *p, uint8_t *type)
 {
-	buf_put(&c->in, buf_rptr(&s->out), buf_avail(&s->out));
-	buf_reset(&s->out);
-	int reason;
+	struct buf wire;
+	buf_init(&wire, BUF_MAX_SIZE);
+	int reason = transport_take_output(s, &wire);
+	reason = reason ? reason : transport_feed(c, buf_rptr(&wire), buf_avail(&wire));
+	buf_free(&wire);
+	if (reason)
+		return reason;
 	return transport_next_packet(c, p, type, &reason);
 }
 
@@ -173,14 +177,13 @@ static void full_exchange(const char *method, const char *cipher, int guess_wron
 {
 	struct hostkey hk;
 	CHECK_EQ_INT(hostkey_generate(&hk, "test"), 0);
-	struct transport s, c;
-	transport_init(&s, -1);
-	transport_init(&c, -1);
-	snprintf(s.peer_version, sizeof(s.peer_version), "SSH-2.0-unittest");
+	struct transport *s = transport_new(-1), *c = transport_new(-1);
+	CHECK_EQ_INT(transport_feed(s, "SSH-2.0-unittest\r\n", 18), 0);
+	CHECK_EQ_INT(transport_read_version(s), 1);
 	struct kex k;
-	kex_init(&k, &s, &hk, NULL);
+	kex_init(&k, s, &hk, NULL);
 	CHECK_EQ_INT(kex_start(&k), 0);
-	CHECK(s.kex_active);
+	CHECK(transport_kex_active(s));
 
 	struct buf ic, pl, init;
 	buf_init(&ic, 4096);
@@ -189,7 +192,7 @@ static void full_exchange(const char *method, const char *cipher, int guess_wron
 	snprintf(kexl, sizeof(kexl), "%s%s,kex-strict-c-v00@openssh.com,ext-info-c",
 		 guess_wrong == GUESS_UNKNOWN_FIRST ? "ecdh-sha2-nistp256," : "", method);
 	CHECK_EQ_INT(put_lists(&ic, kexl, cipher, guess_wrong != GUESS_NONE), 0);
-	CHECK_EQ_INT(deliver(&k, &s, &ic), 1);
+	CHECK_EQ_INT(deliver(&k, s, &ic), 1);
 	CHECK(k.strict);
 	CHECK(k.ext_info_c);
 	if (guess_wrong) {
@@ -197,7 +200,7 @@ static void full_exchange(const char *method, const char *cipher, int guess_wron
 		buf_init(&junk, 64);
 		buf_put_u8(&junk, SSH_MSG_KEX_ECDH_INIT);
 		buf_put_cstring(&junk, "this is the wrong guess");
-		CHECK_EQ_INT(deliver(&k, &s, &junk), 1); /* silently ignored */
+		CHECK_EQ_INT(deliver(&k, s, &junk), 1); /* silently ignored */
 		buf_free(&junk);
 	}
 	struct kex_client kc;
@@ -206,18 +209,18 @@ static void full_exchange(const char *method, const char *cipher, int guess_wron
 	client_start(&kc, method, &qc);
 	buf_put_u8(&init, SSH_MSG_KEX_ECDH_INIT);
 	buf_put_buf(&init, &qc);
-	CHECK_EQ_INT(deliver(&k, &s, &init), 1);
+	CHECK_EQ_INT(deliver(&k, s, &init), 1);
 	CHECK_STR(k.method->name, method);
 
 	/* client side: KEXINIT, ECDH_REPLY, NEWKEYS, EXT_INFO come out */
 	uint8_t type;
-	CHECK_EQ_INT(next_out(&s, &c, &pl, &type), 1);
+	CHECK_EQ_INT(next_out(s, c, &pl, &type), 1);
 	CHECK_EQ_INT(type, SSH_MSG_KEXINIT);
 	struct buf is;
 	buf_init(&is, 4096);
 	buf_put(&is, buf_rptr(&pl), buf_avail(&pl));
 	CHECK(memmem(buf_rptr(&is), buf_avail(&is), "kex-strict-s-v00@openssh.com", 28) != NULL);
-	CHECK_EQ_INT(next_out(&s, &c, &pl, &type), 1);
+	CHECK_EQ_INT(next_out(s, c, &pl, &type), 1);
 	CHECK_EQ_INT(type, SSH_MSG_KEX_ECDH_REPLY);
 	const uint8_t *ks, *qs, *sig;
 	size_t ksl, qsl, sigl;
@@ -248,9 +251,11 @@ static void full_exchange(const char *method, const char *cipher, int guess_wron
 	pubkey_free(&pk);
 	CHECK_EQ_INT(k.session_id_len, hl);
 	CHECK(memcmp(k.session_id, h, hl) == 0);
-	CHECK_EQ_INT(next_out(&s, &c, &pl, &type), 1);
+	CHECK_EQ_INT(next_out(s, c, &pl, &type), 1);
 	CHECK_EQ_INT(type, SSH_MSG_NEWKEYS);
-	CHECK_EQ_INT(s.tx.seq, 1); /* strict: reset after NEWKEYS, then EXT_INFO used 0 */
+	struct transport_counters tc;
+	transport_get_counters(s, &tc);
+	CHECK_EQ_INT(tc.tx_seq, 1); /* strict: reset after NEWKEYS, then EXT_INFO used 0 */
 
 	/* install the client's receive keys as the server derived them */
 	const struct cipher_info *ci = cipher_by_name(cipher);
@@ -264,9 +269,9 @@ static void full_exchange(const char *method, const char *cipher, int guess_wron
 	tk.ctx = cipher_ctx_new(ci, key, iv, mi, mkey);
 	tk.aad = ci->aead || (mi && mi->etm);
 	tk.block = ci->block_len < 8 ? 8 : ci->block_len;
-	transport_set_next_keys(&c, 0, &tk);
-	CHECK_EQ_INT(transport_activate_rx(&c, 1), 0);
-	CHECK_EQ_INT(next_out(&s, &c, &pl, &type), 1); /* decrypts with our keys */
+	transport_set_next_keys(c, 0, &tk);
+	CHECK_EQ_INT(transport_activate_rx(c, 1), 0);
+	CHECK_EQ_INT(next_out(s, c, &pl, &type), 1); /* decrypts with our keys */
 	CHECK_EQ_INT(type, SSH_MSG_EXT_INFO);
 
 	/* data queued during kex, released after the client's NEWKEYS */
@@ -276,25 +281,26 @@ static void full_exchange(const char *method, const char *cipher, int guess_wron
 	uint8_t ch[] = {SSH_MSG_CHANNEL_DATA, 0, 0, 0, 0};
 	struct buf chb;
 	buf_view(&chb, ch, sizeof(ch));
-	CHECK_EQ_INT(transport_send(&s, &chb), 0);
-	size_t before = buf_avail(&s.out);
+	CHECK_EQ_INT(transport_send(s, &chb), 0);
+	size_t before = transport_output_pending(s);
 	CHECK_EQ_INT(before, 0);
 	uint8_t nk = SSH_MSG_NEWKEYS;
 	struct buf nkb;
 	buf_view(&nkb, &nk, 1);
-	CHECK_EQ_INT(deliver(&k, &s, &nkb), 1);
+	CHECK_EQ_INT(deliver(&k, s, &nkb), 1);
 	CHECK(k.done_first);
-	CHECK(!s.kex_active);
-	CHECK_EQ_INT(s.rx.seq, 0); /* strict: reset */
-	CHECK_EQ_INT(next_out(&s, &c, &pl, &type), 1);
+	CHECK(!transport_kex_active(s));
+	transport_get_counters(s, &tc);
+	CHECK_EQ_INT(tc.rx_seq, 0); /* strict: reset */
+	CHECK_EQ_INT(next_out(s, c, &pl, &type), 1);
 	CHECK_EQ_INT(type, SSH_MSG_CHANNEL_DATA);
 	(void)db;
 
 	/* a second KEXINIT from the client now starts a rekey */
 	buf_reset(&ic);
 	put_lists(&ic, "curve25519-sha256", cipher, 0);
-	CHECK_EQ_INT(deliver(&k, &s, &ic), 1);
-	CHECK(s.kex_active);
+	CHECK_EQ_INT(deliver(&k, s, &ic), 1);
+	CHECK(transport_kex_active(s));
 	/* ... during which channel messages from the client are a violation */
 	int reason;
 	struct buf bad;
@@ -309,8 +315,8 @@ static void full_exchange(const char *method, const char *cipher, int guess_wron
 	buf_free(&kenc);
 	buf_free(&hb);
 	kex_free(&k);
-	transport_free(&s);
-	transport_free(&c);
+	transport_free(s);
+	transport_free(c);
 	hostkey_wipe(&hk);
 }
 
@@ -457,26 +463,27 @@ TEST(strict_violations)
 {
 	struct hostkey hk;
 	hostkey_generate(&hk, "t");
-	struct transport s;
-	transport_init(&s, -1);
+	struct transport *s = transport_new(-1);
 	struct kex k;
-	kex_init(&k, &s, &hk, NULL);
+	kex_init(&k, s, &hk, NULL);
 	kex_start(&k);
 	struct buf ic, p;
 	buf_init(&ic, 4096);
 	put_lists(&ic, "curve25519-sha256,kex-strict-c-v00@openssh.com", "aes128-ctr", 0);
 	int reason;
 	/* KEXINIT that is not the first packet under strict kex */
-	s.last_rx_seq = 3;
+	for (int i = 0; i < 4; i++)
+		transport_harness_received(s); /* the fourth packet: seq 3 */
+	CHECK_EQ_INT(transport_last_rx_seq(s), 3);
 	buf_view(&p, buf_rptr(&ic), buf_avail(&ic));
 	CHECK(kex_filter(&k, SSH_MSG_KEXINIT, &p, &reason) < 0);
 	kex_free(&k);
-	transport_free(&s);
+	transport_free(s);
 
-	transport_init(&s, -1);
-	kex_init(&k, &s, &hk, NULL);
+	s = transport_new(-1);
+	kex_init(&k, s, &hk, NULL);
 	kex_start(&k);
-	s.last_rx_seq = 0;
+	transport_harness_received(s); /* the first packet: seq 0 */
 	buf_view(&p, buf_rptr(&ic), buf_avail(&ic));
 	CHECK_EQ_INT(kex_filter(&k, SSH_MSG_KEXINIT, &p, &reason), 1);
 	uint8_t ign[] = {SSH_MSG_IGNORE, 0, 0, 0, 0};
@@ -487,9 +494,9 @@ TEST(strict_violations)
 	CHECK(kex_filter(&k, SSH_MSG_NEWKEYS, &p, &reason) < 0); /* NEWKEYS before the exchange */
 	/* no common cipher */
 	kex_free(&k);
-	transport_free(&s);
-	transport_init(&s, -1);
-	kex_init(&k, &s, &hk, NULL);
+	transport_free(s);
+	s = transport_new(-1);
+	kex_init(&k, s, &hk, NULL);
 	buf_reset(&ic);
 	put_lists(&ic, "curve25519-sha256", "3des-cbc", 0);
 	buf_view(&p, buf_rptr(&ic), buf_avail(&ic));
@@ -497,7 +504,7 @@ TEST(strict_violations)
 	CHECK_EQ_INT(reason, SSH_DISCONNECT_KEY_EXCHANGE_FAILED);
 	buf_free(&ic);
 	kex_free(&k);
-	transport_free(&s);
+	transport_free(s);
 	hostkey_wipe(&hk);
 }
 
@@ -534,10 +541,9 @@ TEST(kexinit_nul_in_name_refused)
 		{"curve25519-sha256 ", 18, 0},
 	};
 	for (size_t i = 0; i < ARRAY_LEN(cases); i++) {
-		struct transport s;
+		struct transport *s = transport_new(-1);
 		struct kex k;
-		transport_init(&s, -1);
-		kex_init(&k, &s, &hk, NULL);
+		kex_init(&k, s, &hk, NULL);
 		struct buf ic, p;
 		buf_init(&ic, 4096);
 		kexinit_raw_kex(&ic, cases[i].list, cases[i].n);
@@ -552,7 +558,7 @@ TEST(kexinit_nul_in_name_refused)
 		}
 		buf_free(&ic);
 		kex_free(&k);
-		transport_free(&s);
+		transport_free(s);
 	}
 	hostkey_wipe(&hk);
 }
