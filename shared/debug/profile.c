@@ -554,79 +554,61 @@ static char *read_self_maps(void)
  * call instruction (return address - 1) for callers. */
 static uintptr_t frame_addr(const struct profile_sample *s, uint32_t k) { return k == 0 ? s->pc[0] : s->pc[k] - 1; }
 
-int profile_encode(const struct profile_sample *s, size_t n, const char *maps_text, uint64_t period_ns,
-		   int64_t time_nanos, int64_t duration_nanos, struct buf *out)
-{
-	int r = 0;
-	char *own_maps = NULL;
+/* What the message parts below share while one profile is encoded. */
+struct encoder {
+	struct buf *out; /* the Profile message */
+	struct buf m;	 /* scratch for one sub-message */
+	struct strtab *st;
+	struct mapping *maps;
+	size_t nmaps;
+	uintptr_t *addrs; /* unique frame addresses, sorted: location id = index + 1 */
+	size_t nu;
 	struct symtab syt;
-	memset(&syt, 0, sizeof(syt));
-	if (!maps_text) {
-		/* The live process: its own maps and symbols. */
-		own_maps = read_self_maps();
-		maps_text = own_maps ? own_maps : "";
-		load_self_symbols(&syt);
-	}
-	struct mapping *maps = calloc(MAX_MAPPINGS, sizeof(*maps));
-	struct strtab *st = calloc(1, sizeof(*st));
-	size_t total = 0;
-	for (size_t i = 0; i < n; i++)
-		total += s[i].depth < PROFILE_MAX_DEPTH ? s[i].depth : PROFILE_MAX_DEPTH;
-	uintptr_t *addrs = malloc((total ? total : 1) * sizeof(uintptr_t));
-	struct buf m;
-	int m_ok = buf_init(&m, 1u << 20) == 0;
-	if (!maps || !st || !addrs || !m_ok) {
-		r = BUF_ERR_NOMEM;
-		goto out;
-	}
-	size_t nmaps = parse_maps(maps_text, maps, MAX_MAPPINGS);
-	/* pprof takes the first mapping as the main binary: put ours first. */
-	for (size_t j = 1; own_maps && j < nmaps; j++) {
-		uintptr_t self = (uintptr_t)&profile_encode;
-		if (self >= maps[j].start && self < maps[j].limit) {
-			struct mapping tmp = maps[0];
-			maps[0] = maps[j];
-			maps[j] = tmp;
-		}
-	}
-	str_id(st, "");
-	int64_t s_samples = str_id(st, "samples"), s_count = str_id(st, "count");
-	int64_t s_cpu = str_id(st, "cpu"), s_ns = str_id(st, "nanoseconds");
-	int64_t s_comment = str_id(st, "sshbox CPU profile (SIGPROF sampling, frame-pointer unwinding)");
+	uint64_t nfuncs; /* function ids handed out */
+	int64_t s_cpu, s_ns;
+};
 
-	/* Unique addresses -> location ids (index + 1 in the sorted array). */
+/* Every frame address of the samples, sorted, each once (into e->addrs). */
+static void unique_addresses(struct encoder *e, const struct profile_sample *s, size_t n)
+{
 	size_t na = 0;
 	for (size_t i = 0; i < n; i++)
 		for (uint32_t k = 0; k < s[i].depth && k < PROFILE_MAX_DEPTH; k++)
-			addrs[na++] = frame_addr(&s[i], k);
-	qsort(addrs, na, sizeof(uintptr_t), cmp_uptr);
+			e->addrs[na++] = frame_addr(&s[i], k);
+	qsort(e->addrs, na, sizeof(uintptr_t), cmp_uptr);
 	size_t nu = 0;
 	for (size_t i = 0; i < na; i++)
-		if (nu == 0 || addrs[nu - 1] != addrs[i])
-			addrs[nu++] = addrs[i];
+		if (nu == 0 || e->addrs[nu - 1] != e->addrs[i])
+			e->addrs[nu++] = e->addrs[i];
+	e->nu = nu;
+}
 
-	/* sample_type = 1: [samples/count, cpu/nanoseconds] */
-	buf_reset(&m);
-	if ((r = pb_uint(&m, 1, (uint64_t)s_samples)) || (r = pb_uint(&m, 2, (uint64_t)s_count)) ||
-	    (r = pb_msg(out, 1, &m)))
-		goto out;
-	buf_reset(&m);
-	if ((r = pb_uint(&m, 1, (uint64_t)s_cpu)) || (r = pb_uint(&m, 2, (uint64_t)s_ns)) || (r = pb_msg(out, 1, &m)))
-		goto out;
+/* A ValueType sub-message {type, unit} (string ids) as field `field`. */
+static int encode_value_type(struct encoder *e, uint32_t field, int64_t type, int64_t unit)
+{
+	int r;
+	buf_reset(&e->m);
+	if ((r = pb_uint(&e->m, 1, (uint64_t)type)) || (r = pb_uint(&e->m, 2, (uint64_t)unit)))
+		return r;
+	return pb_msg(e->out, field, &e->m);
+}
 
-	/* sample = 2 */
+/* sample = 2: location ids (packed), values [1, period_ns] */
+static int encode_samples(struct encoder *e, const struct profile_sample *s, size_t n, uint64_t period_ns)
+{
+	int r = 0;
 	for (size_t i = 0; i < n; i++) {
 		struct buf packed;
 		uint8_t pk[PROFILE_MAX_DEPTH * 10];
-		buf_reset(&m);
+		buf_reset(&e->m);
 		buf_wrap(&packed, pk, sizeof(pk));
 		for (uint32_t k = 0; r == 0 && k < s[i].depth && k < PROFILE_MAX_DEPTH; k++) {
 			uintptr_t a = frame_addr(&s[i], k);
-			uintptr_t *f = bsearch(&a, addrs, nu, sizeof(uintptr_t), cmp_uptr);
-			r = pb_varint(&packed, f ? (uint64_t)(f - addrs) + 1 : 0);
+			uintptr_t *f = bsearch(&a, e->addrs, e->nu, sizeof(uintptr_t), cmp_uptr);
+			r = pb_varint(&packed, f ? (uint64_t)(f - e->addrs) + 1 : 0);
 		}
 		if (r == 0 && buf_avail(&packed))
-			r = pb_bytes(&m, 1, buf_rptr(&packed), buf_avail(&packed));
+			r = pb_bytes(&e->m, 1, buf_rptr(&packed), buf_avail(&packed));
 		uint8_t vals[24];
 		struct buf vb;
 		buf_wrap(&vb, vals, sizeof(vals));
@@ -635,82 +617,164 @@ int profile_encode(const struct profile_sample *s, size_t n, const char *maps_te
 		if (r == 0)
 			r = pb_varint(&vb, period_ns);
 		if (r == 0)
-			r = pb_bytes(&m, 2, buf_rptr(&vb), buf_avail(&vb));
+			r = pb_bytes(&e->m, 2, buf_rptr(&vb), buf_avail(&vb));
 		if (r == 0)
-			r = pb_msg(out, 2, &m);
+			r = pb_msg(e->out, 2, &e->m);
 		if (r)
-			goto out;
+			return r;
 	}
+	return 0;
+}
 
-	/* mapping = 3 */
-	for (size_t i = 0; i < nmaps; i++) {
-		buf_reset(&m);
-		if ((r = pb_uint(&m, 1, i + 1)) || (r = pb_uint(&m, 2, maps[i].start)) ||
-		    (r = pb_uint(&m, 3, maps[i].limit)) || (r = pb_uint(&m, 4, maps[i].offset)) ||
-		    (r = pb_uint(&m, 5, (uint64_t)str_id(st, maps[i].path))))
-			goto out;
+/* mapping = 3 */
+static int encode_mappings(struct encoder *e)
+{
+	int r;
+	for (size_t i = 0; i < e->nmaps; i++) {
+		const struct mapping *mp = &e->maps[i];
+		buf_reset(&e->m);
+		if ((r = pb_uint(&e->m, 1, i + 1)) || (r = pb_uint(&e->m, 2, mp->start)) ||
+		    (r = pb_uint(&e->m, 3, mp->limit)) || (r = pb_uint(&e->m, 4, mp->offset)) ||
+		    (r = pb_uint(&e->m, 5, (uint64_t)str_id(e->st, mp->path))))
+			return r;
 		int has_fn = 0;
-		for (size_t k = 0; syt.n && !has_fn && k < nu; k++)
-			has_fn = addrs[k] >= maps[i].start && addrs[k] < maps[i].limit && sym_lookup(&syt, addrs[k]);
-		if ((r = pb_uint(&m, 7, (uint64_t)has_fn)) || (r = pb_msg(out, 3, &m)))
-			goto out;
+		for (size_t k = 0; e->syt.n && !has_fn && k < e->nu; k++)
+			has_fn = e->addrs[k] >= mp->start && e->addrs[k] < mp->limit &&
+				 sym_lookup(&e->syt, e->addrs[k]);
+		if ((r = pb_uint(&e->m, 7, (uint64_t)has_fn)) || (r = pb_msg(e->out, 3, &e->m)))
+			return r;
 	}
+	return 0;
+}
 
-	/* location = 4 */
-	uint64_t nfuncs = 0;
-	for (size_t i = 0; i < nu; i++) {
+/* location = 4; hands out function ids to the symbols it uses */
+static int encode_locations(struct encoder *e)
+{
+	int r;
+	for (size_t i = 0; i < e->nu; i++) {
 		uint64_t mid = 0;
-		for (size_t j = 0; j < nmaps; j++)
-			if (addrs[i] >= maps[j].start && addrs[i] < maps[j].limit)
+		for (size_t j = 0; j < e->nmaps; j++)
+			if (e->addrs[i] >= e->maps[j].start && e->addrs[i] < e->maps[j].limit)
 				mid = j + 1;
-		buf_reset(&m);
-		if ((r = pb_uint(&m, 1, i + 1)) || (r = pb_uint(&m, 2, mid)) || (r = pb_uint(&m, 3, addrs[i])))
-			goto out;
-		struct sym *fn = syt.n ? sym_lookup(&syt, addrs[i]) : NULL;
+		buf_reset(&e->m);
+		if ((r = pb_uint(&e->m, 1, i + 1)) || (r = pb_uint(&e->m, 2, mid)) ||
+		    (r = pb_uint(&e->m, 3, e->addrs[i])))
+			return r;
+		struct sym *fn = e->syt.n ? sym_lookup(&e->syt, e->addrs[i]) : NULL;
 		if (fn) {
 			if (!fn->fid)
-				fn->fid = ++nfuncs;
+				fn->fid = ++e->nfuncs;
 			uint8_t lb[16];
 			struct buf line;
 			buf_wrap(&line, lb, sizeof(lb));
-			if ((r = pb_uint(&line, 1, fn->fid)) || (r = pb_bytes(&m, 4, buf_rptr(&line), buf_avail(&line))))
-				goto out;
+			if ((r = pb_uint(&line, 1, fn->fid)) ||
+			    (r = pb_bytes(&e->m, 4, buf_rptr(&line), buf_avail(&line))))
+				return r;
 		}
-		if ((r = pb_msg(out, 4, &m)))
-			goto out;
+		if ((r = pb_msg(e->out, 4, &e->m)))
+			return r;
 	}
+	return 0;
+}
 
-	/* function = 5: the symbols used above */
-	for (size_t i = 0; nfuncs && i < syt.n; i++) {
-		if (!syt.v[i].fid)
+/* function = 5: the symbols used by the locations */
+static int encode_functions(struct encoder *e)
+{
+	int r;
+	for (size_t i = 0; e->nfuncs && i < e->syt.n; i++) {
+		if (!e->syt.v[i].fid)
 			continue;
-		int64_t nm = str_id(st, syt.v[i].name);
-		buf_reset(&m);
-		if ((r = pb_uint(&m, 1, syt.v[i].fid)) || (r = pb_uint(&m, 2, (uint64_t)nm)) ||
-		    (r = pb_uint(&m, 3, (uint64_t)nm)) || (r = pb_msg(out, 5, &m)))
-			goto out;
+		int64_t nm = str_id(e->st, e->syt.v[i].name);
+		buf_reset(&e->m);
+		if ((r = pb_uint(&e->m, 1, e->syt.v[i].fid)) || (r = pb_uint(&e->m, 2, (uint64_t)nm)) ||
+		    (r = pb_uint(&e->m, 3, (uint64_t)nm)) || (r = pb_msg(e->out, 5, &e->m)))
+			return r;
 	}
+	return 0;
+}
 
-	/* string_table = 6 (entry 0 must be "") */
-	for (size_t i = 0; i < st->n; i++)
-		if ((r = pb_bytes(out, 6, st->s[i], strlen(st->s[i]))))
-			goto out;
-	/* time_nanos = 9, duration_nanos = 10, period_type = 11, period = 12, comment = 13 */
-	if ((r = pb_uint(out, 9, (uint64_t)time_nanos)) || (r = pb_uint(out, 10, (uint64_t)duration_nanos)))
+/* string_table = 6 (entry 0 must be ""), then time_nanos = 9,
+ * duration_nanos = 10, period_type = 11, period = 12, comment = 13 */
+static int encode_trailer(struct encoder *e, uint64_t period_ns, int64_t time_nanos, int64_t duration_nanos,
+			  int64_t s_comment)
+{
+	int r;
+	for (size_t i = 0; i < e->st->n; i++)
+		if ((r = pb_bytes(e->out, 6, e->st->s[i], strlen(e->st->s[i]))))
+			return r;
+	if ((r = pb_uint(e->out, 9, (uint64_t)time_nanos)) ||
+	    (r = pb_uint(e->out, 10, (uint64_t)duration_nanos)) ||
+	    (r = encode_value_type(e, 11, e->s_cpu, e->s_ns)))
+		return r;
+	if ((r = pb_uint(e->out, 12, period_ns)) || (r = pb_uint(e->out, 13, (uint64_t)s_comment)))
+		return r;
+	return 0;
+}
+
+/* pprof takes the first mapping as the main binary: put ours first. */
+static void own_mapping_first(struct mapping *maps, size_t nmaps)
+{
+	for (size_t j = 1; j < nmaps; j++) {
+		uintptr_t self = (uintptr_t)&profile_encode;
+		if (self >= maps[j].start && self < maps[j].limit) {
+			struct mapping tmp = maps[0];
+			maps[0] = maps[j];
+			maps[j] = tmp;
+		}
+	}
+}
+
+int profile_encode(const struct profile_sample *s, size_t n, const char *maps_text, uint64_t period_ns,
+		   int64_t time_nanos, int64_t duration_nanos, struct buf *out)
+{
+	int r = 0;
+	char *own_maps = NULL;
+	struct encoder e;
+	memset(&e, 0, sizeof(e));
+	e.out = out;
+	if (!maps_text) {
+		/* The live process: its own maps and symbols. */
+		own_maps = read_self_maps();
+		maps_text = own_maps ? own_maps : "";
+		load_self_symbols(&e.syt);
+	}
+	e.maps = calloc(MAX_MAPPINGS, sizeof(*e.maps));
+	e.st = calloc(1, sizeof(*e.st));
+	size_t total = 0;
+	for (size_t i = 0; i < n; i++)
+		total += s[i].depth < PROFILE_MAX_DEPTH ? s[i].depth : PROFILE_MAX_DEPTH;
+	e.addrs = malloc((total ? total : 1) * sizeof(uintptr_t));
+	int m_ok = buf_init(&e.m, 1u << 20) == 0;
+	if (!e.maps || !e.st || !e.addrs || !m_ok) {
+		r = BUF_ERR_NOMEM;
 		goto out;
-	buf_reset(&m);
-	if ((r = pb_uint(&m, 1, (uint64_t)s_cpu)) || (r = pb_uint(&m, 2, (uint64_t)s_ns)) || (r = pb_msg(out, 11, &m)))
+	}
+	e.nmaps = parse_maps(maps_text, e.maps, MAX_MAPPINGS);
+	if (own_maps)
+		own_mapping_first(e.maps, e.nmaps);
+	/* The string ids are handed out in this order (then the mapping
+	 * paths, then the function names). */
+	str_id(e.st, "");
+	int64_t s_samples = str_id(e.st, "samples"), s_count = str_id(e.st, "count");
+	e.s_cpu = str_id(e.st, "cpu");
+	e.s_ns = str_id(e.st, "nanoseconds");
+	int64_t s_comment = str_id(e.st, "sshbox CPU profile (SIGPROF sampling, frame-pointer unwinding)");
+	unique_addresses(&e, s, n);
+
+	/* sample_type = 1: [samples/count, cpu/nanoseconds] */
+	if ((r = encode_value_type(&e, 1, s_samples, s_count)) ||
+	    (r = encode_value_type(&e, 1, e.s_cpu, e.s_ns)) || (r = encode_samples(&e, s, n, period_ns)) ||
+	    (r = encode_mappings(&e)) || (r = encode_locations(&e)) || (r = encode_functions(&e)))
 		goto out;
-	if ((r = pb_uint(out, 12, period_ns)) || (r = pb_uint(out, 13, (uint64_t)s_comment)))
-		goto out;
+	r = encode_trailer(&e, period_ns, time_nanos, duration_nanos, s_comment);
 out:
 	if (m_ok)
-		buf_free(&m);
-	free(addrs);
-	free(st);
-	free(maps);
+		buf_free(&e.m);
+	free(e.addrs);
+	free(e.st);
+	free(e.maps);
 	free(own_maps);
-	symtab_free(&syt);
+	symtab_free(&e.syt);
 	return r;
 }
 

@@ -7,6 +7,7 @@
 #include <fcntl.h>
 #include <grp.h>
 #include <limits.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -236,6 +237,134 @@ static int env_allowed(const struct sshd_config *cfg, const char *name)
 	return 0;
 }
 
+/* The flag options: name, the int field of struct authkeys_opts it sets,
+ * and the value ("no-pty" sets no_pty to 1, "pty" sets it back to 0). */
+static const struct {
+	const char *name;
+	size_t field;
+	int value;
+} flag_options[] = {
+    {"no-pty", offsetof(struct authkeys_opts, no_pty), 1},
+    {"pty", offsetof(struct authkeys_opts, no_pty), 0},
+    {"no-port-forwarding", offsetof(struct authkeys_opts, no_port_forwarding), 1},
+    {"port-forwarding", offsetof(struct authkeys_opts, no_port_forwarding), 0},
+    {"no-agent-forwarding", offsetof(struct authkeys_opts, no_agent_forwarding), 1},
+    {"agent-forwarding", offsetof(struct authkeys_opts, no_agent_forwarding), 0},
+    {"no-x11-forwarding", offsetof(struct authkeys_opts, no_x11_forwarding), 1},
+    {"x11-forwarding", offsetof(struct authkeys_opts, no_x11_forwarding), 0},
+    {"no-user-rc", offsetof(struct authkeys_opts, no_user_rc), 1},
+    {"user-rc", offsetof(struct authkeys_opts, no_user_rc), 0},
+    {"no-touch-required", offsetof(struct authkeys_opts, no_touch_required), 1},
+    {"touch-required", offsetof(struct authkeys_opts, no_touch_required), 0},
+    {"verify-required", offsetof(struct authkeys_opts, verify_required), 1},
+    {"cert-authority", offsetof(struct authkeys_opts, cert_authority), 1},
+};
+
+/* A flag option (or "restrict"): 1 when nm is one, with *err set when it
+ * came with a value; 0 when nm is not a flag option. */
+static int apply_flag_option(const char *nm, const char *val, struct authkeys_opts *o, const char **err)
+{
+	if (strcmp(nm, "restrict") == 0) {
+		if (val)
+			*err = "unexpected value for flag option";
+		o->no_pty = o->no_port_forwarding = o->no_agent_forwarding = 1;
+		o->no_x11_forwarding = o->no_user_rc = 1;
+		return 1;
+	}
+	for (size_t i = 0; i < ARRAY_LEN(flag_options); i++) {
+		if (strcmp(nm, flag_options[i].name) != 0)
+			continue;
+		if (val)
+			*err = "unexpected value for flag option";
+		else
+			*(int *)((char *)o + flag_options[i].field) = flag_options[i].value;
+		return 1;
+	}
+	return 0;
+}
+
+/* An option that may appear once and needs a value (command=, from=,
+ * principals=): moves *val into *dst. Returns the error, or NULL. */
+static const char *take_once(char **dst, char **val, const char *missing, const char *twice)
+{
+	if (!*val)
+		return missing;
+	if (*dst)
+		return twice;
+	*dst = *val;
+	*val = NULL;
+	return NULL;
+}
+
+/* environment="NAME=value": kept only when PermitUserEnvironment allows
+ * NAME; the first definition of a name wins. val is modified and restored.
+ * Returns the error, or NULL. */
+static const char *add_environment_option(const struct sshd_config *cfg, struct authkeys_opts *o, char *val)
+{
+	char *eq = val ? strchr(val, '=') : NULL;
+	if (!val || !eq || eq == val)
+		return "bad environment= value";
+	*eq = '\0';
+	for (const char *q = val; *q; q++)
+		if (!isalnum((unsigned char)*q) && *q != '_')
+			return "bad environment variable name";
+	if (!env_allowed(cfg, val)) {
+		log_debug("authorized_keys: environment=%s ignored (PermitUserEnvironment)", val);
+		return NULL;
+	}
+	*eq = '=';
+	size_t klen = (size_t)(eq - val) + 1;
+	for (size_t i = 0; i < o->env.n; i++)
+		if (strncmp(o->env.v[i], val, klen) == 0)
+			return NULL;
+	if (strlist_add(&o->env, val, AUTHKEYS_MAX_ENV) < 0)
+		return "too many environment= options";
+	return NULL;
+}
+
+/* permitopen="host:port" / permitlisten="[host:]port". Returns the error,
+ * or NULL. */
+static const char *add_permit_option(struct authkeys_opts *o, const char *val, int listen)
+{
+	if (!val || !valid_permit(val, listen))
+		return listen ? "bad permitlisten= value" : "bad permitopen= value";
+	if (strlist_add(listen ? &o->permitlisten : &o->permitopen, val, AUTHKEYS_MAX_PERMITS) < 0)
+		return "too many permitopen/permitlisten options";
+	return NULL;
+}
+
+/* One option, nm lower-cased, *val its unquoted value or NULL (taken when
+ * stored). Returns the error, or NULL. */
+static const char *apply_option(const char *nm, char **val, const struct sshd_config *cfg,
+				struct authkeys_opts *o, char **from)
+{
+	const char *err = NULL;
+	if (apply_flag_option(nm, *val, o, &err))
+		return err;
+	if (strcmp(nm, "command") == 0)
+		return take_once(&o->command, val, "command= needs a value", "multiple command= options");
+	if (strcmp(nm, "from") == 0)
+		return take_once(from, val, "from= needs a value", "multiple from= options");
+	if (strcmp(nm, "principals") == 0)
+		return take_once(&o->principals, val, "principals= needs a value",
+				 "multiple principals= options");
+	if (strcmp(nm, "environment") == 0)
+		return add_environment_option(cfg, o, *val);
+	if (strcmp(nm, "expiry-time") == 0) {
+		time_t t;
+		if (!*val || parse_expiry(*val, &t) < 0)
+			return "bad expiry-time= value";
+		if (!o->expiry || t < o->expiry)
+			o->expiry = t;
+		return NULL;
+	}
+	if (strcmp(nm, "permitopen") == 0 || strcmp(nm, "permitlisten") == 0)
+		return add_permit_option(o, *val, nm[6] == 'l');
+	if (strcmp(nm, "tunnel") == 0)
+		return "tunnel= is not supported";
+	return "unknown option";
+}
+
 /* Parses the options prefix of a line. *pp points at it; on return it
  * points after the options (at whitespace). */
 static int parse_options(const char **pp, const struct sshd_config *cfg, struct authkeys_opts *o, char **from,
@@ -263,129 +392,13 @@ static int parse_options(const char **pp, const struct sshd_config *cfg, struct 
 			if (!val)
 				return why_set(why, whylen, "bad quoting in option value");
 		}
-		int rc = 0;
-		const char *err = NULL;
-#define FLAG(str, field, v)                                                                                  \
-	else if (strcmp(nm, str) == 0)                                                                       \
-	{                                                                                                    \
-		if (val)                                                                                     \
-			err = "unexpected value for flag option";                                            \
-		else                                                                                         \
-			o->field = (v);                                                                      \
-	}
-		if (strcmp(nm, "restrict") == 0) {
-			if (val)
-				err = "unexpected value for flag option";
-			o->no_pty = o->no_port_forwarding = o->no_agent_forwarding = 1;
-			o->no_x11_forwarding = o->no_user_rc = 1;
-		}
-		FLAG("no-pty", no_pty, 1)
-		FLAG("pty", no_pty, 0)
-		FLAG("no-port-forwarding", no_port_forwarding, 1)
-		FLAG("port-forwarding", no_port_forwarding, 0)
-		FLAG("no-agent-forwarding", no_agent_forwarding, 1)
-		FLAG("agent-forwarding", no_agent_forwarding, 0)
-		FLAG("no-x11-forwarding", no_x11_forwarding, 1)
-		FLAG("x11-forwarding", no_x11_forwarding, 0)
-		FLAG("no-user-rc", no_user_rc, 1)
-		FLAG("user-rc", no_user_rc, 0)
-		FLAG("no-touch-required", no_touch_required, 1)
-		FLAG("touch-required", no_touch_required, 0)
-		FLAG("verify-required", verify_required, 1)
-		else if (strcmp(nm, "command") == 0)
-		{
-			if (!val)
-				err = "command= needs a value";
-			else if (o->command)
-				err = "multiple command= options";
-			else {
-				o->command = val;
-				val = NULL;
-			}
-		}
-		else if (strcmp(nm, "from") == 0)
-		{
-			if (!val)
-				err = "from= needs a value";
-			else if (*from)
-				err = "multiple from= options";
-			else {
-				*from = val;
-				val = NULL;
-			}
-		}
-		else if (strcmp(nm, "environment") == 0)
-		{
-			char *eq = val ? strchr(val, '=') : NULL;
-			if (!val || !eq || eq == val)
-				err = "bad environment= value";
-			else {
-				*eq = '\0';
-				for (const char *q = val; *q; q++)
-					if (!isalnum((unsigned char)*q) && *q != '_')
-						err = "bad environment variable name";
-				if (!err && env_allowed(cfg, val)) {
-					*eq = '=';
-					/* first definition of a name wins */
-					size_t klen = (size_t)(eq - val) + 1;
-					int dup = 0;
-					for (size_t i = 0; i < o->env.n; i++)
-						if (strncmp(o->env.v[i], val, klen) == 0)
-							dup = 1;
-					if (!dup && strlist_add(&o->env, val, AUTHKEYS_MAX_ENV) < 0)
-						err = "too many environment= options";
-				} else if (!err) {
-					log_debug(
-					    "authorized_keys: environment=%s ignored (PermitUserEnvironment)",
-					    val);
-				}
-			}
-		}
-		else if (strcmp(nm, "expiry-time") == 0)
-		{
-			time_t t;
-			if (!val || parse_expiry(val, &t) < 0)
-				err = "bad expiry-time= value";
-			else if (!o->expiry || t < o->expiry)
-				o->expiry = t;
-		}
-		else if (strcmp(nm, "permitopen") == 0 || strcmp(nm, "permitlisten") == 0)
-		{
-			int listen = nm[6] == 'l';
-			if (!val || !valid_permit(val, listen))
-				err = listen ? "bad permitlisten= value" : "bad permitopen= value";
-			else if (strlist_add(listen ? &o->permitlisten : &o->permitopen, val, AUTHKEYS_MAX_PERMITS) < 0)
-				err = "too many permitopen/permitlisten options";
-		}
-		else if (strcmp(nm, "principals") == 0)
-		{
-			if (!val)
-				err = "principals= needs a value";
-			else if (o->principals)
-				err = "multiple principals= options";
-			else {
-				o->principals = val;
-				val = NULL;
-			}
-		}
-		FLAG("cert-authority", cert_authority, 1)
-		else if (strcmp(nm, "tunnel") == 0)
-		{
-			err = "tunnel= is not supported";
-		}
-		else
-		{
-			err = "unknown option";
-		}
-#undef FLAG
+		const char *err = apply_option(nm, &val, cfg, o, from);
 		free(val);
 		if (err) {
 			if (why && whylen)
 				snprintf(why, whylen, "%s (%.*s)", err, (int)(nlen > 40 ? 40 : nlen), name);
-			rc = -1;
+			return -1;
 		}
-		if (rc < 0)
-			return rc;
 		if (*p == ',') {
 			p++;
 			continue;

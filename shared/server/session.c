@@ -287,69 +287,82 @@ static int is_internal_sftp(const char *cmd, const char **args)
 	return 1;
 }
 
-/* what: "shell", "exec", "subsystem"; arg: command or subsystem name. */
-static int start(struct sess *s, const char *what, const char *arg)
-{
-	const struct conn_info *ci = conn_info(s->conn);
-	const struct sshd_config *cfg = ci->cfg;
-	const struct user_info *u = ci->user;
-	const struct authkeys_opts *ko = ci->key_opts;
-	struct session_spec *sp = &s->spec;
-	if (s->started)
-		return 0;
-	int root = geteuid() == 0;
-	if (!root && u->uid != geteuid()) {
-		log_error("session: not root: cannot start a session for %s", u->name);
-		return 0;
-	}
+/* What a session runs: the client's request, after ForceCommand or a key's
+ * command= replaced it. */
+struct start_plan {
+	uint32_t kind;		 /* SPEC_KIND_* */
+	const char *command;	 /* NULL for a shell */
+	const char *subsys_name; /* the subsystem asked for, or NULL */
+	const char *requested;	 /* what the client asked to run (exec command, subsystem's) */
+	const char *forced;	 /* the forced command, or NULL */
+};
 
-	const char *requested = NULL; /* what the client asked to run */
-	const char *subsys_name = NULL;
-	uint32_t kind = SPEC_KIND_SHELL;
-	const char *command = NULL;
+/* The client's request, what: "shell", "exec", "subsystem"; arg: command
+ * or subsystem name. Returns < 0 for an unknown subsystem (logged). */
+static int plan_request(const struct conn_info *ci, const char *what, const char *arg, struct start_plan *pl)
+{
+	const struct sshd_config *cfg = ci->cfg;
+	*pl = (struct start_plan){.kind = SPEC_KIND_SHELL};
 	if (strcmp(what, "exec") == 0) {
-		requested = arg;
-		kind = SPEC_KIND_EXEC;
-		command = arg;
+		pl->requested = arg;
+		pl->kind = SPEC_KIND_EXEC;
+		pl->command = arg;
 	} else if (strcmp(what, "subsystem") == 0) {
 		const struct subsystem *sub = NULL;
 		for (size_t i = 0; i < cfg->n_subsystems; i++)
 			if (strcmp(cfg->subsystems[i].name, arg) == 0)
 				sub = &cfg->subsystems[i];
 		if (!sub) {
-			log_info("session: subsystem request for %s by %s failed, subsystem not found", arg, u->name);
-			return 0;
+			log_info("session: subsystem request for %s by %s failed, subsystem not found", arg,
+				 ci->user->name);
+			return -1;
 		}
-		subsys_name = arg;
-		requested = sub->command;
+		pl->subsys_name = arg;
+		pl->requested = sub->command;
 		const char *args;
 		if (sub->internal_sftp || is_internal_sftp(sub->command, &args)) {
-			kind = SPEC_KIND_INTERNAL_SFTP;
+			pl->kind = SPEC_KIND_INTERNAL_SFTP;
 			if (!is_internal_sftp(sub->command, &args))
 				args = "";
-			command = args;
+			pl->command = args;
 		} else {
-			kind = SPEC_KIND_SUBSYSTEM;
-			command = sub->command;
+			pl->kind = SPEC_KIND_SUBSYSTEM;
+			pl->command = sub->command;
 		}
 	}
-	const char *forced = cfg->force_command ? cfg->force_command : (ko && ko->command) ? ko->command : NULL;
-	if (forced) {
-		log_info("session: %s %s for %s", cfg->force_command ? "ForceCommand" : "forced command (key option)",
-			 forced, u->name);
-		const char *args;
-		if (is_internal_sftp(forced, &args)) {
-			kind = SPEC_KIND_INTERNAL_SFTP;
-			command = args;
-		} else {
-			kind = SPEC_KIND_EXEC;
-			command = forced;
-		}
-		sp->flags |= SPEC_FLAG_FORCED_COMMAND;
-		if (requested && sessionspec_set(&sp->original_command, requested) != 0)
-			return 0;
-	}
+	return 0;
+}
 
+/* ForceCommand, else the key's command= option, replaces what the client
+ * asked for; the request is kept as SSH_ORIGINAL_COMMAND. Returns < 0 when
+ * out of memory. */
+static int apply_forced_command(const struct conn_info *ci, struct session_spec *sp, struct start_plan *pl)
+{
+	const struct sshd_config *cfg = ci->cfg;
+	const struct authkeys_opts *ko = ci->key_opts;
+	pl->forced = cfg->force_command ? cfg->force_command : (ko && ko->command) ? ko->command : NULL;
+	if (!pl->forced)
+		return 0;
+	log_info("session: %s %s for %s", cfg->force_command ? "ForceCommand" : "forced command (key option)",
+		 pl->forced, ci->user->name);
+	const char *args;
+	if (is_internal_sftp(pl->forced, &args)) {
+		pl->kind = SPEC_KIND_INTERNAL_SFTP;
+		pl->command = args;
+	} else {
+		pl->kind = SPEC_KIND_EXEC;
+		pl->command = pl->forced;
+	}
+	sp->flags |= SPEC_FLAG_FORCED_COMMAND;
+	if (pl->requested && sessionspec_set(&sp->original_command, pl->requested) != 0)
+		return -1;
+	return 0;
+}
+
+/* Who runs what, from where. Returns nonzero when out of memory. */
+static int spec_set_identity(struct session_spec *sp, const struct conn_info *ci, const struct start_plan *pl)
+{
+	const struct user_info *u = ci->user;
 	int r = 0;
 	r |= sessionspec_set(&sp->user, u->name);
 	sp->uid = (uint32_t)u->uid;
@@ -361,14 +374,19 @@ static int start(struct sess *s, const char *what, const char *arg)
 	r |= sessionspec_set_groups(sp, groups, ng);
 	r |= sessionspec_set(&sp->home, u->home && u->home[0] ? u->home : "/");
 	r |= sessionspec_set(&sp->shell, u->shell && u->shell[0] ? u->shell : "/bin/sh");
-	sp->kind = kind;
-	r |= sessionspec_set(&sp->command, command);
-	r |= sessionspec_set(&sp->subsystem, subsys_name);
+	sp->kind = pl->kind;
+	r |= sessionspec_set(&sp->command, pl->command);
+	r |= sessionspec_set(&sp->subsystem, pl->subsys_name);
 	r |= sessionspec_set(&sp->client_addr, ci->client_addr);
 	sp->client_port = (uint32_t)ci->client_port;
 	r |= sessionspec_set(&sp->server_addr, ci->local_addr);
 	sp->server_port = (uint32_t)ci->local_port;
-	/* authorized_keys environment= (already filtered by PermitUserEnvironment) */
+	return r;
+}
+
+/* authorized_keys environment= (already filtered by PermitUserEnvironment) */
+static void add_key_environment(struct session_spec *sp, const struct authkeys_opts *ko)
+{
 	for (size_t i = 0; ko && i < ko->env.n; i++) {
 		const char *kv = ko->env.v[i];
 		const char *eq = strchr(kv, '=');
@@ -380,6 +398,15 @@ static int start(struct sess *s, const char *what, const char *arg)
 		if (sessionspec_add_env(sp, name, eq + 1) != 0)
 			log_debug("session: key environment %s dropped", name);
 	}
+}
+
+/* What the exec child does around the command: PAM, login records,
+ * audit, SELinux, chroot, motd, scp, agent socket. *oom is set when out of
+ * memory; returns < 0 for a ChrootDirectory with bad tokens (logged). */
+static int spec_set_login_steps(struct session_spec *sp, const struct sshd_config *cfg,
+				const struct user_info *u, int root, int *oom)
+{
+	int r = 0;
 	sp->use_pam = CONFIG_PAM && cfg->use_pam && root;
 	r |= sessionspec_set(&sp->pam_service, cfg->pam_service_name ? cfg->pam_service_name : "sshbox");
 	sp->utmp = root && sp->pty;
@@ -391,7 +418,7 @@ static int start(struct sess *s, const char *what, const char *arg)
 		char *dir = sshd_expand_tokens(cfg->chroot_directory, u->name, u->home, u->uid);
 		if (!dir) {
 			log_error("session: ChrootDirectory %s: bad tokens", cfg->chroot_directory);
-			return 0;
+			return -1;
 		}
 		r |= sessionspec_set(&sp->chroot_dir, dir);
 		free(dir);
@@ -405,47 +432,88 @@ static int start(struct sess *s, const char *what, const char *arg)
 	const char *agent = agentfwd_path();
 	if (agent && !sp->auth_sock)
 		r |= sessionspec_set(&sp->auth_sock, agent);
-	if (r) {
-		log_error("session: out of memory building the session spec");
-		return 0;
-	}
+	*oom |= r;
+	return 0;
+}
 
-	struct session_proc p;
-	if (session_spawn(sp, s->ptym, s->ptys, &p) != 0)
-		return 0;
+/* The started child's descriptors go to the channel (a pty: one copy of
+ * the master); its exit is watched. A failure here kills the child, whose
+ * exit then closes the channel. */
+static void attach_child(struct sess *s, const struct session_proc *p)
+{
 	s->started = 1;
 	metrics_inc(M_SESSIONS_TOTAL);
 	metrics_conn_sessions(+1);
-	s->pid = p.pid;
-	s->ctl = p.ctl;
+	s->pid = p->pid;
+	s->ctl = p->ctl;
 	close_fd(&s->ptys); /* the child has it */
 	struct channel *ch = s->ch;
-	int in = p.fd_in, out = p.fd_out, err = p.fd_err;
-	if (sp->pty) {
+	int in = p->fd_in, out = p->fd_out, err = p->fd_err;
+	if (s->spec.pty) {
 		/* the channel owns one copy of the master; we keep ptym for
 		 * window-change and break */
 		in = out = fcntl(s->ptym, F_DUPFD_CLOEXEC, 3);
 		if (in < 0) {
 			log_error("session: dup: %s", strerror(errno));
-			kill(p.pid, SIGKILL);
+			kill(p->pid, SIGKILL);
 		}
 	}
 	ch->hold_close = 1;
 	channel_set_fds(ch, in, out, err);
-	if (loop_watch_child(conn_loop(s->conn), p.pid, on_child, s) != 0) {
+	if (loop_watch_child(conn_loop(s->conn), p->pid, on_child, s) != 0) {
 		log_error("session: too many children to watch");
-		kill(p.pid, SIGKILL);
+		kill(p->pid, SIGKILL);
 	}
-	if (kind == SPEC_KIND_SHELL)
-		log_info("Starting session: shell on %s for %s from %s port %d id %u",
-			 sp->pty ? s->tty + 5 : "notty", u->name, ci->client_addr, ci->client_port, ch->id);
-	else if (subsys_name)
-		log_info("Starting session: subsystem '%s' for %s from %s port %d id %u", subsys_name,
-			 u->name, ci->client_addr, ci->client_port, ch->id);
+}
+
+static void log_session_start(const struct sess *s, const struct start_plan *pl)
+{
+	const struct conn_info *ci = conn_info(s->conn);
+	const char *user = ci->user->name;
+	const char *tty = s->spec.pty ? s->tty + 5 : "notty"; /* without "/dev/" */
+	uint32_t id = s->ch->id;
+	if (pl->kind == SPEC_KIND_SHELL)
+		log_info("Starting session: shell on %s for %s from %s port %d id %u", tty, user,
+			 ci->client_addr, ci->client_port, id);
+	else if (pl->subsys_name)
+		log_info("Starting session: subsystem '%s' for %s from %s port %d id %u", pl->subsys_name,
+			 user, ci->client_addr, ci->client_port, id);
 	else
 		log_info("Starting session: %scommand on %s for %s from %s port %d id %u",
-			 forced ? "forced-" : "", sp->pty ? s->tty + 5 : "notty", u->name, ci->client_addr,
-			 ci->client_port, ch->id);
+			 pl->forced ? "forced-" : "", tty, user, ci->client_addr, ci->client_port, id);
+}
+
+/* what: "shell", "exec", "subsystem"; arg: command or subsystem name.
+ * Builds the session spec and starts the exec child. Returns 1 when
+ * started, 0 when refused or failed (logged). */
+static int start(struct sess *s, const char *what, const char *arg)
+{
+	const struct conn_info *ci = conn_info(s->conn);
+	const struct user_info *u = ci->user;
+	struct session_spec *sp = &s->spec;
+	if (s->started)
+		return 0;
+	int root = geteuid() == 0;
+	if (!root && u->uid != geteuid()) {
+		log_error("session: not root: cannot start a session for %s", u->name);
+		return 0;
+	}
+	struct start_plan pl;
+	if (plan_request(ci, what, arg, &pl) < 0 || apply_forced_command(ci, sp, &pl) < 0)
+		return 0;
+	int oom = spec_set_identity(sp, ci, &pl);
+	add_key_environment(sp, ci->key_opts);
+	if (spec_set_login_steps(sp, ci->cfg, u, root, &oom) < 0)
+		return 0;
+	if (oom) {
+		log_error("session: out of memory building the session spec");
+		return 0;
+	}
+	struct session_proc p;
+	if (session_spawn(sp, s->ptym, s->ptys, &p) != 0)
+		return 0;
+	attach_child(s, &p);
+	log_session_start(s, &pl);
 	return 1;
 }
 
