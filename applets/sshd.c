@@ -35,6 +35,7 @@
 #include "debugsvc.h"
 #endif
 #include "cert.h"
+#include "hostkey.h"
 #include "keys.h"
 #include "krl.h"
 #include "log.h"
@@ -116,7 +117,7 @@ static void help(void)
 	      "  -e               log to stderr          -q  quiet (LogLevel QUIET)\n"
 	      "  -E log_file      accepted for OpenSSH compatibility and ignored\n"
 	      "  -f config_file   default " SSHD_CONFIG_DEFAULT_PATH "\n"
-	      "  -h host_key_file ed25519 host key (created in DataDirectory when absent)\n"
+	      "  -h host_key_file host key (ed25519, ecdsa or rsa; added before HostKey lines)\n"
 	      "  -i               inetd mode: one connection on stdin/stdout\n"
 	      "  -o option        one sshd_config line, e.g. -o PasswordAuthentication=no\n"
 	      "  -p port          listen port (Port)\n"
@@ -238,20 +239,26 @@ static int mkdir_p(const char *path, mode_t mode)
 	return 0;
 }
 
-/* HostCertificate: each must be a host certificate for the host key; any
- * that is not stops the daemon (a certificate silently not offered would
- * break clients that trust only the CA). */
-static int load_host_certificates(const struct sshd_config *cfg, struct hostkey *hk)
+/* HostCertificate: each must be a host certificate for one of the host
+ * keys; any that is not stops the daemon (a certificate silently not
+ * offered would break clients that trust only the CA). Then the algorithms
+ * to offer: HostKeyAlgorithms, in its order, that a key can serve. */
+static int load_host_certificates(const struct sshd_config *cfg, struct hostkeys *s)
 {
 	for (size_t i = 0; i < cfg->host_certificates.n; i++) {
 		const char *path = cfg->host_certificates.v[i];
 		char why[256];
-		if (hostkey_load_certificate(hk, path, why, sizeof(why)) != 0) {
+		if (hostkeys_load_certificate(s, path, why, sizeof(why)) != 0) {
 			log_error("HostCertificate %s: %s", path, why);
 			return -1;
 		}
 		log_info("loaded host certificate %s", path);
 	}
+	if (hostkeys_select(s, cfg->host_key_algorithms) == 0) {
+		log_error("no host key can serve any of HostKeyAlgorithms %s", cfg->host_key_algorithms);
+		return -1;
+	}
+	log_debug("host key algorithms offered: %s", hostkeys_algs(s));
 	return 0;
 }
 
@@ -265,45 +272,48 @@ static void preload_revoked_keys(const struct sshd_config *cfg)
 		log_error("RevokedKeys %s unusable (every public key will be refused): %s", cfg->revoked_keys, why);
 }
 
-static int load_hostkey(const struct sshd_config *cfg, struct hostkey *hk)
+/* Every HostKey, as OpenSSH: a file that does not load is logged (one
+ * line, by hostkey_load) and skipped; a second key of a type already
+ * loaded is ignored; no key at all stops the daemon. The default key
+ * (DataDirectory/ssh_host_ed25519_key) is created when missing, and with
+ * CreateHostKeys yes every missing HostKey file (type from its name). */
+static int load_hostkeys(const struct sshd_config *cfg, struct hostkeys *s)
 {
 	char def[4096];
 	snprintf(def, sizeof(def), "%s/ssh_host_ed25519_key", cfg->data_directory ? cfg->data_directory : ".");
 	for (size_t i = 0; i < cfg->host_keys.n; i++) {
 		const char *path = cfg->host_keys.v[i];
-		int created = 0, r;
-		if (strcmp(path, def) == 0) {
-			if (cfg->data_directory && mkdir_p(cfg->data_directory, 0700) != 0) {
-				log_error("cannot create DataDirectory %s: %s", cfg->data_directory, strerror(errno));
-				return -1;
-			}
-			r = hostkey_load_or_create(path, hk, &created);
-		} else {
-			r = hostkey_load(path, hk);
-		}
-		if (r == 0) {
-			struct buf b;
-			char fp[64];
-			buf_init(&b, 256);
-			hostkey_pub_blob(hk, &b);
-			pubkey_fingerprint(buf_rptr(&b), buf_avail(&b), fp);
-			buf_free(&b);
-			log_info("%s host key %s: ssh-ed25519 %s", created ? "generated" : "loaded", path, fp);
-			return 0;
-		}
-		log_error("Unable to load host key %s (only ed25519 keys in OpenSSH format are supported)", path);
-	}
-	if (cfg->host_keys.n == 0) {
-		if (cfg->data_directory && mkdir_p(cfg->data_directory, 0700) != 0) {
+		int is_default = strcmp(path, def) == 0, created = 0, r;
+		struct hostkey hk;
+		if (is_default && cfg->data_directory && mkdir_p(cfg->data_directory, 0700) != 0) {
 			log_error("cannot create DataDirectory %s: %s", cfg->data_directory, strerror(errno));
 			return -1;
 		}
-		int created = 0;
-		if (hostkey_load_or_create(def, hk, &created) == 0)
-			return 0;
-		log_error("Unable to load or create host key %s", def);
+		if (is_default || cfg->create_host_keys == 1)
+			r = hostkey_load_or_create(path, &hk, &created);
+		else
+			r = hostkey_load(path, &hk);
+		if (r != 0)
+			continue;
+		struct buf b;
+		char fp[64];
+		buf_init(&b, 4096);
+		hostkey_pub_blob(&hk, &b);
+		pubkey_fingerprint(buf_rptr(&b), buf_avail(&b), fp);
+		buf_free(&b);
+		if (hostkeys_add(s, &hk) != 0)
+			log_warn("host key %s: a %s host key is already loaded; this one is ignored", path,
+				 key_type_name(hk.type));
+		else
+			log_info("%s host key %s: %s %s", created ? "generated" : "loaded", path,
+				 key_type_name(hk.type), fp);
+		hostkey_wipe(&hk);
 	}
-	return -1;
+	if (s->n == 0) {
+		log_error("no host keys available");
+		return -1;
+	}
+	return 0;
 }
 
 struct opts {
@@ -522,12 +532,14 @@ static void admission_setup(const struct sshd_config *cfg)
 		  adm.lim.max_waiting, adm.lim.per_source_waiting);
 }
 
-static struct hostkey hostkey;
+static struct hostkeys hostkeys;
 
 static int run_one(int sock, const struct sshd_config *cfg)
 {
 	log_set_prefix(NULL);
-	return conn_run(sock, cfg, &hostkey);
+	int r = conn_run(sock, cfg, &hostkeys);
+	hostkeys_wipe(&hostkeys);
+	return r;
 }
 
 static void close_listeners(void)
@@ -584,8 +596,8 @@ static void start_connection(int s, int src, const struct sshd_config *cfg)
 		signal(SIGQUIT, SIG_DFL);
 		signal(SIGCHLD, SIG_DFL);
 		conn_set_startup_fd(sp[1]);
-		int r = conn_run(s, cfg, &hostkey);
-		hostkey_wipe(&hostkey);
+		int r = conn_run(s, cfg, &hostkeys);
+		hostkeys_wipe(&hostkeys);
 		_exit(r);
 	}
 	close(sp[1]);
@@ -796,7 +808,7 @@ static int serve(const struct sshd_config *cfg, const struct opts *o, char **arg
 		}
 	}
 	log_info("all connections finished; exiting");
-	hostkey_wipe(&hostkey);
+	hostkeys_wipe(&hostkeys);
 	return 0;
 }
 
@@ -834,7 +846,7 @@ int applet_sshd_main(int argc, char **argv)
 	log_init("sshd", (enum log_level)level, o.log_stderr || o.inetd == 0 ? LOG_TO_STDERR : LOG_TO_SYSLOG);
 	if (!o.log_stderr && !o.debug)
 		log_set_target(LOG_TO_SYSLOG);
-	if (load_hostkey(&cfg, &hostkey) != 0 || load_host_certificates(&cfg, &hostkey) != 0)
+	if (load_hostkeys(&cfg, &hostkeys) != 0 || load_host_certificates(&cfg, &hostkeys) != 0)
 		return 255;
 	if (o.test)
 		return 0;

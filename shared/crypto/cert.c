@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "buf.h"
+#include "hostkey.h"
 #include "util.h"
 
 #define CERT_SUFFIX "-cert-v01@openssh.com"
@@ -304,7 +305,25 @@ void cert_ca_fingerprint(const struct cert *c, char out[64])
 	pubkey_fingerprint(c->ca_blob, c->ca_blob_len, out);
 }
 
-int hostkey_load_certificate(struct hostkey *hk, const char *path, char *why, size_t whylen)
+/* The set's key that c certifies, or NULL. */
+static struct hostkey *certified_key(struct hostkeys *s, const struct cert *c)
+{
+	struct hostkey *hk = hostkeys_find(s, c->key.type);
+	struct buf a, b;
+	int same = 0;
+	if (!hk)
+		return NULL;
+	buf_init(&a, CERT_MAX_BLOB);
+	buf_init(&b, CERT_MAX_BLOB);
+	if (hostkey_pub_blob(hk, &a) == 0 && pubkey_to_blob(&c->key, &b) == 0)
+		same =
+		    buf_avail(&a) == buf_avail(&b) && memcmp(buf_rptr(&a), buf_rptr(&b), buf_avail(&a)) == 0;
+	buf_free(&a);
+	buf_free(&b);
+	return same ? hk : NULL;
+}
+
+int hostkeys_load_certificate(struct hostkeys *s, const char *path, char *why, size_t whylen)
 {
 	char text[HOSTKEY_CERT_MAX * 2];
 	uint8_t blob[HOSTKEY_CERT_MAX];
@@ -321,11 +340,12 @@ int hostkey_load_certificate(struct hostkey *hk, const char *path, char *why, si
 	struct cert c;
 	if (cert_parse(blob, n, &c, why, whylen) != 0)
 		return -1;
-	int ok =
-	    c.type == CERT_TYPE_HOST && c.key.type == KEY_ED25519 && memcmp(c.key.ed25519, hk->pub, 32) == 0;
+	struct hostkey *hk = c.type == CERT_TYPE_HOST ? certified_key(s, &c) : NULL;
 	cert_free(&c);
-	if (!ok)
-		return fail(why, whylen, "not a host certificate for this host key");
+	if (!hk)
+		return fail(why, whylen, "not a host certificate for any loaded host key");
+	if (hk->cert_len)
+		return fail(why, whylen, "a second certificate for the same host key");
 	memcpy(hk->cert, blob, n);
 	hk->cert_len = n;
 	return 0;

@@ -102,8 +102,10 @@ void cert_ca_fingerprint(const struct cert *c, char out[64]);
 
 /* HostCertificate: reads an OpenSSH certificate file ("type base64
  * [comment]", as ssh-keygen -s -h writes it) that must be a host
- * certificate, signed by its CA, for hk's own key; stores the blob in hk.
+ * certificate, signed by its CA, for one of the keys in s (the one of its
+ * type), which has no certificate yet; stores the blob with that key.
  * 0, or -1 with why. */
-int hostkey_load_certificate(struct hostkey *hk, const char *path, char *why, size_t whylen);
+struct hostkeys;
+int hostkeys_load_certificate(struct hostkeys *s, const char *path, char *why, size_t whylen);
 
 #endif

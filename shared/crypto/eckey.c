@@ -7,35 +7,19 @@
 #include <string.h>
 
 #include "buf.h"
+#include "crypto.h"
+#include "keyfile.h"
 #include "util.h"
 
-#define OPENSSH_BEGIN "-----BEGIN OPENSSH PRIVATE KEY-----"
-#define OPENSSH_END "-----END OPENSSH PRIVATE KEY-----"
 #define SEC1_BEGIN "-----BEGIN EC PRIVATE KEY-----"
 #define SEC1_END "-----END EC PRIVATE KEY-----"
 #define PKCS8_BEGIN "-----BEGIN PRIVATE KEY-----"
 #define PKCS8_END "-----END PRIVATE KEY-----"
-#define OPENSSH_MAGIC "openssh-key-v1" /* with its NUL */
 #define P256_NAME "ecdsa-sha2-nistp256"
 
 void eckey_p256_wipe(struct eckey_p256 *k)
 {
 	secure_zero(k, sizeof(*k));
-}
-
-/* The base64 between begin and end markers, decoded into bin (cap bytes). */
-static int pem_body(const char *text, size_t len, const char *begin, const char *end, uint8_t *bin,
-		    size_t cap, size_t *binlen)
-{
-	const char *b = memmem(text, len, begin, strlen(begin));
-	if (!b)
-		return -1;
-	b += strlen(begin);
-	const char *e = memmem(b, len - (size_t)(b - text), end, strlen(end));
-	if (!e)
-		return -1;
-	return sodium_base642bin(bin, cap, b, (size_t)(e - b), " \t\r\n", binlen, NULL,
-				 sodium_base64_VARIANT_ORIGINAL);
 }
 
 /* d must be in [1, n-1] and d*G must be the point q (when given) or is
@@ -94,17 +78,16 @@ static int get_p256_pub(struct buf *b, uint8_t q[ECKEY_P256_POINT])
 	return 0;
 }
 
-/* The private section: check ints, key fields, mpint d, comment, padding. */
+/* The private section after the check integers: key fields, mpint d,
+ * comment, padding. */
 static int parse_openssh_private(struct buf *priv, struct eckey_p256 *k)
 {
-	uint32_t c1, c2;
 	uint8_t q[ECKEY_P256_POINT];
 	const uint8_t *p;
 	size_t n;
-	if (buf_get_u32(priv, &c1) || buf_get_u32(priv, &c2) || c1 != c2 || get_p256_pub(priv, q) ||
-	    sodium_memcmp(q, k->q, sizeof(q)) != 0)
+	if (get_p256_pub(priv, q) || sodium_memcmp(q, k->q, sizeof(q)) != 0)
 		return -1;
-	/* mpint: positive, at most one leading zero byte before 32 bytes */
+	/* mpint: positive, at most 32 bytes once its leading zero is gone */
 	if (buf_get_mpint_unsigned_view(priv, &p, &n, ECKEY_P256_SCALAR + 1))
 		return -1;
 	while (n > 0 && p[0] == 0) {
@@ -114,44 +97,21 @@ static int parse_openssh_private(struct buf *priv, struct eckey_p256 *k)
 	if (n == 0 || n > ECKEY_P256_SCALAR)
 		return -1;
 	memcpy(k->d + ECKEY_P256_SCALAR - n, p, n);
-	if (buf_get_string_view(priv, &p, &n, 4096))
+	if (keyfile_openssh_close(priv, k->comment, sizeof(k->comment)))
 		return -1;
-	memcpy(k->comment, p, n < sizeof(k->comment) - 1 ? n : sizeof(k->comment) - 1);
-	for (uint8_t i = 1; buf_avail(priv) > 0; i++) {
-		uint8_t pad;
-		if (buf_get_u8(priv, &pad) || pad != i || i > 8)
-			return -1;
-	}
 	return check_scalar(k, 1);
 }
 
 static int parse_openssh(const uint8_t *bin, size_t len, struct eckey_p256 *k, const char **why)
 {
-	struct buf b, priv, pub;
-	char name[32];
-	const uint8_t *p;
-	size_t n;
-	uint32_t nkeys;
-	buf_view(&b, bin, len);
-	*why = "malformed OpenSSH private key";
-	if (buf_get(&b, name, sizeof(OPENSSH_MAGIC)) ||
-	    memcmp(name, OPENSSH_MAGIC, sizeof(OPENSSH_MAGIC)) != 0)
-		return -1;
-	if (buf_get_cstring_into(&b, name, sizeof(name)) || strcmp(name, "none") != 0 ||
-	    buf_get_cstring_into(&b, name, sizeof(name)) || strcmp(name, "none") != 0) {
-		*why = "encrypted private key; host keys must be unencrypted";
-		return -1;
-	}
-	if (buf_get_string_view(&b, &p, &n, 1024) || buf_get_u32(&b, &nkeys) || nkeys != 1)
-		return -1;
-	if (buf_get_string_buf(&b, &pub, 1024))
+	struct buf priv, pub;
+	if (keyfile_openssh_open(bin, len, &pub, &priv, why))
 		return -1;
 	if (get_p256_pub(&pub, k->q) || buf_avail(&pub) != 0) {
 		*why = "not an ecdsa-sha2-nistp256 key";
 		return -1;
 	}
-	if (buf_get_string_buf(&b, &priv, ECKEY_MAX_TEXT) || buf_avail(&b) != 0)
-		return -1;
+	*why = "malformed OpenSSH private key";
 	return parse_openssh_private(&priv, k);
 }
 
@@ -162,14 +122,11 @@ int eckey_p256_parse(const char *text, size_t len, struct eckey_p256 *k, char *w
 	const char *reason = "not an OpenSSH, SEC1 or PKCS#8 private key";
 	int r = -1;
 	memset(k, 0, sizeof(*k));
-	if (len > ECKEY_MAX_TEXT)
-		reason = "private key file too large";
-	else if (memmem(text, len, "ENCRYPTED", 9))
-		reason = "encrypted private key; host keys must be unencrypted";
-	else if (pem_body(text, len, OPENSSH_BEGIN, OPENSSH_END, bin, sizeof(bin), &binlen) == 0)
+	static const char *const der[4] = {SEC1_BEGIN, SEC1_END, PKCS8_BEGIN, PKCS8_END};
+	int kind = keyfile_decode(text, len, ECKEY_MAX_TEXT, der, bin, sizeof(bin), &binlen, &reason);
+	if (kind == KEYFILE_OPENSSH)
 		r = parse_openssh(bin, binlen, k, &reason);
-	else if (pem_body(text, len, SEC1_BEGIN, SEC1_END, bin, sizeof(bin), &binlen) == 0 ||
-		 pem_body(text, len, PKCS8_BEGIN, PKCS8_END, bin, sizeof(bin), &binlen) == 0)
+	else if (kind == KEYFILE_DER)
 		r = parse_der(bin, binlen, k, &reason);
 	secure_zero(bin, sizeof(bin));
 	if (r < 0) {
@@ -177,4 +134,60 @@ int eckey_p256_parse(const char *text, size_t len, struct eckey_p256 *k, char *w
 		snprintf(why, whylen, "%s", reason);
 	}
 	return r;
+}
+
+int eckey_p256_generate(struct eckey_p256 *k)
+{
+	br_hmac_drbg_context rng;
+	uint8_t seed[48];
+	br_ec_private_key sk;
+	uint8_t kbuf[BR_EC_KBUF_PRIV_MAX_SIZE];
+	memset(k, 0, sizeof(*k));
+	crypto_random(seed, sizeof(seed));
+	br_hmac_drbg_init(&rng, &br_sha256_vtable, seed, sizeof(seed));
+	size_t n = br_ec_keygen(&rng.vtable, br_ec_get_default(), &sk, kbuf, BR_EC_secp256r1);
+	int r = -1;
+	if (n > 0 && n <= ECKEY_P256_SCALAR) {
+		memcpy(k->d + ECKEY_P256_SCALAR - n, kbuf, n);
+		r = check_scalar(k, 0);
+	}
+	secure_zero(seed, sizeof(seed));
+	secure_zero(kbuf, sizeof(kbuf));
+	secure_zero(&rng, sizeof(rng));
+	if (r < 0)
+		eckey_p256_wipe(k);
+	return r;
+}
+
+int eckey_p256_put_public(const struct eckey_p256 *k, struct buf *out)
+{
+	int r = buf_put_cstring(out, P256_NAME);
+	r = r ? r : buf_put_cstring(out, "nistp256");
+	return r ? r : buf_put_string(out, k->q, sizeof(k->q));
+}
+
+int eckey_p256_put_private(const struct eckey_p256 *k, struct buf *out)
+{
+	int r = eckey_p256_put_public(k, out);
+	return r ? r : buf_put_mpint_unsigned(out, k->d, sizeof(k->d));
+}
+
+int eckey_p256_sign(const struct eckey_p256 *k, const uint8_t *data, size_t len, struct buf *out)
+{
+	uint8_t h[32], raw[2 * ECKEY_P256_SCALAR];
+	br_ec_private_key sk = {BR_EC_secp256r1, (unsigned char *)k->d, sizeof(k->d)};
+	struct buf inner;
+	hash_once(HASH_SHA256, data, len, h);
+	/* BearSSL derives the nonce from the key and hash (RFC 6979). */
+	size_t n = br_ecdsa_sign_raw_get_default()(br_ec_get_default(), &br_sha256_vtable, h, &sk, raw);
+	if (n != sizeof(raw))
+		return -1;
+	/* RFC 5656 s3.1.2: string alg, string (mpint r, mpint s) */
+	buf_init(&inner, 128);
+	int r = buf_put_mpint_unsigned(&inner, raw, ECKEY_P256_SCALAR);
+	r = r ? r : buf_put_mpint_unsigned(&inner, raw + ECKEY_P256_SCALAR, ECKEY_P256_SCALAR);
+	r = r ? r : buf_put_cstring(out, P256_NAME);
+	r = r ? r : buf_put_buf(out, &inner);
+	buf_free(&inner);
+	return r ? -1 : 0;
 }

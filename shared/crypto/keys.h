@@ -1,5 +1,5 @@
 /* keys: SSH public-key algorithms (RFC 4253 s6.6, RFC 8709, RFC 8332,
- * RFC 5656, OpenSSH PROTOCOL.u2f) and the ed25519 host key.
+ * RFC 5656, OpenSSH PROTOCOL.u2f); host keys are in hostkey.h.
  * Verification uses libsodium (ed25519) and BearSSL (RSA, ECDSA). */
 #ifndef SSHBOX_KEYS_H
 #define SSHBOX_KEYS_H
@@ -9,7 +9,6 @@
 
 #include "buf.h"
 
-#define HOSTKEY_ALGS "ssh-ed25519"
 /* Advertised in ext-info server-sig-algs. */
 #define SERVER_SIG_ALGS                                                                                      \
 	"ssh-ed25519,sk-ssh-ed25519@openssh.com,rsa-sha2-512,rsa-sha2-256,ecdsa-sha2-nistp256,"              \
@@ -85,40 +84,5 @@ int pubkey_sig_alg_name(const uint8_t *sig, size_t siglen, char *out, size_t cap
  * has PUBKEY_VERIFY_NEED_UV. Returns 0 when valid, negative otherwise. */
 int pubkey_verify(const struct pubkey *k, const uint8_t *sig, size_t siglen, const uint8_t *data,
 		  size_t datalen, int flags);
-
-/* The ed25519 host key, and its OpenSSH host certificate if configured
- * (HostCertificate; cert_len 0 = none). */
-#define HOSTKEY_CERT_MAX 8192
-struct hostkey {
-	uint8_t pub[32];
-	uint8_t sk[64]; /* libsodium secret key (seed||pub) */
-	char comment[128];
-	size_t cert_len;
-	uint8_t cert[HOSTKEY_CERT_MAX];
-};
-#define HOSTKEY_CERT_ALG "ssh-ed25519-cert-v01@openssh.com"
-/* The host key algorithms this host key can serve, in OpenSSH's order
- * (the certificate first): "ssh-ed25519-cert-v01@openssh.com,ssh-ed25519"
- * or "ssh-ed25519". */
-const char *hostkey_algs(const struct hostkey *hk);
-int hostkey_generate(struct hostkey *hk, const char *comment);
-/* Reads/writes OpenSSH "-----BEGIN OPENSSH PRIVATE KEY-----" (unencrypted)
- * so `ssh-keygen -l -f` reads it; save also writes path.pub, mode 0600,
- * atomically (temp file + rename). Load refuses encrypted keys, non-ed25519
- * keys, and (as OpenSSH) a file of ours that group/others can access. */
-int hostkey_load(const char *path, struct hostkey *hk);
-int hostkey_save(const char *path, const struct hostkey *hk);
-/* Loads path, or creates it (and the .pub) if it does not exist; missing
- * parent directories are created mode 0700. Comment "sshbox@<hostname>". */
-int hostkey_load_or_create(const char *path, struct hostkey *hk, int *created);
-/* Public key blob of the host key (appended to out, not wrapped in a string). */
-int hostkey_pub_blob(const struct hostkey *hk, struct buf *out);
-/* The blob the server presents for a negotiated host key algorithm: the
- * certificate for HOSTKEY_CERT_ALG, the plain key otherwise. */
-int hostkey_blob_for(const struct hostkey *hk, const char *alg, struct buf *out);
-/* Appends an SSH signature blob (string "ssh-ed25519", string sig) over data;
- * the blob's fields are appended directly: wrap it in a string yourself. */
-int hostkey_sign(const struct hostkey *hk, const uint8_t *data, size_t len, struct buf *out);
-void hostkey_wipe(struct hostkey *hk);
 
 #endif

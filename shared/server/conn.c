@@ -45,7 +45,7 @@ struct conn {
 	struct conn_info info; /* what modules may read (conn_info) */
 	int sock;
 	const struct sshd_config *base_cfg;
-	const struct hostkey *hostkey;
+	const struct hostkeys *hostkeys;
 	struct transport *t; /* opaque (transport.h) */
 	struct kex kex;
 	struct auth_ctx auth;
@@ -446,11 +446,11 @@ static void tune_socket(int sock, const struct sshd_config *cfg)
 /* Everything before the first poll: addresses, metrics, socket options,
  * the event loop, transport, kex and channel table; sends our version
  * line. Returns 0, or CONN_EXIT_ERROR when the event loop cannot start. */
-static int conn_setup(struct conn *c, int sock, const struct sshd_config *cfg, const struct hostkey *hk)
+static int conn_setup(struct conn *c, int sock, const struct sshd_config *cfg, const struct hostkeys *hks)
 {
 	c->sock = sock;
 	c->base_cfg = cfg;
-	c->hostkey = hk;
+	c->hostkeys = hks;
 	c->start_ms = monotonic_ms();
 	c->last_rx_ms = c->start_ms;
 
@@ -480,7 +480,7 @@ static int conn_setup(struct conn *c, int sock, const struct sshd_config *cfg, c
 								: 3600u * 1000u);
 	struct kex_prefs prefs;
 	setup_prefs(c, &prefs);
-	kex_init(&c->kex, c->t, hk, &prefs);
+	kex_init(&c->kex, c->t, hks, &prefs);
 	init_channels(c);
 
 	transport_send_version(c->t);
@@ -722,7 +722,7 @@ static int conn_finish(struct conn *c)
 	return c->exit_code;
 }
 
-int conn_run(int sock, const struct sshd_config *cfg, const struct hostkey *hk)
+int conn_run(int sock, const struct sshd_config *cfg, const struct hostkeys *hks)
 {
 	/* Static and zero in a freshly forked connection process: clearing it
 	 * again would fault in all of its ~90 KiB (the channel table) for
@@ -733,7 +733,7 @@ int conn_run(int sock, const struct sshd_config *cfg, const struct hostkey *hk)
 	if (cs_used)
 		memset(c, 0, sizeof(*c));
 	cs_used = 1;
-	if (conn_setup(c, sock, cfg, hk) != 0)
+	if (conn_setup(c, sock, cfg, hks) != 0)
 		return CONN_EXIT_ERROR;
 	conn_loop_run(c);
 	return conn_finish(c);

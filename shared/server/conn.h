@@ -19,7 +19,7 @@
 
 #include "connctx.h"
 
-struct hostkey;
+struct hostkeys;
 
 /* The connection process's exit status, which the listener (applets/sshd.c)
  * turns into per-source penalties. */
@@ -31,7 +31,7 @@ enum conn_exit {
 };
 
 /* Runs one connection to the end; returns an enum conn_exit. */
-int conn_run(int sock, const struct sshd_config *cfg, const struct hostkey *hk);
+int conn_run(int sock, const struct sshd_config *cfg, const struct hostkeys *hks);
 
 /* The listener gives each connection the write end of a pipe; the
  * connection closes it once the user is authenticated (MaxStartups counts

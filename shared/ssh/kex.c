@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "cipher.h"
+#include "hostkey.h"
 #include "keys.h"
 #include "log.h"
 #include "transport.h"
@@ -179,11 +180,11 @@ int kex_negotiate(const char *client_list, size_t client_len, const char *server
 
 /* ---- state ---- */
 
-void kex_init(struct kex *k, struct transport *t, const struct hostkey *hk, const struct kex_prefs *prefs)
+void kex_init(struct kex *k, struct transport *t, const struct hostkeys *hks, const struct kex_prefs *prefs)
 {
 	memset(k, 0, sizeof(*k));
 	k->t = t;
-	k->hostkey = hk;
+	k->hostkeys = hks;
 	if (prefs)
 		k->prefs = *prefs;
 	if (!k->prefs.kex)
@@ -237,7 +238,7 @@ int kex_start(struct kex *k)
 	int r = buf_put_u8(b, SSH_MSG_KEXINIT);
 	r = r ? r : buf_put(b, cookie, 16);
 	r = r ? r : buf_put_cstring(b, kexlist);
-	r = r ? r : buf_put_cstring(b, hostkey_algs(k->hostkey));
+	r = r ? r : buf_put_cstring(b, hostkeys_algs(k->hostkeys));
 	r = r ? r : buf_put_cstring(b, k->prefs.ciphers);
 	r = r ? r : buf_put_cstring(b, k->prefs.ciphers);
 	r = r ? r : buf_put_cstring(b, k->prefs.macs);
@@ -318,7 +319,7 @@ static int client_guessed_right(const struct kex *k, const uint8_t **l, const si
 	first_name(l[0], n[0], ck, sizeof(ck));
 	first_name(l[1], n[1], ch, sizeof(ch));
 	our_first_kex(k, sk, sizeof(sk));
-	const char *hk_algs = hostkey_algs(k->hostkey);
+	const char *hk_algs = hostkeys_algs(k->hostkeys);
 	first_name((const uint8_t *)hk_algs, strlen(hk_algs), sh, sizeof(sh));
 	if (strcmp(ck, sk) == 0 && strcmp(ch, sh) == 0)
 		return 1;
@@ -374,7 +375,7 @@ static int handle_kexinit(struct kex *k, struct buf *payload, int *reason)
 	k->method = kex_method_by_name(kexname, strlen(kexname));
 	if (!k->method)
 		return -1;
-	if (pick(k, l[1], n[1], hostkey_algs(k->hostkey), k->hostkey_alg, sizeof(k->hostkey_alg),
+	if (pick(k, l[1], n[1], hostkeys_algs(k->hostkeys), k->hostkey_alg, sizeof(k->hostkey_alg),
 		 "host key type"))
 		return -1;
 	if (pick(k, l[2], n[2], k->prefs.ciphers, k->cipher_c2s, sizeof(k->cipher_c2s), "cipher") ||
@@ -519,7 +520,7 @@ static int handle_ecdh_init(struct kex *k, struct buf *payload, int *reason)
 		transport_set_error(k->t, "kex: bad client public value");
 		goto out;
 	}
-	if (hostkey_blob_for(k->hostkey, k->hostkey_alg, &hkblob) != 0)
+	if (hostkeys_blob_for(k->hostkeys, k->hostkey_alg, &hkblob) != 0)
 		goto out;
 	int e = buf_put_cstring(&hb, transport_peer_version(k->t));
 	e = e ? e : buf_put_cstring(&hb, transport_our_version(k->t));
@@ -537,7 +538,7 @@ static int handle_ecdh_init(struct kex *k, struct buf *payload, int *reason)
 		memcpy(k->session_id, h, hl);
 		k->session_id_len = hl;
 	}
-	if (hostkey_sign(k->hostkey, h, hl, &sig) != 0) {
+	if (hostkeys_sign(k->hostkeys, k->hostkey_alg, h, hl, &sig) != 0) {
 		transport_set_error(k->t, "kex: host key signature failed");
 		goto out;
 	}

@@ -18,7 +18,7 @@
 #include "crypto.h"
 
 struct transport;
-struct hostkey;
+struct hostkeys;
 
 struct kex_method {
 	const char *name;
@@ -52,7 +52,7 @@ struct kex_prefs {
 
 struct kex {
 	struct kex_prefs prefs;
-	const struct hostkey *hostkey;
+	const struct hostkeys *hostkeys;
 	char hostkey_alg[64]; /* negotiated host key algorithm */
 	struct transport *t;
 
@@ -78,7 +78,8 @@ struct kex {
 /* Observer for metrics (H): called with the method name after each kex. */
 extern void (*kex_done_hook)(const char *method_name);
 
-void kex_init(struct kex *k, struct transport *t, const struct hostkey *hk, const struct kex_prefs *prefs);
+/* hks: the host keys, with hostkeys_select done (its algs are offered). */
+void kex_init(struct kex *k, struct transport *t, const struct hostkeys *hks, const struct kex_prefs *prefs);
 void kex_free(struct kex *k);
 
 /* Starts a key exchange round: sends our KEXINIT. */

@@ -20,15 +20,24 @@
 #include "buf.h"
 #include "fuzzutil.h"
 #include "kex.h"
+#include "hostkey.h"
 #include "keys.h"
 #include "transport.h"
 
-static struct hostkey hk;
+/* ed25519, ecdsa nistp256 and RSA: a client's host key list picks which signs. */
+static struct hostkeys hk;
 
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
+	static const enum key_type types[] = {KEY_ED25519, KEY_ECDSA_P256, KEY_RSA};
 	fz_init();
-	if (hostkey_generate(&hk, "fuzz") != 0)
+	for (size_t i = 0; i < 3; i++) {
+		struct hostkey one;
+		if (hostkey_generate_type(&one, types[i], "fuzz") != 0 || hostkeys_add(&hk, &one) != 0)
+			abort();
+		hostkey_wipe(&one);
+	}
+	if (hostkeys_select(&hk, NULL) == 0)
 		abort();
 	return 0;
 }
@@ -43,10 +52,10 @@ static void run(const uint8_t *data, size_t size)
 	if (!t || transport_feed(t, version, sizeof(version) - 1) != 0 || transport_read_version(t) != 1)
 		abort();
 	struct kex_prefs restricted = {
-		.kex = "curve25519-sha256@libssh.org,curve25519-sha256",
-		.ciphers = "aes256-gcm@openssh.com,aes256-ctr",
-		.macs = "hmac-sha2-512-etm@openssh.com,hmac-sha2-512",
-		.compression = "none",
+	    .kex = "curve25519-sha256@libssh.org,curve25519-sha256",
+	    .ciphers = "aes256-gcm@openssh.com,aes256-ctr",
+	    .macs = "hmac-sha2-512-etm@openssh.com,hmac-sha2-512",
+	    .compression = "none",
 	};
 	kex_init(&k, t, &hk, (data[0] & 2) ? &restricted : NULL);
 	int ok = 1;

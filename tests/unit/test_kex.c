@@ -6,6 +6,7 @@
 
 #include "cipher.h"
 #include "crypto.h"
+#include "hostkey.h"
 #include "kex.h"
 #include "keys.h"
 #include "t.h"
@@ -66,13 +67,42 @@ TEST(derive)
 	buf_free(&k);
 }
 
+/* The client's host key algorithms in put_lists. */
+static const char *client_hk_algs = "ssh-ed25519";
+
+/* A host key set: ed25519 alone, or with ecdsa nistp256 and RSA (made once,
+ * RSA key generation is slow), with the default algorithms selected. */
+static void make_hostkeys(struct hostkeys *s, int all)
+{
+	static struct hostkeys every;
+	memset(s, 0, sizeof(*s));
+	if (all) {
+		if (every.n == 0) {
+			static const enum key_type types[] = {KEY_ED25519, KEY_ECDSA_P256, KEY_RSA};
+			for (size_t i = 0; i < 3; i++) {
+				struct hostkey hk;
+				CHECK_EQ_INT(hostkey_generate_type(&hk, types[i], "t"), 0);
+				CHECK_EQ_INT(hostkeys_add(&every, &hk), 0);
+				hostkey_wipe(&hk);
+			}
+		}
+		*s = every;
+	} else {
+		struct hostkey hk;
+		CHECK_EQ_INT(hostkey_generate(&hk, "t"), 0);
+		CHECK_EQ_INT(hostkeys_add(s, &hk), 0);
+		hostkey_wipe(&hk);
+	}
+	CHECK(hostkeys_select(s, NULL) > 0);
+}
+
 static int put_lists(struct buf *b, const char *kex, const char *cipher, int follows)
 {
 	uint8_t cookie[16] = {0};
 	int r = buf_put_u8(b, SSH_MSG_KEXINIT);
 	r = r ? r : buf_put(b, cookie, 16);
 	r = r ? r : buf_put_cstring(b, kex);
-	r = r ? r : buf_put_cstring(b, "ssh-ed25519");
+	r = r ? r : buf_put_cstring(b, client_hk_algs);
 	r = r ? r : buf_put_cstring(b, cipher);
 	r = r ? r : buf_put_cstring(b, cipher);
 	r = r ? r : buf_put_cstring(b, MAC_NAMES_OFFERED);
@@ -175,8 +205,8 @@ static int client_finish(struct kex_client *kc, const uint8_t *qs, size_t qsl, s
 enum { GUESS_NONE, GUESS_UNKNOWN_FIRST, GUESS_OTHER_FIRST };
 static void full_exchange(const char *method, const char *cipher, int guess_wrong)
 {
-	struct hostkey hk;
-	CHECK_EQ_INT(hostkey_generate(&hk, "test"), 0);
+	static struct hostkeys hk;
+	make_hostkeys(&hk, strcmp(client_hk_algs, "ssh-ed25519") != 0);
 	struct transport *s = transport_new(-1), *c = transport_new(-1);
 	CHECK_EQ_INT(transport_feed(s, "SSH-2.0-unittest\r\n", 18), 0);
 	CHECK_EQ_INT(transport_read_version(s), 1);
@@ -248,6 +278,10 @@ static void full_exchange(const char *method, const char *cipher, int guess_wron
 	memset(&pk, 0, sizeof(pk));
 	CHECK_EQ_INT(pubkey_parse(ks, ksl, &pk), 0);
 	CHECK_EQ_INT(pubkey_verify(&pk, sig, sigl, h, hl, 0), 0); /* the host signed our H */
+	char sigalg[64];
+	CHECK_EQ_INT(pubkey_sig_alg_name(sig, sigl, sigalg, sizeof(sigalg)), 0);
+	CHECK_STR(sigalg, client_hk_algs); /* the negotiated algorithm, e.g. rsa-sha2-256 */
+	CHECK_STR(k.hostkey_alg, client_hk_algs);
 	pubkey_free(&pk);
 	CHECK_EQ_INT(k.session_id_len, hl);
 	CHECK(memcmp(k.session_id, h, hl) == 0);
@@ -317,7 +351,19 @@ static void full_exchange(const char *method, const char *cipher, int guess_wron
 	kex_free(&k);
 	transport_free(s);
 	transport_free(c);
-	hostkey_wipe(&hk);
+	hostkeys_wipe(&hk);
+}
+
+/* Each host key algorithm a client may pin (ssh -o HostKeyAlgorithms=...)
+ * is chosen from a set of three keys, and the signature is made with it. */
+TEST(exchange_each_host_key_algorithm)
+{
+	static const char *algs[] = {"ecdsa-sha2-nistp256", "rsa-sha2-512", "rsa-sha2-256", "ssh-ed25519"};
+	for (size_t i = 0; i < 4; i++) {
+		client_hk_algs = algs[i];
+		full_exchange("curve25519-sha256", "aes128-ctr", 0);
+	}
+	client_hk_algs = "ssh-ed25519";
 }
 
 TEST(exchange_chacha)
@@ -461,8 +507,8 @@ TEST(supported_names_match_table)
 
 TEST(strict_violations)
 {
-	struct hostkey hk;
-	hostkey_generate(&hk, "t");
+	static struct hostkeys hk;
+	make_hostkeys(&hk, 0);
 	struct transport *s = transport_new(-1);
 	struct kex k;
 	kex_init(&k, s, &hk, NULL);
@@ -505,7 +551,7 @@ TEST(strict_violations)
 	buf_free(&ic);
 	kex_free(&k);
 	transport_free(s);
-	hostkey_wipe(&hk);
+	hostkeys_wipe(&hk);
 }
 
 /* put_lists with the kex list given as raw bytes (it may hold a NUL). */
@@ -527,8 +573,8 @@ static void kexinit_raw_kex(struct buf *b, const void *kex, size_t n)
  * to negotiate as curve25519-sha256. */
 TEST(kexinit_nul_in_name_refused)
 {
-	struct hostkey hk;
-	hostkey_generate(&hk, "t");
+	static struct hostkeys hk;
+	make_hostkeys(&hk, 0);
 	static const struct {
 		const char *list;
 		size_t n;
@@ -560,7 +606,7 @@ TEST(kexinit_nul_in_name_refused)
 		kex_free(&k);
 		transport_free(s);
 	}
-	hostkey_wipe(&hk);
+	hostkeys_wipe(&hk);
 }
 
 int main(void)
@@ -568,6 +614,7 @@ int main(void)
 	crypto_init();
 	RUN(negotiate);
 	RUN(derive);
+	RUN(exchange_each_host_key_algorithm);
 	RUN(exchange_chacha);
 	RUN(exchange_gcm_wrong_guess);
 	RUN(exchange_ctr);

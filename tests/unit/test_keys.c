@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "crypto.h"
+#include "hostkey.h"
 #include "keys.h"
 #include "log.h"
 #include "t.h"

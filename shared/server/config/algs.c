@@ -7,6 +7,7 @@
 #include "cipher.h"
 #include "internal.h"
 #include "kex.h"
+#include "hostkey.h"
 #include "keys.h"
 #include "log.h"
 

@@ -11,6 +11,7 @@
 #include "cipher.h"
 #include "internal.h"
 #include "kex.h"
+#include "hostkey.h"
 #include "keys.h"
 #include "log.h"
 #include "util.h"
