@@ -34,6 +34,73 @@ int match_pattern(const char *s, const char *p)
 	return *p == '\0';
 }
 
+int commalist_next(const char **cursor, const char **item, size_t *len)
+{
+	const char *c = *cursor;
+	if (!c || !*c)
+		return 0;
+	const char *end = strchr(c, ',');
+	*item = c;
+	*len = end ? (size_t)(end - c) : strlen(c);
+	*cursor = end ? end + 1 : NULL;
+	return 1;
+}
+
+int commalist_copy(char *dst, size_t cap, const char *item, size_t len)
+{
+	if (len >= cap)
+		return -1;
+	memcpy(dst, item, len);
+	dst[len] = '\0';
+	return 0;
+}
+
+/* Walks a comma-separated list whose entries may be negated with "!",
+ * asking match_entry about each entry (without its "!"): 1 on a positive
+ * match, -1 as soon as a negated entry matches, 0 when none matched. An
+ * entry answer of -2 (malformed) ends the walk with -2. */
+static int match_negatable_list(const char *list,
+				int (*match_entry)(const void *ctx, const char *ent, size_t len),
+				const void *ctx)
+{
+	int got = 0;
+	const char *cur = list, *ent;
+	size_t len;
+	while (commalist_next(&cur, &ent, &len)) {
+		int neg = len > 0 && *ent == '!';
+		if (neg) {
+			ent++;
+			len--;
+		}
+		int m = match_entry(ctx, ent, len);
+		if (m == -2)
+			return -2;
+		if (m) {
+			if (neg)
+				return -1;
+			got = 1;
+		}
+	}
+	return got;
+}
+
+struct pattern_query {
+	const char *s; /* lower-cased already when dolower */
+	int dolower;
+};
+
+static int match_pattern_entry(const void *ctx, const char *q, size_t len)
+{
+	const struct pattern_query *pq = ctx;
+	char pat[1024];
+	if (len == 0 || len >= sizeof(pat))
+		return 0;
+	for (size_t i = 0; i < len; i++)
+		pat[i] = pq->dolower ? (char)tolower((unsigned char)q[i]) : q[i];
+	pat[len] = '\0';
+	return match_pattern(pq->s, pat);
+}
+
 int match_pattern_list(const char *s, const char *list, int dolower)
 {
 	if (!s || !list)
@@ -47,34 +114,8 @@ int match_pattern_list(const char *s, const char *list, int dolower)
 			lower[i] = (char)tolower((unsigned char)s[i]);
 		s = lower;
 	}
-	int got = 0;
-	const char *cur = list;
-	while (*cur) {
-		const char *end = strchr(cur, ',');
-		size_t len = end ? (size_t)(end - cur) : strlen(cur);
-		int neg = 0;
-		const char *q = cur;
-		if (len > 0 && *q == '!') {
-			neg = 1;
-			q++;
-			len--;
-		}
-		char pat[1024];
-		if (len < sizeof(pat)) {
-			for (size_t i = 0; i < len; i++)
-				pat[i] = dolower ? (char)tolower((unsigned char)q[i]) : q[i];
-			pat[len] = '\0';
-			if (len > 0 && match_pattern(s, pat)) {
-				if (neg)
-					return -1;
-				got = 1;
-			}
-		}
-		if (!end)
-			break;
-		cur = end + 1;
-	}
-	return got;
+	struct pattern_query pq = {s, dolower};
+	return match_negatable_list(list, match_pattern_entry, &pq);
 }
 
 /* Parses "addr" or "addr/bits" into family, 16 bytes, bits. 0 ok, -1 bad. */
@@ -147,52 +188,32 @@ static int addr_in_cidr(const char *addr, const char *cidr, int *bad)
 	return 1;
 }
 
+/* ctx: the address, or NULL to only validate the entry. */
+static int match_addr_entry(const void *ctx, const char *q, size_t len)
+{
+	const char *addr = ctx;
+	char ent[256];
+	if (len == 0 || commalist_copy(ent, sizeof(ent), q, len) < 0)
+		return -2;
+	if (strchr(ent, '/')) {
+		int bad = 0, m = 0;
+		if (addr) {
+			m = addr_in_cidr(addr, ent, &bad);
+		} else {
+			int af, bits;
+			uint8_t tmp[16];
+			bad = parse_cidr(ent, &af, tmp, &bits) < 0;
+		}
+		return bad ? -2 : m;
+	}
+	return addr ? match_pattern(addr, ent) : 0;
+}
+
 int match_addr_list(const char *addr, const char *list)
 {
 	if (!list)
 		return 0;
-	int got = 0;
-	const char *cur = list;
-	while (*cur) {
-		const char *end = strchr(cur, ',');
-		size_t len = end ? (size_t)(end - cur) : strlen(cur);
-		char ent[256];
-		int neg = 0;
-		const char *q = cur;
-		if (len > 0 && *q == '!') {
-			neg = 1;
-			q++;
-			len--;
-		}
-		if (len == 0 || len >= sizeof(ent))
-			return -2;
-		memcpy(ent, q, len);
-		ent[len] = '\0';
-		int m = 0;
-		if (strchr(ent, '/')) {
-			int bad = 0;
-			if (addr) {
-				m = addr_in_cidr(addr, ent, &bad);
-			} else {
-				int af, bits;
-				uint8_t tmp[16];
-				bad = parse_cidr(ent, &af, tmp, &bits) < 0;
-			}
-			if (bad)
-				return -2;
-		} else if (addr) {
-			m = match_pattern(addr, ent);
-		}
-		if (m) {
-			if (neg)
-				return -1;
-			got = 1;
-		}
-		if (!end)
-			break;
-		cur = end + 1;
-	}
-	return got;
+	return match_negatable_list(list, match_addr_entry, addr);
 }
 
 int match_addr_list_valid(const char *list)

@@ -13,16 +13,11 @@
 
 static int name_in_list(const char *name, size_t nlen, const char *list)
 {
-	const char *c = list;
-	while (*c) {
-		const char *e = strchr(c, ',');
-		size_t l = e ? (size_t)(e - c) : strlen(c);
-		if (l == nlen && strncmp(c, name, l) == 0)
+	const char *c = list, *item;
+	size_t l;
+	while (commalist_next(&c, &item, &l))
+		if (l == nlen && strncmp(item, name, l) == 0)
 			return 1;
-		if (!e)
-			break;
-		c = e + 1;
-	}
 	return 0;
 }
 
@@ -41,10 +36,6 @@ static int list_append(char *out, size_t cap, const char *name, size_t len)
 	return 0;
 }
 
-/* Resolves an OpenSSH algorithm spec (+list, -list, ^list or list, each
- * entry possibly a wildcard pattern) against the default/supported list.
- * Returns a malloc'd list, or NULL if an entry matches nothing supported
- * (bad) or the result is empty. */
 /* Algorithm names OpenSSH knows but sshbox does not implement: in a list
  * they are dropped with a warning instead of failing the whole config
  * (hardened configs often list e.g. aes192-ctr or umac-128-etm). */
@@ -74,6 +65,42 @@ static void algs_warn(const struct pctx *p, const char *name)
 			 name);
 }
 
+/* Does the pattern match a name of the comma list `supported`? */
+static int matches_supported(const char *pat, const char *supported)
+{
+	const char *s = supported, *item;
+	size_t sl;
+	char nm[256];
+	while (commalist_next(&s, &item, &sl))
+		if (commalist_copy(nm, sizeof(nm), item, sl) == 0 && match_pattern(nm, pat))
+			return 1;
+	return 0;
+}
+
+/* Appends to out (cap) every name of `supported` the pattern matches, in
+ * supported's order, except (removed != NULL: a "-list") the names that
+ * list matches. */
+static int append_supported(char *out, size_t cap, const char *pat, const char *supported,
+			    const char *removed)
+{
+	const char *s = supported, *item;
+	size_t sl;
+	char nm[256];
+	while (commalist_next(&s, &item, &sl)) {
+		if (commalist_copy(nm, sizeof(nm), item, sl) < 0 || !match_pattern(nm, pat))
+			continue;
+		if (removed && match_pattern_list(nm, removed, 0) == 1)
+			continue;
+		if (list_append(out, cap, nm, sl) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+/* Resolves an OpenSSH algorithm spec (+list, -list, ^list or list, each
+ * entry possibly a wildcard pattern) against the default/supported list.
+ * Returns a malloc'd list, or NULL if an entry matches nothing supported
+ * nor `known` (bad), or the result is empty. */
 static char *algs_resolve(const struct pctx *p, const char *spec, const char *defaults, const char *supported,
 			  const char *known)
 {
@@ -88,38 +115,16 @@ static char *algs_resolve(const struct pctx *p, const char *spec, const char *de
 	if (!*list)
 		return NULL;
 	/* every entry must match something supported */
-	const char *c = list;
-	while (*c) {
-		const char *e = strchr(c, ',');
-		size_t l = e ? (size_t)(e - c) : strlen(c);
-		if (l == 0 || l >= sizeof(pat))
+	const char *c = list, *item;
+	size_t l;
+	while (commalist_next(&c, &item, &l)) {
+		if (l == 0 || commalist_copy(pat, sizeof(pat), item, l) < 0)
 			return NULL;
-		memcpy(pat, c, l);
-		pat[l] = '\0';
-		int any = 0;
-		const char *s = supported;
-		while (*s) {
-			const char *se = strchr(s, ',');
-			size_t sl = se ? (size_t)(se - s) : strlen(s);
-			char nm[256];
-			if (sl < sizeof(nm)) {
-				memcpy(nm, s, sl);
-				nm[sl] = '\0';
-				if (match_pattern(nm, pat))
-					any = 1;
-			}
-			if (!se)
-				break;
-			s = se + 1;
-		}
-		if (!any && mode != '-') {
+		if (!matches_supported(pat, supported) && mode != '-') {
 			if (!name_in_list(pat, strlen(pat), known))
 				return NULL;
 			algs_warn(p, pat);
 		}
-		if (!e)
-			break;
-		c = e + 1;
 	}
 	/* assemble */
 	const char *first = NULL, *second = NULL;
@@ -136,40 +141,12 @@ static char *algs_resolve(const struct pctx *p, const char *spec, const char *de
 	}
 	for (int pass = 0; pass < 2; pass++) {
 		const char *src = pass == 0 ? first : second;
-		if (!src)
-			continue;
 		c = src;
-		while (*c) {
-			const char *e = strchr(c, ',');
-			size_t l = e ? (size_t)(e - c) : strlen(c);
-			if (l && l < sizeof(pat)) {
-				memcpy(pat, c, l);
-				pat[l] = '\0';
-				/* expand patterns against the supported list, in its order */
-				const char *s = supported;
-				while (*s) {
-					const char *se = strchr(s, ',');
-					size_t sl = se ? (size_t)(se - s) : strlen(s);
-					char nm[256];
-					if (sl < sizeof(nm)) {
-						memcpy(nm, s, sl);
-						nm[sl] = '\0';
-						int keep = match_pattern(nm, pat);
-						if (keep && mode == '-' &&
-						    match_pattern_list(nm, list, 0) == 1)
-							keep = 0;
-						if (keep && list_append(out, sizeof(out), nm, sl) < 0)
-							return NULL;
-					}
-					if (!se)
-						break;
-					s = se + 1;
-				}
-			}
-			if (!e)
-				break;
-			c = e + 1;
-		}
+		/* expand patterns against the supported list, in its order */
+		while (commalist_next(&c, &item, &l))
+			if (l && commalist_copy(pat, sizeof(pat), item, l) == 0 &&
+			    append_supported(out, sizeof(out), pat, supported, mode == '-' ? list : NULL) < 0)
+				return NULL;
 	}
 	if (!out[0])
 		return NULL;
