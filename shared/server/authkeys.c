@@ -424,6 +424,40 @@ int authkeys_parse_options(const char *text, const struct sshd_config *cfg, stru
 	return 0;
 }
 
+static const char *skip_blanks(const char *p)
+{
+	while (*p == ' ' || *p == '\t')
+		p++;
+	return p;
+}
+
+/* The base64 key data (blen bytes at p, blen > 0): a blob that must start
+ * with the string keytype. Returns the error, or NULL with *blob set. */
+static const char *decode_key_blob(const char *p, size_t blen, const char *keytype, uint8_t **blob,
+				   size_t *bloblen)
+{
+	size_t cap = blen / 4 * 3 + 3;
+	uint8_t *b = malloc(cap);
+	if (!b)
+		return "out of memory";
+	long n = authkeys_b64_decode(p, blen, b, cap);
+	const char *err = NULL;
+	if (n < 4) {
+		err = "bad base64 key data";
+	} else {
+		uint32_t nl = load_be32(b);
+		if (nl != strlen(keytype) || (size_t)n < 4 + (size_t)nl || memcmp(b + 4, keytype, nl) != 0)
+			err = "key type does not match key data";
+	}
+	if (err) {
+		free(b);
+		return err;
+	}
+	*blob = b;
+	*bloblen = (size_t)n;
+	return NULL;
+}
+
 int authkeys_parse_line(const char *line, const struct sshd_config *cfg, struct authkeys_opts *opts,
 			char **keytype, uint8_t **blob, size_t *bloblen, char **from, char *why,
 			size_t whylen)
@@ -432,74 +466,41 @@ int authkeys_parse_line(const char *line, const struct sshd_config *cfg, struct 
 	*blob = NULL;
 	*bloblen = 0;
 	*from = NULL;
-	const char *p = line;
-	while (*p == ' ' || *p == '\t')
-		p++;
+	const char *err = NULL; /* NULL at bad: parse_options wrote why itself */
+	const char *p = skip_blanks(line);
 	if (*p == '\0' || *p == '#' || *p == '\n' || *p == '\r')
 		return 1;
 	size_t tlen = strcspn(p, " \t");
 	if (!is_key_type(p, tlen)) {
 		if (parse_options(&p, cfg, opts, from, why, whylen) < 0)
 			goto bad;
-		while (*p == ' ' || *p == '\t')
-			p++;
+		p = skip_blanks(p);
 		tlen = strcspn(p, " \t");
-		if (tlen == 0) {
-			why_set(why, whylen, "missing key");
-			goto bad;
-		}
-		if (!is_key_type(p, tlen)) {
-			why_set(why, whylen, "unknown key type");
+		if (tlen == 0 || !is_key_type(p, tlen)) {
+			err = tlen == 0 ? "missing key" : "unknown key type";
 			goto bad;
 		}
 	}
 	*keytype = strndup(p, tlen);
 	if (!*keytype) {
-		why_set(why, whylen, "out of memory");
+		err = "out of memory";
 		goto bad;
 	}
-	p += tlen;
-	while (*p == ' ' || *p == '\t')
-		p++;
+	p = skip_blanks(p + tlen);
 	size_t blen = strcspn(p, " \t\r\n");
-	if (blen == 0) {
-		why_set(why, whylen, "missing key data");
+	err = blen == 0 ? "missing key data" : decode_key_blob(p, blen, *keytype, blob, bloblen);
+	if (err)
 		goto bad;
-	}
-	size_t cap = blen / 4 * 3 + 3;
-	uint8_t *b = malloc(cap);
-	if (!b) {
-		why_set(why, whylen, "out of memory");
-		goto bad;
-	}
-	long n = authkeys_b64_decode(p, blen, b, cap);
-	if (n < 4) {
-		free(b);
-		why_set(why, whylen, "bad base64 key data");
-		goto bad;
-	}
-	/* the blob starts with string keytype */
-	uint32_t nl = load_be32(b);
-	if (nl != strlen(*keytype) || (size_t)n < 4 + (size_t)nl || memcmp(b + 4, *keytype, nl) != 0) {
-		free(b);
-		why_set(why, whylen, "key type does not match key data");
-		goto bad;
-	}
-	*blob = b;
-	*bloblen = (size_t)n;
-	p += blen;
-	while (*p == ' ' || *p == '\t')
-		p++;
+	p = skip_blanks(p + blen);
 	size_t clen = strcspn(p, "\r\n");
-	if (clen) {
-		opts->comment = strndup(p, clen);
-		if (!opts->comment) {
-			why_set(why, whylen, "out of memory");
-			goto bad;
-		}
+	if (clen && !(opts->comment = strndup(p, clen))) {
+		err = "out of memory";
+		goto bad;
 	}
 	return 0;
 bad:
+	if (err)
+		why_set(why, whylen, err);
 	free(*keytype);
 	*keytype = NULL;
 	free(*blob);
