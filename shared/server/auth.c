@@ -385,23 +385,34 @@ static const char *keys_command_user(const struct sshd_config *c)
 }
 
 /* AuthorizedKeysCommand: its output is read as an authorized_keys file. */
+/* AuthorizedKeysCommand, its output parsed like an authorized_keys file:
+ * for a plain key a line with that key, for a certificate a cert-authority
+ * line of its CA (as OpenSSH). Tokens as OpenSSH: %t the blob's type name
+ * (a certificate's, e.g. ssh-ed25519-cert-v01@openssh.com), %k the blob,
+ * %f the plain key's fingerprint. */
 static int keys_command_check(struct auth_ctx *a, const struct offered_key *o, const uint8_t *blob,
 			      size_t bloblen, struct authkeys_opts *opts)
 {
 	const struct sshd_config *c = cfg_of(a);
-	char b64[AUTH_MAX_BLOB * 4 / 3 + 8], *out;
+	char b64[AUTH_MAX_BLOB * 4 / 3 + 8], type[64], *out;
 	size_t outlen;
+	struct buf bb;
+	buf_view(&bb, blob, bloblen);
+	if (buf_get_cstring_into(&bb, type, sizeof(type)))
+		return 0;
 	sodium_bin2base64(b64, sizeof(b64), blob, bloblen, sodium_base64_VARIANT_ORIGINAL);
 	struct keycmd_tokens tok = {.user = a->user,
 				    .uid = a->ui.uid,
 				    .home = a->ui.home,
-				    .key_type = key_type_name(o->key->type),
+				    .key_type = type,
 				    .key_b64 = b64,
 				    .key_fp = o->fp};
 	if (keycmd_run(keys_command(c), keys_command_user(c), &tok, KEYCMD_TIMEOUT_MS, &out, &outlen) != 0)
 		return 0;
-	int m = authkeys_check_text("AuthorizedKeysCommand", out, outlen, c, blob, bloblen, a->client_addr,
-				    a->client_addr, opts);
+	int m = o->is_cert ? certauth_check_text(c, "AuthorizedKeysCommand", out, outlen, a->user, &o->cert,
+						 a->client_addr, 0, opts)
+			   : authkeys_check_text("AuthorizedKeysCommand", out, outlen, c, blob, bloblen,
+						 a->client_addr, a->client_addr, opts);
 	free(out);
 	return m;
 }
@@ -422,6 +433,11 @@ static int cert_authorized(struct auth_ctx *a, const struct offered_key *o, cons
 	int m = certauth_check(cfg_of(a), &pol, a->user, a->ui.uid, a->ui.gid, a->ui.home, &o->cert,
 			       a->client_addr, opts, via, sizeof(via));
 	free(text);
+	if (m != 1 && keys_command(cfg_of(a))) { /* cert-authority lines in its output */
+		authkeys_opts_free(opts);
+		m = keys_command_check(a, o, blob, bloblen, opts);
+		snprintf(via, sizeof(via), "AuthorizedKeysCommand");
+	}
 	if (m == 1 && has_sig)
 		log_info("Accepted certificate ID \"%s\" (serial %llu) signed by %s CA via %s",
 			 o->cert.key_id, (unsigned long long)o->cert.serial, key_label(o->cert.ca.type, 0),
@@ -491,6 +507,25 @@ static int offered_verify(struct auth_ctx *a, const struct offered_key *o, const
 	return ok;
 }
 
+/* OpenSSH's auth2_key_already_used: 1 when the key (or the key of the
+ * certificate) passed an earlier publickey step of this login. */
+static int key_already_used(const struct auth_ctx *a, const struct offered_key *o)
+{
+	for (int i = 0; i < a->used_keys; i++)
+		if (strcmp(a->used_fp[i], o->fp) == 0) {
+			log_info("publickey: refusing previously-used %s key %s", key_type_name(o->key->type),
+				 o->fp);
+			return 1;
+		}
+	return 0;
+}
+
+static void key_record_used(struct auth_ctx *a, const struct offered_key *o)
+{
+	if (a->used_keys < AUTH_MAX_USED_KEYS)
+		snprintf(a->used_fp[a->used_keys++], sizeof(a->used_fp[0]), "%s", o->fp);
+}
+
 /* Returns 1 success, 0 failure, 2 = "sent PK_OK / INFO_REQUEST, not a failure". */
 static int do_publickey(struct auth_ctx *a, struct transport *t, struct buf *p)
 {
@@ -519,7 +554,7 @@ static int do_publickey(struct auth_ctx *a, struct transport *t, struct buf *p)
 		log_info("publickey: algorithm %s not in PubkeyAcceptedAlgorithms", alg);
 		goto out;
 	}
-	if (!a->user_valid || offered_revoked(a, &o) ||
+	if (!a->user_valid || key_already_used(a, &o) || offered_revoked(a, &o) ||
 	    !offered_authorized(a, &o, blob, bloblen, has_sig, &opts))
 		goto out;
 	if (!has_sig) {
@@ -539,6 +574,7 @@ static int do_publickey(struct auth_ctx *a, struct transport *t, struct buf *p)
 		a->key_opts = opts;
 		authkeys_opts_init(&opts);
 		snprintf(a->key_fp, sizeof(a->key_fp), "%s", o.fp);
+		key_record_used(a, &o);
 	}
 out:
 	authkeys_opts_free(&opts);

@@ -20,6 +20,8 @@
 struct transport;
 struct kbdint;
 
+#define AUTH_MAX_USED_KEYS 16 /* more publickey steps than any AuthenticationMethods list needs */
+
 struct auth_ctx {
 	const struct sshd_config *base;
 	struct sshd_config cfg; /* matched for the user */
@@ -35,6 +37,11 @@ struct auth_ctx {
 	int success;
 	char method[32];
 	char key_fp[64];
+	/* Keys that already passed a publickey step (fingerprints of the plain
+	 * key, a certificate counting as its key): as OpenSSH, a later step
+	 * refuses them, so "publickey,publickey" needs two keys. */
+	char used_fp[AUTH_MAX_USED_KEYS][64];
+	int used_keys;
 	struct authkeys_opts key_opts;
 	struct kbdint *kbd;
 	int kbd_prompts;

@@ -907,6 +907,17 @@ int authkeys_check_ca(const struct sshd_config *cfg, const char *user, uid_t uid
 	return check_files(cfg, user, uid, gid, home, &m);
 }
 
+int authkeys_check_ca_text(const char *label, const char *text, size_t len, const struct sshd_config *cfg,
+			   const uint8_t *ca_blob, size_t ca_bloblen, const char *client_host,
+			   const char *client_addr, int (*accept)(void *ctx, const struct authkeys_opts *o),
+			   void *ctx, struct authkeys_opts *opts)
+{
+	struct match_ctx m = {cfg,	  ca_blob, ca_bloblen, client_host, client_addr,
+			      time(NULL), 1,	   accept,     ctx,	    opts};
+	authkeys_opts_init(opts);
+	return authkeys_each_line(label, text, len, match_line, &m);
+}
+
 int authkeys_read_user_file(const char *path, const char *user, uid_t uid, gid_t gid, const char *home,
 			    int strict_modes, char **text, size_t *len)
 {

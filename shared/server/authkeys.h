@@ -80,6 +80,13 @@ int authkeys_check_ca(const struct sshd_config *cfg, const char *user, uid_t uid
 		      const char *client_addr, int (*accept)(void *ctx, const struct authkeys_opts *o),
 		      void *ctx, struct authkeys_opts *opts);
 
+/* authkeys_check_ca over text already read (AuthorizedKeysCommand output);
+ * label names it in log lines. */
+int authkeys_check_ca_text(const char *label, const char *text, size_t len, const struct sshd_config *cfg,
+			   const uint8_t *ca_blob, size_t ca_bloblen, const char *client_host,
+			   const char *client_addr, int (*accept)(void *ctx, const struct authkeys_opts *o),
+			   void *ctx, struct authkeys_opts *opts);
+
 /* Expands a file template (%h %u %U %%; relative = relative to home) into
  * path. 0, or -1 (logged) on a bad token or a path too long. */
 int authkeys_expand_path(const char *tmpl, const char *user, const char *home, uid_t uid, char *path,

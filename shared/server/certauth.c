@@ -285,24 +285,22 @@ static int ca_line_accept(void *ctx, const struct authkeys_opts *line)
 	return 0;
 }
 
-static int via_authorized_keys(const struct sshd_config *cfg, const char *user, uid_t uid, gid_t gid,
-			       const char *home, const struct cert *c, const char *client_addr, uint64_t now,
-			       struct authkeys_opts *opts)
+/* After a cert-authority line lookup (r as authkeys_check_ca returns):
+ * the line's options merged with what the certificate grants. */
+static int ca_line_grant(int r, struct authkeys_opts *line, const struct cert *c, const char *client_addr,
+			 struct authkeys_opts *opts)
 {
-	struct ca_line_ctx x = {c, user, client_addr, now};
-	struct authkeys_opts line, certopts;
+	struct authkeys_opts certopts;
 	const char *why = NULL;
-	int r = authkeys_check_ca(cfg, user, uid, gid, home, c->ca_blob, c->ca_blob_len, client_addr,
-				  client_addr, ca_line_accept, &x, &line);
 	if (r != 1) {
-		authkeys_opts_free(&line);
+		authkeys_opts_free(line);
 		return r;
 	}
-	char *file = line.file;
-	int lineno = line.line;
-	line.file = NULL;
+	char *file = line->file;
+	int lineno = line->line;
+	line->file = NULL;
 	if (cert_grant(c, client_addr, &certopts, &why) == 0) {
-		r = certauth_merge(&line, &certopts, opts, &why) == 0;
+		r = certauth_merge(line, &certopts, opts, &why) == 0;
 		authkeys_opts_free(&certopts);
 	} else {
 		r = 0;
@@ -312,10 +310,33 @@ static int via_authorized_keys(const struct sshd_config *cfg, const char *user, 
 		opts->line = lineno;
 	} else {
 		refuse(c, why);
-		authkeys_opts_free(&line);
+		authkeys_opts_free(line);
 		free(file);
 	}
 	return r;
+}
+
+static int via_authorized_keys(const struct sshd_config *cfg, const char *user, uid_t uid, gid_t gid,
+			       const char *home, const struct cert *c, const char *client_addr, uint64_t now,
+			       struct authkeys_opts *opts)
+{
+	struct ca_line_ctx x = {c, user, client_addr, now};
+	struct authkeys_opts line;
+	int r = authkeys_check_ca(cfg, user, uid, gid, home, c->ca_blob, c->ca_blob_len, client_addr,
+				  client_addr, ca_line_accept, &x, &line);
+	return ca_line_grant(r, &line, c, client_addr, opts);
+}
+
+int certauth_check_text(const struct sshd_config *cfg, const char *label, const char *text, size_t len,
+			const char *user, const struct cert *c, const char *client_addr, uint64_t now,
+			struct authkeys_opts *opts)
+{
+	struct ca_line_ctx x = {c, user, client_addr, now ? now : (uint64_t)time(NULL)};
+	struct authkeys_opts line;
+	authkeys_opts_init(opts);
+	int r = authkeys_check_ca_text(label, text, len, cfg, c->ca_blob, c->ca_blob_len, client_addr,
+				       client_addr, ca_line_accept, &x, &line);
+	return ca_line_grant(r, &line, c, client_addr, opts);
 }
 
 static int ca_in_trusted_file(const struct sshd_config *cfg, const char *path, const struct cert *c)

@@ -48,6 +48,14 @@ int certauth_check(const struct sshd_config *cfg, const struct certauth_policy *
 		   uid_t uid, gid_t gid, const char *home, const struct cert *c, const char *client_addr,
 		   struct authkeys_opts *opts, char *via, size_t vialen);
 
+/* cert-authority lines in text (AuthorizedKeysCommand output, parsed like
+ * an authorized_keys file; label names it in logs): the same decision as
+ * for such lines in authorized_keys. now 0 = the current time. 1 with
+ * *opts, 0 refused (logged), -1 error. */
+int certauth_check_text(const struct sshd_config *cfg, const char *label, const char *text, size_t len,
+			const char *user, const struct cert *c, const char *client_addr, uint64_t now,
+			struct authkeys_opts *opts);
+
 /* The options a certificate grants (exposed for tests): its critical
  * options and extensions as authorized_keys options. -1 with *why for an
  * unknown critical option or a bad source-address list. */

@@ -3,7 +3,9 @@
 # helper; a command that prints keys logs in, one that hangs is killed at
 # the timeout, 100 MB of output is cut off) and AuthenticationMethods
 # (publickey,password: the key alone is a partial success, key then
-# password logs in; Match can relax it).
+# password logs in; Match can relax it; publickey,publickey refuses the
+# same key twice, as OpenSSH). cert-authority lines printed by the command
+# admit a certificate of that CA (an OpenSSH client with a CA-signed key).
 . "$(dirname "$0")/lib.sh"
 sshbox_setup
 require_root
@@ -101,4 +103,39 @@ out=$(sshc_pw "$U" "$PW_sbakc1" echo x 2>/dev/null)
 check "AuthenticationMethods: the password alone does not" [ -z "$out" ]
 out=$(sshc "$U2" "$K2" echo match-any 2>/dev/null)
 check "AuthenticationMethods: Match User ... any lets the key alone in" [ "$out" = match-any ]
+# ---- AuthenticationMethods publickey,publickey: two different keys ----
+# OpenSSH's client offers a certificate, then the plain key of the same
+# file: as OpenSSH, the second step refuses it (the same public key).
+K3=$(make_key "$U" ecdsa)
+ssh-keygen -q -t ed25519 -N '' -C akc-ca -f "$T/akc_ca"
+chmod 644 "$T/akc_ca.pub"
+ssh-keygen -q -s "$T/akc_ca" -I k-cert -n "$U" "$K.pub" || fail "sign K"
+SSHD_EXTRA_CONFIG="AuthenticationMethods publickey,publickey
+TrustedUserCAKeys $T/akc_ca.pub" start_sshd || finish
+out=$(sshc "$U" "$K" -v -o CertificateFile="$K-cert.pub" -- echo x 2>"$T/pp.err")
+check "publickey,publickey: certificate then its own plain key: refused" \
+	eval '[ -z "$out" ] && grep -q "with partial success" "$T/pp.err"'
+check "publickey,publickey: the reuse is logged" log_has "refusing previously-used ssh-ed25519 key"
+out=$(sshc "$U" "$K" -i "$K3" -- echo two-keys-ok 2>/dev/null)
+check "publickey,publickey: two different keys log in" [ "$out" = two-keys-ok ]
+rm -f "$K-cert.pub"
+
+# ---- cert-authority lines printed by AuthorizedKeysCommand ----
+ssh-keygen -q -t ed25519 -N '' -C akc-cert -f "$T/akc_certkey"
+ssh-keygen -q -s "$T/akc_ca" -I akc-cert-id -n "$U" "$T/akc_certkey.pub" || fail "sign user cert"
+cat > "$D/ca.sh" <<EOF
+#!/bin/sh
+echo "keycmd-ca args \$*" >&2
+[ "\$1" = "$U" ] && echo 'cert-authority,principals="$U" $(cat "$T/akc_ca.pub")'
+exit 0
+EOF
+chmod 755 "$D/ca.sh"
+akc_daemon ca.sh || finish
+out=$(sshc "$U" "$T/akc_certkey" -o CertificateFile="$T/akc_certkey-cert.pub" -- echo akc-cert-ok 2>/dev/null)
+check "AuthorizedKeysCommand: a cert-authority line admits a certificate of that CA" [ "$out" = akc-cert-ok ]
+check "AuthorizedKeysCommand: accepted via the command; %t is the certificate type" \
+	eval 'log_has "Accepted certificate ID \"akc-cert-id\" .* via AuthorizedKeysCommand" && log_has "keycmd-ca args $U ssh-ed25519-cert-v01@openssh.com SHA256:"'
+ssh-keygen -q -s "$T/akc_ca" -I akc-other -n someone-else "$T/akc_certkey.pub"
+out=$(sshc "$U" "$T/akc_certkey" -o CertificateFile="$T/akc_certkey-cert.pub" -- echo x 2>/dev/null)
+check "AuthorizedKeysCommand: a certificate without the line's principal is refused" [ -z "$out" ]
 finish

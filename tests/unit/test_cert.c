@@ -324,6 +324,36 @@ TEST(certauth_cert_authority_lines)
 	authkeys_opts_free(&o);
 }
 
+/* AuthorizedKeysCommand output: cert-authority lines decide as in a file. */
+TEST(certauth_command_output)
+{
+	struct authkeys_opts o;
+	struct cert c;
+	char why[128], text[1024];
+	CHECK_EQ_INT(parse_b64(ED_CERT, &c, why, sizeof why), 0);
+	snprintf(text, sizeof text,
+		 "# from a command\ncert-authority,principals=\"x\" ssh-ed25519 %s\n"
+		 "cert-authority,no-port-forwarding ssh-ed25519 %s\n",
+		 CA_PUB, CA_PUB);
+	CHECK_EQ_INT(
+	    certauth_check_text(&cfg, "cmd", text, strlen(text), "alice", &c, "127.0.0.1", T2025, &o), 1);
+	CHECK_EQ_INT(o.line, 3);
+	CHECK(o.no_port_forwarding);
+	authkeys_opts_free(&o);
+	CHECK_EQ_INT(
+	    certauth_check_text(&cfg, "cmd", text, strlen(text), "carol", &c, "127.0.0.1", T2025, &o), 0);
+	/* the CA as a plain key line, or another CA: no */
+	snprintf(text, sizeof text, "ssh-ed25519 %s\ncert-authority ecdsa-sha2-nistp256 %s\n", CA_PUB,
+		 CAEC_PUB);
+	CHECK_EQ_INT(
+	    certauth_check_text(&cfg, "cmd", text, strlen(text), "alice", &c, "127.0.0.1", T2025, &o), 0);
+	/* outside the validity window */
+	snprintf(text, sizeof text, "cert-authority ssh-ed25519 %s\n", CA_PUB);
+	CHECK_EQ_INT(certauth_check_text(&cfg, "cmd", text, strlen(text), "alice", &c, "127.0.0.1", 1, &o),
+		     0);
+	cert_free(&c);
+}
+
 int main(void)
 {
 	log_init("test", LOG_ERROR, LOG_TO_STDERR);
@@ -345,6 +375,7 @@ int main(void)
 	RUN(cert_options);
 	RUN(certauth_trusted_ca);
 	RUN(certauth_cert_authority_lines);
+	RUN(certauth_command_output);
 	RUN(parse_cost);
 	char cmd[128];
 	snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
