@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "crypto.h"
@@ -424,6 +425,41 @@ TEST(set_offers_in_configured_order)
 	CHECK(memcmp(&s, &zero, sizeof(s)) == 0);
 }
 
+/* Prints the CPU a key exchange signature costs per key type (the test
+ * keys: RSA 2048 bits) for docs/benchmarks.md. */
+TEST(sign_cost)
+{
+	static struct hostkeys s;
+	static struct hostkey hk;
+	memset(&s, 0, sizeof(s));
+	CHECK_EQ_INT(hostkey_generate(&hk, "ed"), 0);
+	CHECK_EQ_INT(hostkeys_add(&s, &hk), 0);
+	CHECK_EQ_INT(load_text(EC_OPENSSH, &hk), 0);
+	CHECK_EQ_INT(hostkeys_add(&s, &hk), 0);
+	CHECK_EQ_INT(load_text(RSA_OPENSSH, &hk), 0);
+	CHECK_EQ_INT(hostkeys_add(&s, &hk), 0);
+	hostkey_wipe(&hk);
+	CHECK(hostkeys_select(&s, NULL) > 0);
+	static const char *algs[] = {"ssh-ed25519", "ecdsa-sha2-nistp256", "rsa-sha2-512"};
+	uint8_t h[32] = {1};
+	for (size_t j = 0; j < 3; j++) {
+		struct buf b;
+		struct timespec t0, t1;
+		buf_init(&b, 4096);
+		clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t0);
+		for (int i = 0; i < 50; i++) {
+			buf_reset(&b);
+			CHECK_EQ_INT(hostkeys_sign(&s, algs[j], h, sizeof(h), &b), 0);
+		}
+		clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t1);
+		double us =
+		    ((double)(t1.tv_sec - t0.tv_sec) * 1e9 + (double)(t1.tv_nsec - t0.tv_nsec)) / 50 / 1e3;
+		printf("  host key signature %s: %.0f us CPU\n", algs[j], us);
+		buf_free(&b);
+	}
+	hostkeys_wipe(&s);
+}
+
 int main(void)
 {
 	if (crypto_init() != 0)
@@ -438,6 +474,7 @@ int main(void)
 	RUN(bad_files_one_log_line);
 	RUN(create_ecdsa_and_rsa);
 	RUN(set_offers_in_configured_order);
+	RUN(sign_cost);
 	char cmd[300];
 	snprintf(cmd, sizeof(cmd), "rm -rf %s", tmpdir);
 	if (system(cmd) != 0)
