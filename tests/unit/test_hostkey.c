@@ -15,6 +15,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "cert.h"
 #include "crypto.h"
 #include "hostkey.h"
 #include "keys.h"
@@ -168,6 +169,43 @@ static const char RSA_PKCS8_PUB[] =
 
 static const char EC_OPENSSH_PUB[] = "AAAAE2VjZHNhLXNoYTItbmlzdHAyNTYAAAAIbmlzdHAyNTYAAABBBBFjQ0TWazmQJzcnPSV"
 				     "fTAvJpRGQp09+FxDneyRnL3X4Hs7sN9733lMz+CkqtqQflUjPseGUggKR2RYTzwOvDbo=";
+
+/* Host certificates (CA: a throwaway ed25519 key) for EC_OPENSSH and RSA_PEM,
+ * and a user certificate for EC_OPENSSH's key. */
+static const char EC_HOST_CERT[] =
+    "ecdsa-sha2-nistp256-cert-v01@openssh.com "
+    "AAAAKGVjZHNhLXNoYTItbmlzdHAyNTYtY2VydC12MDFAb3BlbnNzaC5jb20AAAAgiGTohq+EyqLptsrhXMzzLY/"
+    "xIB4IQ2TvFfRkM94VfaAAAAAIbmlzdHAyNTYAAABBBBFjQ0TWazmQJzcnPSVfTAvJpRGQp09+FxDneyRnL3X4Hs7sN9733lMz+"
+    "CkqtqQflUjPseGUggKR2RYTzwOvDboAAAAAAAAAAAAAAAIAAAAHZWMtaG9zdAAAAA0AAAAJaC5leGFtcGxlAAAAAAAAAAD//////////"
+    "wAAAAAAAAAAAAAAAAAAADMAAAALc3NoLWVkMjU1MTkAAAAgShR3/"
+    "+UKdibb8IbqMk216mqwkPXpdDaPvqOqTNemmQIAAABTAAAAC3NzaC1lZDI1NTE5AAAAQLcYaC8lEHgWJh6deV4G+"
+    "m8gPaD7jXg5Pp5gJPLGsp1oydthzssspVNIJO3ulkL62bkkK3PkrU3vJjgoi42GkQY= ec-openssh\n";
+
+static const char RSA_PEM_HOST_CERT[] =
+    "ssh-rsa-cert-v01@openssh.com "
+    "AAAAHHNzaC1yc2EtY2VydC12MDFAb3BlbnNzaC5jb20AAAAgQnryN5msAhCnsIzysWZCFzqFFsj+"
+    "JGPB91SCPIU750wAAAADAQABAAABAQCeUQ3IND5yoJJ6BQ9SXLqmcwt3Ne6b07oZpDfsBrAy3SONajzlM7FrQsb7e0URFIQJPKcNzQu+"
+    "pBrh2xbFe3PylCtXd881oGbNBjp/gJ5X0XC8vEd/"
+    "WcLTbHvwWX7kpTu0BQgNO6fWOcGG20Qforqc1Pte5HGy6pRQccw2XuR1k3o1jMgGuiLs3nGzc5TWjy0LmNZM2E3zJ+"
+    "XZWBSEjqBIgtikvVv/6/"
+    "UYDmeNuvPveo0A55WQ1utKt55Q+w35QwxNkkZnumvWJuzZQVP+ePmGb4pEiDZoBKIom5gMiPElraLbyFQ5pjN9FFnea/+oeXS/"
+    "+cSV+M8qxadRD3wUFzizAAAAAAAAAAAAAAACAAAACHJzYS1ob3N0AAAADQAAAAloLmV4YW1wbGUAAAAAAAAAAP//////////"
+    "AAAAAAAAAAAAAAAAAAAAMwAAAAtzc2gtZWQyNTUxOQAAACBKFHf/"
+    "5Qp2JtvwhuoyTbXqarCQ9el0No++"
+    "o6pM16aZAgAAAFMAAAALc3NoLWVkMjU1MTkAAABAPJRxtfhJFC7MqOkm8C3CmhReoDUYsLjXbBmSJkZZ02gKBrk5gUAu8YuSyJb2heEC"
+    "GDTpXaJWmujOzY8pxqtCCA== rsa-pem\n";
+
+static const char EC_USER_CERT[] =
+    "ecdsa-sha2-nistp256-cert-v01@openssh.com "
+    "AAAAKGVjZHNhLXNoYTItbmlzdHAyNTYtY2VydC12MDFAb3BlbnNzaC5jb20AAAAgXNw2b68CABjaChPjfIdiuVwCKTF+"
+    "zjdWHRVyO0FIq1YAAAAIbmlzdHAyNTYAAABBBBFjQ0TWazmQJzcnPSVfTAvJpRGQp09+FxDneyRnL3X4Hs7sN9733lMz+"
+    "CkqtqQflUjPseGUggKR2RYTzwOvDboAAAAAAAAAAAAAAAEAAAAHZWMtdXNlcgAAAAUAAAABdQAAAAAAAAAA//////////"
+    "8AAAAAAAAAggAAABVwZXJtaXQtWDExLWZvcndhcmRpbmcAAAAAAAAAF3Blcm1pdC1hZ2VudC1mb3J3YXJkaW5nAAAAAAAAABZwZXJtaX"
+    "QtcG9ydC1mb3J3YXJkaW5nAAAAAAAAAApwZXJtaXQtcHR5AAAAAAAAAA5wZXJtaXQtdXNlci1yYwAAAAAAAAAAAAAAMwAAAAtzc2gtZW"
+    "QyNTUxOQAAACBKFHf/"
+    "5Qp2JtvwhuoyTbXqarCQ9el0No++"
+    "o6pM16aZAgAAAFMAAAALc3NoLWVkMjU1MTkAAABAHlMyvEotPHgIJIrRnovjT2DqKPhh2gVO0QAws7jOa1FCLSND6TFOOcu8Yml1S0U3"
+    "mNmXUsYx3PM1e6YpTNFMBQ== ec-openssh\n";
 
 static const char KAT_MESSAGE[] = "message for the known-answer test\n";
 
@@ -425,6 +463,55 @@ TEST(set_offers_in_configured_order)
 	CHECK(memcmp(&s, &zero, sizeof(s)) == 0);
 }
 
+/* HostCertificate: attached to the key it certifies, which then offers the
+ * certificate algorithms and presents the certificate blob; a user
+ * certificate, one for a key not loaded, or a second one are refused. */
+TEST(host_certificates_for_ecdsa_and_rsa)
+{
+	static struct hostkeys s;
+	static struct hostkey hk;
+	char path[300], why[256];
+	memset(&s, 0, sizeof(s));
+	snprintf(path, sizeof(path), "%s/cert.pub", tmpdir);
+	write_file(path, RSA_PEM_HOST_CERT, 0644);
+	CHECK(hostkeys_load_certificate(&s, path, why, sizeof(why)) < 0); /* no key loaded yet */
+	CHECK_EQ_INT(load_text(EC_OPENSSH, &hk), 0);
+	CHECK_EQ_INT(hostkeys_add(&s, &hk), 0);
+	CHECK_EQ_INT(load_text(RSA_PEM, &hk), 0);
+	CHECK_EQ_INT(hostkeys_add(&s, &hk), 0);
+	hostkey_wipe(&hk);
+	write_file(path, EC_USER_CERT, 0644);
+	CHECK(hostkeys_load_certificate(&s, path, why, sizeof(why)) < 0);
+	CHECK(strstr(why, "not a host certificate") != NULL);
+	write_file(path, EC_HOST_CERT, 0644);
+	CHECK_EQ_INT(hostkeys_load_certificate(&s, path, why, sizeof(why)), 0);
+	CHECK(hostkeys_load_certificate(&s, path, why, sizeof(why)) < 0); /* a second one */
+	write_file(path, RSA_PEM_HOST_CERT, 0644);
+	CHECK_EQ_INT(hostkeys_load_certificate(&s, path, why, sizeof(why)), 0);
+	CHECK_EQ_INT(hostkeys_select(&s, NULL), 6);
+	CHECK_STR(hostkeys_algs(&s),
+		  "ecdsa-sha2-nistp256-cert-v01@openssh.com,rsa-sha2-512-cert-v01@openssh.com,"
+		  "rsa-sha2-256-cert-v01@openssh.com,ecdsa-sha2-nistp256,rsa-sha2-512,rsa-sha2-256");
+	/* the negotiated certificate algorithm presents the certificate and
+	 * signs with its key: rsa-sha2-256-cert signs rsa-sha2-256 */
+	struct buf blob, sig;
+	struct cert c;
+	char name[64] = "";
+	buf_init(&blob, 8192);
+	buf_init(&sig, 4096);
+	CHECK_EQ_INT(hostkeys_blob_for(&s, "rsa-sha2-256-cert-v01@openssh.com", &blob), 0);
+	CHECK_EQ_INT(cert_parse(buf_rptr(&blob), buf_avail(&blob), &c, why, sizeof(why)), 0);
+	CHECK_EQ_INT(hostkeys_sign(&s, "rsa-sha2-256-cert-v01@openssh.com", (const uint8_t *)"h", 1, &sig),
+		     0);
+	CHECK_EQ_INT(pubkey_verify(&c.key, buf_rptr(&sig), buf_avail(&sig), (const uint8_t *)"h", 1, 0), 0);
+	CHECK(pubkey_sig_alg_name(buf_rptr(&sig), buf_avail(&sig), name, sizeof(name)) == 0 &&
+	      strcmp(name, "rsa-sha2-256") == 0);
+	cert_free(&c);
+	buf_free(&blob);
+	buf_free(&sig);
+	hostkeys_wipe(&s);
+}
+
 /* Prints the CPU a key exchange signature costs per key type (the test
  * keys: RSA 2048 bits) for docs/benchmarks.md. */
 TEST(sign_cost)
@@ -474,6 +561,7 @@ int main(void)
 	RUN(bad_files_one_log_line);
 	RUN(create_ecdsa_and_rsa);
 	RUN(set_offers_in_configured_order);
+	RUN(host_certificates_for_ecdsa_and_rsa);
 	RUN(sign_cost);
 	char cmd[300];
 	snprintf(cmd, sizeof(cmd), "rm -rf %s", tmpdir);
