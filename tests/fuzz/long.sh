@@ -14,6 +14,11 @@
 #                         tests/fuzz/corpus/<name> (libFuzzer -merge=1: only
 #                         inputs with new coverage are copied)
 #   FUZZ_JOBS             parallel workers per target (-fork); default 1
+#   FUZZ_TIMEOUT          seconds one input may take before it counts as a
+#                         hang (libFuzzer -timeout, wall clock); default 10.
+#                         Raise it when the fuzzers run niced on a busy
+#                         machine: a starved process otherwise reports
+#                         inputs that take 100 ms as hangs.
 #
 # The seeds in tests/fuzz/corpus/<name> are read on every run (second corpus
 # argument), new inputs go to the persistent folder only. One PASS:/FAIL:
@@ -42,7 +47,7 @@ for bin in "${bins[@]}"; do
 	log=$(mktemp)
 	fork=()
 	[ "$jobs" -gt 1 ] && fork=(-fork="$jobs" -ignore_crashes=0)
-	"$bin" "${fork[@]}" -max_total_time="$secs" -rss_limit_mb=2048 -timeout=10 -print_final_stats=1 \
+	"$bin" "${fork[@]}" -max_total_time="$secs" -rss_limit_mb=2048 -timeout="${FUZZ_TIMEOUT:-10}" -print_final_stats=1 \
 		-artifact_prefix="build/out-fuzz/crash-$name-" "$corpus" "$seeds" >"$log" 2>&1
 	r=$?
 	runs=$(grep -o 'stat::number_of_executed_units: *[0-9]*' "$log" | grep -o '[0-9]*$' | awk '{s += $1} END {if (NR) print s}')
@@ -58,7 +63,7 @@ for bin in "${bins[@]}"; do
 	rm -f "$log"
 	if [ "${FUZZ_MERGE:-0}" = 1 ]; then
 		n0=$(find "$seeds" -type f | wc -l)
-		"$bin" -merge=1 -rss_limit_mb=2048 -timeout=10 "$seeds" "$corpus" >/dev/null 2>&1
+		"$bin" -merge=1 -rss_limit_mb=2048 -timeout="${FUZZ_TIMEOUT:-10}" "$seeds" "$corpus" >/dev/null 2>&1
 		echo "# fuzz_$name: merged into $seeds: $n0 -> $(find "$seeds" -type f | wc -l) files"
 	fi
 done
