@@ -160,9 +160,72 @@ TEST(bad_lists_refused)
 	CHECK_EQ_INT(sandbox_base_syscalls(small, 1), 0);
 }
 
+/* A policy with one FAIL rule (socket -> EAFNOSUPPORT) and one ARG_CLEAR
+ * rule (openat without O_WRONLY/O_CREAT); the child exits 0 when the
+ * rules behaved, or dies by SIGSYS. */
+static int run_rules(int write_open, int trap)
+{
+	pid_t pid = fork();
+	if (pid == 0) {
+		int list[SANDBOX_MAX_SYSCALLS];
+		size_t n = sandbox_base_syscalls(list, SANDBOX_MAX_SYSCALLS);
+		const struct sandbox_rule rules[] = {
+		    {.nr = SYS_socket, .kind = SANDBOX_FAIL, .err = EAFNOSUPPORT},
+		    {.nr = SYS_openat,
+		     .kind = SANDBOX_ARG_CLEAR,
+		     .arg = 2,
+		     .bits = O_WRONLY | O_RDWR | O_CREAT},
+		};
+		struct sandbox_policy p = {
+		    .name = "t", .allow = list, .n_allow = n, .rules = rules, .n_rules = 2, .trap = trap};
+		if (n == 0 || sandbox_apply(&p) != 0)
+			_exit(3);
+		if (syscall(SYS_socket, AF_INET, SOCK_STREAM, 0) != -1 || errno != EAFNOSUPPORT)
+			syscall(SYS_exit_group, 4);
+		if (syscall(SYS_openat, AT_FDCWD, "/dev/null", O_RDONLY) < 0)
+			syscall(SYS_exit_group, 5);
+		if (write_open)
+			syscall(SYS_openat, AT_FDCWD, "/dev/null", O_WRONLY);
+		syscall(SYS_exit_group, 0);
+	}
+	int st = -1;
+	while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
+		;
+	return st;
+}
+
+TEST(rules_fail_and_check_arguments)
+{
+	CHECK(exited_ok(run_rules(0, 0)));
+	CHECK(killed_by_sigsys(run_rules(1, 0)));
+	/* trap mode: the handler names the call, then the process dies by SIGSYS */
+	CHECK(exited_ok(run_rules(0, 1)));
+	CHECK(killed_by_sigsys(run_rules(1, 1)));
+}
+
+TEST(bad_policies_refused)
+{
+	int list[] = {SYS_getpid, SYS_write};
+	struct sandbox_rule dup = {.nr = SYS_getpid, .kind = SANDBOX_FAIL, .err = EPERM};
+	struct sandbox_rule bad_err = {.nr = SYS_socket, .kind = SANDBOX_FAIL, .err = 0};
+	struct sandbox_rule bad_arg = {.nr = SYS_socket, .kind = SANDBOX_ARG_CLEAR, .arg = 6, .bits = 1};
+	struct sandbox_rule mmap_rule = {.nr = SYS_mmap, .kind = SANDBOX_FAIL, .err = EPERM};
+	struct sandbox_policy p = {.name = "t", .allow = list, .n_allow = 2, .n_rules = 1};
+	p.rules = &dup; /* a number both allowed and in a rule */
+	CHECK_EQ_INT(sandbox_apply(&p), -1);
+	p.rules = &bad_err;
+	CHECK_EQ_INT(sandbox_apply(&p), -1);
+	p.rules = &bad_arg;
+	CHECK_EQ_INT(sandbox_apply(&p), -1);
+	p.rules = &mmap_rule; /* mmap keeps its PROT_EXEC check */
+	CHECK_EQ_INT(sandbox_apply(&p), -1);
+	CHECK_EQ_INT(sandbox_apply(NULL), -1);
+	CHECK_EQ_INT(prctl(PR_GET_SECCOMP, 0, 0, 0, 0), 0);
+}
+
 int main(void)
 {
-	if (!sandbox_available()) {
+	if (!sandbox_supported() || !sandbox_available()) {
 		printf("SKIP: tests/unit/test_sandbox.c: the kernel has no seccomp\n");
 		return 0;
 	}
@@ -171,5 +234,7 @@ int main(void)
 	RUN(no_new_executable_memory);
 	RUN(no_new_privs_is_set);
 	RUN(bad_lists_refused);
+	RUN(rules_fail_and_check_arguments);
+	RUN(bad_policies_refused);
 	return t_done();
 }
