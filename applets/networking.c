@@ -3,7 +3,8 @@
  * process starts it through spawn_applet with the control socket as fd 3
  * (see shared/netfwd.h for the protocol); it drops privileges to the user
  * named in the first message, serves until the control socket closes, then
- * removes every unix socket it created.
+ * removes every unix socket it created. Once privileges are dropped it
+ * runs under its seccomp allow-list (shared/child/child_sandbox.h).
  *
  *   networking [--log-level LEVEL] [--fd N]
  */
@@ -14,9 +15,16 @@
 #include <sys/socket.h>
 
 #include "applets.h"
+#include "child_sandbox.h"
 #include "log.h"
 #include "netfwd_server.h"
 #include "util.h"
+
+/* After the privilege drop: from here on only networking's system calls. */
+static int enter_sandbox(void)
+{
+	return child_sandbox_enter(CHILD_SANDBOX_NETWORKING);
+}
 
 int applet_networking_main(int argc, char **argv)
 {
@@ -49,5 +57,5 @@ int applet_networking_main(int argc, char **argv)
 		return 255;
 	}
 	set_cloexec((int)fd, 1);
-	return netfwd_serve((int)fd);
+	return netfwd_serve((int)fd, enter_sandbox);
 }

@@ -1,5 +1,6 @@
 /* sftp applet (also `sftp-server`): an SFTP v3 server on stdin/stdout with
- * OpenSSH sftp-server's command line. The engine is shared/sftp.c. */
+ * OpenSSH sftp-server's command line. The engine is shared/child/sftp.c;
+ * it serves under the sftp seccomp allow-list (shared/child/child_sandbox.h). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -8,6 +9,7 @@
 #include <unistd.h>
 
 #include "applets.h"
+#include "child_sandbox.h"
 #include "log.h"
 #include "sftp.h"
 
@@ -97,6 +99,11 @@ int applet_sftp_main(int argc, char **argv)
 	log_init("sftp-server", (enum log_level)level, to_stderr ? LOG_TO_STDERR : LOG_TO_SYSLOG);
 	const char *conn = getenv("SSH_CONNECTION");
 	log_info("session opened for local user uid %u from [%s]", (unsigned)getuid(), conn ? conn : "UNKNOWN");
+	/* Setup is done (the exec child dropped privileges and chrooted before
+	 * it started us; the syslog socket is open): from here on only sftp's
+	 * system calls. */
+	if (child_sandbox_enter(CHILD_SANDBOX_SFTP) < 0)
+		return 1;
 	int rc = sftp_serve(0, 1, &opt);
 	log_info("session closed for local user uid %u", (unsigned)getuid());
 	return rc;

@@ -467,7 +467,7 @@ static void serve_one(int ctl, const uint8_t *msg, size_t n, int rsock)
 	}
 }
 
-int netfwd_serve(int ctl)
+int netfwd_serve(int ctl, int (*enter_sandbox)(void))
 {
 	uint8_t msg[NETFWD_MAX_MSG + 1];
 	int fds[1], nfds;
@@ -511,6 +511,8 @@ int netfwd_serve(int ctl)
 	if ((hello.home[0] == '\0' || chdir(hello.home) < 0) && chdir("/") < 0)
 		log_debug("networking: chdir /: %s", strerror(errno));
 	log_debug("networking: serving uid %u", (unsigned)hello.uid);
+	if (enter_sandbox && enter_sandbox() < 0)
+		return 255;
 
 	while (!got_term) {
 		struct pollfd p = {.fd = ctl, .events = POLLIN};

@@ -279,7 +279,7 @@ static pid_t start_child(struct netfwd *nf, uint32_t uid, uint32_t gid, const ch
 		for (int fd = 3; fd < 1024; fd++)
 			if (fd != sp[1])
 				close(fd);
-		_exit(netfwd_serve(sp[1]));
+		_exit(netfwd_serve(sp[1], NULL));
 	}
 	close(sp[1]);
 	netfwd_init(nf, uid, gid, name, "/");
