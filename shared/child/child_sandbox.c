@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
+#include <sys/ioctl.h>
 #include <pwd.h>
 #include <string.h>
 #include <sys/syscall.h>
@@ -77,7 +78,10 @@ static const int networking_calls[] = {
  * truncated files. __O_TMPFILE's own bit (O_TMPFILE without O_DIRECTORY)
  * is spelled out because musl's headers hide it. */
 #define OPEN_WRITE_BITS ((uint32_t)(O_WRONLY | O_RDWR | O_CREAT | O_TRUNC | O_APPEND | 020000000))
+/* glibc's resolver sizes each DNS answer with ioctl FIONREAD: that one
+ * request only (no terminal or device ioctls). */
 static const struct sandbox_rule networking_rules[] = {
+    {.nr = SYS_ioctl, .kind = SANDBOX_ARG_EQ, .arg = 1, .bits = FIONREAD},
     {.nr = SYS_openat, .kind = SANDBOX_ARG_CLEAR, .arg = 2, .bits = OPEN_WRITE_BITS},
 #ifdef SYS_open
     {.nr = SYS_open, .kind = SANDBOX_ARG_CLEAR, .arg = 1, .bits = OPEN_WRITE_BITS},

@@ -34,13 +34,13 @@
  *   DENY, ALLOW     the two verdicts
  *   NOEXEC..        mmap/mprotect: allowed only without PROT_EXEC (no new
  *                   executable memory in a sandboxed process)
- *   rule blocks     SANDBOX_FAIL: one return; SANDBOX_ARG_CLEAR: four */
+ *   rule blocks     SANDBOX_FAIL: one return; SANDBOX_ARG_*: four */
 #define PROLOGUE_LEN 5
 #define NOEXEC_LEN 4
-#define ARG_CLEAR_LEN 4
+#define ARG_CHECK_LEN 4
 #define FILTER_MAX                                                                                           \
 	(PROLOGUE_LEN + SANDBOX_MAX_SYSCALLS + SANDBOX_MAX_RULES + 2 + NOEXEC_LEN +                          \
-	 SANDBOX_MAX_RULES * ARG_CLEAR_LEN)
+	 SANDBOX_MAX_RULES * ARG_CHECK_LEN)
 #define JUMP_MAX 255 /* BPF conditional jump offsets are 8 bits */
 /* The trap handler repeats a call that no filter allows: numbers from here
  * up are unused on every supported architecture (x86_64 ends below 500). */
@@ -87,20 +87,24 @@ static void emit_jeq(struct builder *b, uint32_t value, size_t to)
 	emit(b, (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, value, (uint8_t)off, 0));
 }
 
-/* Allowed when the low 32 bits of args[arg] have none of bits set. */
-static void emit_arg_clear(struct builder *b, unsigned arg, uint32_t bits, uint32_t deny)
+/* Allowed when the low 32 bits of args[arg] have none of bits set (eq 0)
+ * or equal bits (eq 1). */
+static void emit_arg_check(struct builder *b, unsigned arg, uint32_t bits, int eq, uint32_t deny)
 {
 	/* The low word of a 64-bit argument (little-endian on both arches). */
 	emit(b, (struct sock_filter)BPF_STMT(BPF_LD | BPF_W | BPF_ABS,
 					     offsetof(struct seccomp_data, args[arg])));
-	emit(b, (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JSET | BPF_K, bits, 1, 0));
+	if (eq)
+		emit(b, (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, bits, 0, 1));
+	else
+		emit(b, (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JSET | BPF_K, bits, 1, 0));
 	emit(b, (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW));
 	emit(b, (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, deny));
 }
 
 static size_t rule_len(const struct sandbox_rule *r)
 {
-	return r->kind == SANDBOX_FAIL ? 1 : ARG_CLEAR_LEN;
+	return r->kind == SANDBOX_FAIL ? 1 : ARG_CHECK_LEN;
 }
 
 /* Writes the filter for p into f (capacity FILTER_MAX); returns its
@@ -132,7 +136,7 @@ static size_t build_filter(struct sock_filter *f, const struct sandbox_policy *p
 	emit(&b, (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, deny_action));
 	emit(&b, (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW));
 	/* prot is argument 2 of both mmap and mprotect. */
-	emit_arg_clear(&b, 2, PROT_EXEC, deny_action);
+	emit_arg_check(&b, 2, PROT_EXEC, 0, deny_action);
 	for (size_t i = 0; i < p->n_rules; i++) {
 		const struct sandbox_rule *r = &p->rules[i];
 		if (r->kind == SANDBOX_FAIL)
@@ -140,7 +144,7 @@ static size_t build_filter(struct sock_filter *f, const struct sandbox_policy *p
 			     (struct sock_filter)BPF_STMT(
 				 BPF_RET | BPF_K, SECCOMP_RET_ERRNO | ((uint32_t)r->err & SECCOMP_RET_DATA)));
 		else
-			emit_arg_clear(&b, r->arg, r->bits, deny_action);
+			emit_arg_check(&b, r->arg, r->bits, r->kind == SANDBOX_ARG_EQ, deny_action);
 	}
 	return b.bad ? 0 : b.k;
 }
@@ -167,7 +171,8 @@ static int policy_ok(const struct sandbox_policy *p)
 		    listed(p->allow, p->n_allow, r->nr))
 			return 0;
 		if (r->kind == SANDBOX_FAIL ? (r->err < 1 || r->err > 4095)
-					    : (r->kind != SANDBOX_ARG_CLEAR || r->arg > 5 || r->bits == 0))
+					    : ((r->kind != SANDBOX_ARG_CLEAR && r->kind != SANDBOX_ARG_EQ) ||
+					       r->arg > 5 || (r->kind == SANDBOX_ARG_CLEAR && r->bits == 0)))
 			return 0;
 		for (size_t j = 0; j < i; j++)
 			if (p->rules[j].nr == r->nr)

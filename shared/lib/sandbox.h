@@ -9,8 +9,9 @@
  * WTERMSIG == SIGSYS and can log it and penalise the source as a crash.
  * Besides plain allowed calls, a policy may list rules: a call that fails
  * with a fixed errno (for calls libc makes on paths that have a fallback,
- * e.g. the nscd socket) or a call allowed only when some bits of one
- * argument are clear (e.g. open without O_WRONLY/O_CREAT).
+ * e.g. the nscd socket), a call allowed only when some bits of one
+ * argument are clear (e.g. open without O_WRONLY/O_CREAT), or one allowed
+ * only with one argument value (e.g. ioctl FIONREAD).
  *
  * mmap and mprotect are always allowed only without PROT_EXEC: no new
  * executable memory in a sandboxed process.
@@ -41,15 +42,16 @@
 int sandbox_install(const int *syscalls, size_t n);
 
 enum sandbox_rule_kind {
-	SANDBOX_FAIL,	  /* the call does nothing and returns -1 with errno = err */
-	SANDBOX_ARG_CLEAR /* allowed when (low 32 bits of args[arg]) & bits == 0, else denied */
+	SANDBOX_FAIL,	   /* the call does nothing and returns -1 with errno = err */
+	SANDBOX_ARG_CLEAR, /* allowed when (low 32 bits of args[arg]) & bits == 0, else denied */
+	SANDBOX_ARG_EQ	   /* allowed when the low 32 bits of args[arg] == bits, else denied */
 };
 
 struct sandbox_rule {
 	int nr;
 	enum sandbox_rule_kind kind;
-	unsigned arg;  /* SANDBOX_ARG_CLEAR: argument index 0..5 */
-	uint32_t bits; /* SANDBOX_ARG_CLEAR: bits that must be clear */
+	unsigned arg;  /* SANDBOX_ARG_*: argument index 0..5 */
+	uint32_t bits; /* SANDBOX_ARG_CLEAR: bits that must be clear; SANDBOX_ARG_EQ: the value */
 	int err;       /* SANDBOX_FAIL: errno, 1..4095 */
 };
 

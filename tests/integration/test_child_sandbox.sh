@@ -5,8 +5,9 @@
 # forward, the child found under the connection process shows
 # `Seccomp: 2` and `NoNewPrivs: 1` in /proc/PID/status and runs as the
 # user; the session then still serves put/ls -l/get/rename/rm, and the
-# forward still carries a connection. No "sandbox ...: forbidden system
-# call" line appears anywhere.
+# forward and an `ssh -W localhost:PORT` dial still carry a connection; a
+# DNS lookup for a missing name ends with the resolver's answer.
+# No "sandbox ...: forbidden system call" line appears anywhere.
 . "$(dirname "$0")/lib.sh"
 sshbox_setup
 require_root
@@ -127,6 +128,14 @@ c.sendall(sys.stdin.buffer.read()); print(c.recv(100).decode())' "$RPORT" 2>/dev
 	sleep 0.1
 done
 check "remote forward carries a connection through the sandboxed child (got '$got')" eval "[ '$got' = 'HELLO' ]"
+# a dial by name: the child forks a worker that resolves "localhost"
+# (getaddrinfo reads /etc/hosts, nsswitch.conf) and connects
+got=$(printf 'hello' | sshc "$U" "$KEY" -W "localhost:$EPORT" -- 2>"$T/w.err")
+check "ssh -W localhost:PORT dialled by the sandboxed child (got '$got')" eval "[ '$got' = 'HELLO' ]"
+# a name the resolver must ask DNS for (glibc sizes the answer with ioctl
+# FIONREAD): the dial fails with the resolver's reason, the worker lives
+sshc "$U" "$KEY" -W "nonexistent.invalid:80" -- < /dev/null > /dev/null 2>&1
+check "a DNS lookup in the sandboxed worker fails cleanly" log_has "resolve nonexistent.invalid: "
 kill "$FPID" 2>/dev/null
 wait "$FPID" 2>/dev/null
 check "networking: no forbidden system call reported" no_trap_line "$SSHD_LOG"

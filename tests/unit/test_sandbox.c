@@ -10,7 +10,9 @@
 #include <sys/ptrace.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
+#include <sys/ioctl.h>
 #include <sys/wait.h>
+#include <termios.h>
 #include <unistd.h>
 
 #include "sandbox.h"
@@ -160,10 +162,11 @@ TEST(bad_lists_refused)
 	CHECK_EQ_INT(sandbox_base_syscalls(small, 1), 0);
 }
 
-/* A policy with one FAIL rule (socket -> EAFNOSUPPORT) and one ARG_CLEAR
- * rule (openat without O_WRONLY/O_CREAT); the child exits 0 when the
- * rules behaved, or dies by SIGSYS. */
-static int run_rules(int write_open, int trap)
+/* A policy with one FAIL rule (socket -> EAFNOSUPPORT), one ARG_CLEAR
+ * rule (openat without O_WRONLY/O_CREAT) and one ARG_EQ rule (ioctl
+ * FIONREAD only); the child exits 0 when the rules behaved, or dies by
+ * SIGSYS. bad: 1 opens for writing, 2 asks ioctl TCGETS. */
+static int run_rules(int bad, int trap)
 {
 	pid_t pid = fork();
 	if (pid == 0) {
@@ -175,17 +178,23 @@ static int run_rules(int write_open, int trap)
 		     .kind = SANDBOX_ARG_CLEAR,
 		     .arg = 2,
 		     .bits = O_WRONLY | O_RDWR | O_CREAT},
+		    {.nr = SYS_ioctl, .kind = SANDBOX_ARG_EQ, .arg = 1, .bits = FIONREAD},
 		};
 		struct sandbox_policy p = {
-		    .name = "t", .allow = list, .n_allow = n, .rules = rules, .n_rules = 2, .trap = trap};
+		    .name = "t", .allow = list, .n_allow = n, .rules = rules, .n_rules = 3, .trap = trap};
 		if (n == 0 || sandbox_apply(&p) != 0)
 			_exit(3);
 		if (syscall(SYS_socket, AF_INET, SOCK_STREAM, 0) != -1 || errno != EAFNOSUPPORT)
 			syscall(SYS_exit_group, 4);
 		if (syscall(SYS_openat, AT_FDCWD, "/dev/null", O_RDONLY) < 0)
 			syscall(SYS_exit_group, 5);
-		if (write_open)
+		int avail;
+		syscall(SYS_ioctl, 0, FIONREAD, &avail); /* allowed: its result does not matter */
+		struct termios tio;
+		if (bad == 1)
 			syscall(SYS_openat, AT_FDCWD, "/dev/null", O_WRONLY);
+		if (bad == 2)
+			syscall(SYS_ioctl, 0, TCGETS, &tio);
 		syscall(SYS_exit_group, 0);
 	}
 	int st = -1;
@@ -198,6 +207,7 @@ TEST(rules_fail_and_check_arguments)
 {
 	CHECK(exited_ok(run_rules(0, 0)));
 	CHECK(killed_by_sigsys(run_rules(1, 0)));
+	CHECK(killed_by_sigsys(run_rules(2, 0)));
 	/* trap mode: the handler names the call, then the process dies by SIGSYS */
 	CHECK(exited_ok(run_rules(0, 1)));
 	CHECK(killed_by_sigsys(run_rules(1, 1)));
