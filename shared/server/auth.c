@@ -712,6 +712,17 @@ out:
 	return r;
 }
 
+int auth_service_again(struct auth_ctx *a)
+{
+	if (a->success)
+		return -1;
+	if (++a->requests > AUTH_MAX_REQUESTS) {
+		log_info("too many authentication requests from %s", a->client_addr);
+		return -1;
+	}
+	return 0;
+}
+
 int auth_handle(struct auth_ctx *a, struct transport *t, uint8_t type, struct buf *payload, int *reason)
 {
 	*reason = SSH_DISCONNECT_PROTOCOL_ERROR;

@@ -66,6 +66,15 @@ void auth_free(struct auth_ctx *a);
  * value for a protocol error. */
 int auth_handle(struct auth_ctx *a, struct transport *t, uint8_t type, struct buf *payload, int *reason);
 
+/* A repeated SERVICE_REQUEST "ssh-userauth" (paramiko sends one before
+ * every authentication step, so also after partial success). As OpenSSH's
+ * input_service_request: allowed while authentication has not succeeded,
+ * keeping every state (partial success, failures, used keys). Each repeat
+ * counts toward the request cap that USERAUTH_REQUESTs count toward, so a
+ * client cannot loop on it. Returns 0 to accept, -1 to refuse (after
+ * success, or over the cap; one log line). */
+int auth_service_again(struct auth_ctx *a);
+
 /* Data a publickey signature covers (RFC 4252 s7); exposed for tests. */
 int auth_pubkey_signed_data(struct buf *out, const uint8_t *sid, size_t sidlen, const char *user,
 			    const char *service, const char *alg, const uint8_t *blob, size_t bloblen);

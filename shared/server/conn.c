@@ -215,15 +215,21 @@ static int handle_service_request(struct conn *c, struct buf *payload)
 	buf_view(&p, buf_rptr(payload), buf_avail(payload));
 	if (buf_get_u8(&p, &t) || buf_get_cstring_into(&p, name, sizeof(name)))
 		return -1;
-	if (strcmp(name, "ssh-userauth") != 0 || c->service_userauth) {
+	/* A repeat before success is accepted as OpenSSH does (paramiko asks
+	 * again before each step); the auth state is kept, not re-initialised. */
+	int again = c->service_userauth && strcmp(name, "ssh-userauth") == 0;
+	if (strcmp(name, "ssh-userauth") != 0 ||
+	    (again && (c->info.authenticated || auth_service_again(&c->auth) < 0))) {
 		char why[128];
 		snprintf(why, sizeof(why), "service %s not available", name);
 		refuse(c, SSH_DISCONNECT_SERVICE_NOT_AVAILABLE, why, "service not available", CONN_EXIT_NO_AUTH);
 		return 0;
 	}
-	c->service_userauth = 1;
-	auth_init(&c->auth, c->base_cfg, c->info.client_addr, c->info.client_port, c->kex.session_id,
-		  c->kex.session_id_len);
+	if (!again) {
+		c->service_userauth = 1;
+		auth_init(&c->auth, c->base_cfg, c->info.client_addr, c->info.client_port, c->kex.session_id,
+			  c->kex.session_id_len);
+	}
 	struct buf b;
 	buf_init(&b, 64);
 	int r = buf_put_u8(&b, SSH_MSG_SERVICE_ACCEPT);

@@ -101,6 +101,37 @@ out=$(SSH_ASKPASS="$ap" SSH_ASKPASS_REQUIRE=force DISPLAY=:0 timeout 30 ssh -F /
 check "AuthenticationMethods: key then password logs in" [ "$out" = both-ok ]
 out=$(sshc_pw "$U" "$PW_sbakc1" echo x 2>/dev/null)
 check "AuthenticationMethods: the password alone does not" [ -z "$out" ]
+# paramiko 2.12 sends SERVICE_REQUEST "ssh-userauth" again before each
+# step: accepted until success (as OpenSSH's sshd), refused after it.
+if $PY -c 'import paramiko' 2>/dev/null; then
+	$PY - "$PORT" "$U" "$K" "$PW_sbakc1" >"$T/am_py.out" 2>&1 <<'EOF'
+import socket, sys, time, paramiko
+from paramiko.common import cMSG_SERVICE_REQUEST
+port, user, key, pw = int(sys.argv[1]), sys.argv[2], sys.argv[3], sys.argv[4]
+t = paramiko.Transport(socket.create_connection(("127.0.0.1", port), timeout=20))
+t.start_client(timeout=20)
+left = t.auth_publickey(user, paramiko.Ed25519Key.from_private_key_file(key))
+print("after key:", ",".join(left))
+t.auth_password(user, pw)
+ch = t.open_session()
+ch.exec_command("echo paramiko-two-step-ok")
+print(ch.makefile().read().decode().strip())
+m = paramiko.Message()
+m.add_byte(cMSG_SERVICE_REQUEST)
+m.add_string("ssh-userauth")
+t._send_message(m)
+end = time.time() + 10
+while t.is_active() and time.time() < end:
+    time.sleep(0.05)
+print("closed after late service request" if not t.is_active() else "still open")
+EOF
+	check "AuthenticationMethods: paramiko key then password (second service request)" \
+		eval 'grep -qx "after key: password" "$T/am_py.out" && grep -qx paramiko-two-step-ok "$T/am_py.out"'
+	check "AuthenticationMethods: a service request after success is refused" \
+		eval 'grep -qx "closed after late service request" "$T/am_py.out" && log_has "service ssh-userauth not available"'
+else
+	skip "paramiko not installed"
+fi
 out=$(sshc "$U2" "$K2" echo match-any 2>/dev/null)
 check "AuthenticationMethods: Match User ... any lets the key alone in" [ "$out" = match-any ]
 # ---- AuthenticationMethods publickey,publickey: two different keys ----
