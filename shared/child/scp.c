@@ -42,7 +42,7 @@ static int fill_in(struct scp *s)
 	do
 		n = read(s->in, p, IO_CHUNK);
 	while (n < 0 && errno == EINTR);
-	buf_consume_end(&s->inb, n > 0 ? IO_CHUNK - (size_t)n : IO_CHUNK);
+	buf_unreserve(&s->inb, n > 0 ? IO_CHUNK - (size_t)n : IO_CHUNK);
 	return n > 0 ? 0 : -1;
 }
 

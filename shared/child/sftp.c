@@ -449,7 +449,7 @@ int sftp_serve(int in_fd, int out_fd, const struct sftp_options *opt)
 		do
 			n = read(in_fd, p, chunk);
 		while (n < 0 && errno == EINTR);
-		buf_consume_end(&in, chunk - (n > 0 ? (size_t)n : 0));
+		buf_unreserve(&in, chunk - (n > 0 ? (size_t)n : 0));
 		if (n == 0)
 			break;
 		if (n < 0) {

@@ -120,12 +120,12 @@ int sftp_h_read(struct sftp_server *s, uint32_t id, struct buf *in, struct buf *
 	while (n < 0 && errno == EINTR);
 	int e = errno;
 	if (n <= 0) {
-		buf_consume_end(out, 13 + (size_t)len);
+		buf_unreserve(out, 13 + (size_t)len);
 		if (n == 0)
 			return sftp_send_status(s, out, id, SSH_FX_EOF);
 		return sftp_send_errno(s, out, id, -1, e);
 	}
-	buf_consume_end(out, len - (size_t)n);
+	buf_unreserve(out, len - (size_t)n);
 	store_be32(p, 9 + (uint32_t)n);
 	p[4] = SSH_FXP_DATA;
 	store_be32(p + 5, id);

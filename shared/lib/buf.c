@@ -162,8 +162,18 @@ int buf_reserve(struct buf *b, size_t n, uint8_t **out)
 		return r;
 	*out = b->data + b->len;
 	b->len += n;
+	b->dirty_before_reserve = b->dirty;
 	if (b->len > b->dirty)
 		b->dirty = b->len;
+	return BUF_OK;
+}
+
+int buf_unreserve(struct buf *b, size_t n)
+{
+	int r = buf_consume_end(b, n);
+	if (r != BUF_OK)
+		return r;
+	b->dirty = b->len > b->dirty_before_reserve ? b->len : b->dirty_before_reserve;
 	return BUF_OK;
 }
 

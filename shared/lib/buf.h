@@ -46,6 +46,7 @@ struct buf {
 	size_t BUF_PRIVATE(dirty); /* data[0, dirty) may have been written: what buf_free and a
 				    * regrow wipe (untouched capacity is never written, so
 				    * wiping it would only fault fresh pages in) */
+	size_t BUF_PRIVATE(dirty_before_reserve); /* dirty before the latest buf_reserve */
 };
 
 /* The largest buffer anyone may ask for (protects against size overflow). */
@@ -72,6 +73,12 @@ const uint8_t *buf_rptr(const struct buf *b); /* start of readable bytes */
 int buf_consume(struct buf *b, size_t n);      /* drop n readable bytes */
 int buf_consume_end(struct buf *b, size_t n);  /* drop n bytes from the end */
 int buf_reserve(struct buf *b, size_t n, uint8_t **out); /* append n bytes, give ptr */
+/* Gives back the last n bytes of the latest buf_reserve, which the caller
+ * did NOT write (a read() that filled less than it was offered): drops them
+ * like buf_consume_end and no longer counts them as written, so buf_free
+ * does not wipe (and fault in) pages nobody touched. Contract: no put,
+ * reserve or grow between that buf_reserve and this call. */
+int buf_unreserve(struct buf *b, size_t n);
 void buf_compact(struct buf *b);        /* move readable bytes to the front */
 /* Compacts only when more than threshold consumed bytes lie before the
  * readable ones and they outnumber them (a small move reclaims a lot). */

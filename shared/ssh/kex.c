@@ -261,11 +261,22 @@ int kex_start(struct kex *k)
 
 /* One KEXINIT name-list, validated (buf_get_namelist: no NUL, control or
  * 8-bit bytes, no empty names, bounded), as a NUL-terminated string. */
-static int get_list(struct buf *b, char list[KEXINIT_MAX_LIST + 1], const uint8_t **p, size_t *n)
+/* The ten KEXINIT lists, one after the other in one arena: a list may
+ * still be KEXINIT_MAX_LIST bytes, but a real KEXINIT (~1.5 KiB in all)
+ * writes one or two of its pages instead of one page per list (each a
+ * page fault in a freshly forked connection process). */
+struct kexinit_lists {
+	char arena[10 * (KEXINIT_MAX_LIST + 1)];
+	size_t used;
+};
+
+static int get_list(struct buf *b, struct kexinit_lists *ls, const uint8_t **p, size_t *n)
 {
+	char *list = ls->arena + ls->used;
 	int r = buf_get_namelist(b, list, KEXINIT_MAX_LIST + 1);
 	*p = (const uint8_t *)list;
 	*n = strlen(list);
+	ls->used += *n + 1;
 	return r;
 }
 
@@ -344,15 +355,16 @@ static int handle_kexinit(struct kex *k, struct buf *payload, int *reason)
 	struct buf b;
 	buf_view(&b, buf_rptr(payload), buf_avail(payload));
 	uint8_t type, cookie[16];
-	static char lists[10][KEXINIT_MAX_LIST + 1]; /* static: 40 KiB, one kex at a time */
+	static struct kexinit_lists lists; /* static: 40 KiB, one kex at a time */
 	const uint8_t *l[10];
 	size_t n[10];
 	int follows;
 	uint32_t reserved;
 	if (buf_get_u8(&b, &type) || buf_get(&b, cookie, 16))
 		goto bad;
+	lists.used = 0;
 	for (int i = 0; i < 10; i++)
-		if (get_list(&b, lists[i], &l[i], &n[i]))
+		if (get_list(&b, &lists, &l[i], &n[i]))
 			goto bad;
 	if (buf_get_bool(&b, &follows) || buf_get_u32(&b, &reserved))
 		goto bad;

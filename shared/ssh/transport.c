@@ -208,7 +208,7 @@ long transport_read_fd(struct transport *t)
 	do
 		n = read(t->fd, p, room);
 	while (n < 0 && errno == EINTR);
-	buf_consume_end(&t->in, room - (n > 0 ? (size_t)n : 0));
+	buf_unreserve(&t->in, room - (n > 0 ? (size_t)n : 0));
 	if (n < 0)
 		return (errno == EAGAIN || errno == EWOULDBLOCK) ? -2 : -1;
 	return (long)n;

@@ -233,6 +233,28 @@ TEST(dirty_marks_written_bytes)
 	CHECK_EQ_INT(b.dirty, 0);
 }
 
+/* A read() that fills less than it was offered: the unwritten tail is
+ * dropped and no longer counts as written, but bytes written before the
+ * reservation still do. */
+TEST(unreserve_lowers_dirty_to_what_was_written)
+{
+	struct buf b;
+	buf_init(&b, 0);
+	uint8_t *p;
+	CHECK_EQ_INT(buf_reserve(&b, 65536, &p), BUF_OK);
+	memcpy(p, "hello", 5);
+	CHECK_EQ_INT(buf_unreserve(&b, 65536 - 5), BUF_OK);
+	CHECK_EQ_INT((int)buf_avail(&b), 5);
+	CHECK_EQ_INT(b.dirty, 5); /* buf_free wipes 5 bytes, not 64 KiB */
+	CHECK_EQ_INT(buf_consume(&b, 5), BUF_OK);
+	CHECK_EQ_INT(buf_reserve(&b, 100, &p), BUF_OK);
+	CHECK_EQ_INT(buf_unreserve(&b, 100), BUF_OK); /* nothing read */
+	CHECK_EQ_INT((int)buf_avail(&b), 0);
+	CHECK_EQ_INT(b.dirty, 5); /* "hello" is still in the storage */
+	CHECK_EQ_INT(buf_unreserve(&b, 1), BUF_ERR_SHORT);
+	buf_free(&b);
+}
+
 TEST(wrap_is_fixed_caller_storage)
 {
 	uint8_t store[8];
@@ -448,6 +470,7 @@ int main(void)
 	RUN(limit_counts_live_bytes_not_consumed_ones);
 	RUN(putf_appends_text_within_the_limit);
 	RUN(dirty_marks_written_bytes);
+	RUN(unreserve_lowers_dirty_to_what_was_written);
 	RUN(wrap_is_fixed_caller_storage);
 	RUN(clear_initialized_room);
 	RUN(wptr_is_the_readable_bytes_and_views_have_none);
