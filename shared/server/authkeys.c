@@ -584,9 +584,13 @@ int authkeys_secure_path(const char *path, uid_t uid, const char *home, char *wh
 /* ---------------------------------------------------------------- */
 /* reading one file */
 
-static int read_bounded(int fd, char **out, size_t *outlen)
+/* size_hint: the file's size from fstat. A buffer of that size (at least
+ * 256 bytes, at most 8 KiB to start; it still grows to the bound if the
+ * file grew or lied) comes from the allocator's small slots: a fixed 8 KiB
+ * one cost a fresh mapping and its munmap on every authentication. */
+static int read_bounded(int fd, off_t size_hint, char **out, size_t *outlen)
 {
-	size_t cap = 8192, len = 0;
+	size_t cap = size_hint < 256 ? 256 : size_hint < 8192 ? (size_t)size_hint + 1 : 8192, len = 0;
 	char *b = malloc(cap + 1);
 	if (!b)
 		return -1;
@@ -651,7 +655,7 @@ static int read_checked(const char *path, uid_t uid, const char *home, int stric
 			return 0;
 		}
 	}
-	if (read_bounded(fd, text, len) < 0) {
+	if (read_bounded(fd, st.st_size, text, len) < 0) {
 		log_info("%s: read failed: %s", path, strerror(errno));
 		close(fd);
 		return -1;
@@ -667,7 +671,9 @@ int authkeys_each_line(const char *path, const char *text, size_t len,
 {
 	int lineno = 0, r = 0;
 	size_t pos = 0;
-	char *line = malloc(AUTHKEYS_MAX_LINE + 1);
+	/* no line is longer than the text: a small file needs no 16 KiB
+	 * buffer (a fresh mapping and a munmap per call) */
+	char *line = malloc((len < AUTHKEYS_MAX_LINE ? len : AUTHKEYS_MAX_LINE) + 1);
 	if (!line)
 		return -1;
 	while (pos < len && r == 0) {

@@ -59,6 +59,10 @@ static struct {
 	struct netfwd nf;
 	int nf_init;
 	int restarts;
+	/* set when a listener or a pending dial is first used: a connection
+	 * that forwards nothing never reads the tables below, which would
+	 * only map ~24 KiB of untouched zero pages into it at its end */
+	int tables_used;
 	struct listener l[FWD_MAX_LISTENERS];
 	struct pending_dial dials[FWD_MAX_PENDING_DIALS];
 } st;
@@ -417,6 +421,7 @@ static int dial_begin(struct conn *c, struct channel *ch, struct netfwd *nf, int
 		return dial_failed(c, ch, target, err, reason, desc, desclen);
 	memset(pd, 0, sizeof(*pd));
 	pd->used = 1;
+	st.tables_used = 1;
 	pd->conn = c;
 	pd->rsock = rs;
 	pd->ch = ch;
@@ -511,6 +516,7 @@ static struct listener *listener_new(struct conn *c)
 		if (!st.l[i].used) {
 			memset(&st.l[i], 0, sizeof(st.l[i]));
 			st.l[i].used = 1;
+			st.tables_used = 1;
 			st.l[i].conn = c;
 			return &st.l[i];
 		}
@@ -738,13 +744,13 @@ int fwd_global_cancel_streamlocal_forward(void *owner, const char *name, struct 
 
 void fwd_connection_end(struct conn *c)
 {
-	for (size_t i = 0; i < ARRAY_LEN(st.dials); i++)
+	for (size_t i = 0; st.tables_used && i < ARRAY_LEN(st.dials); i++)
 		if (st.dials[i].used) {
 			if (st.dials[i].ch && st.dials[i].ch->ctx == &st.dials[i])
 				st.dials[i].ch->ctx = NULL;
 			pending_release(&st.dials[i]);
 		}
-	for (size_t i = 0; i < ARRAY_LEN(st.l); i++)
+	for (size_t i = 0; st.tables_used && i < ARRAY_LEN(st.l); i++)
 		if (st.l[i].used) {
 			for (int j = 0; j < st.l[i].nfds; j++) {
 				loop_unwatch_fd(conn_loop(c), st.l[i].fds[j]);

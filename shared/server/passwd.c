@@ -98,11 +98,9 @@ static int shadow_lookup(const char *path, const char *user, struct shadow_ent *
 		close(fd);
 		return -1;
 	}
-	char *line = malloc(SHADOW_MAX_LINE + 2);
-	if (!line) {
-		fclose(f);
-		return -1;
-	}
+	/* on the stack: a 4 KiB heap block is a fresh mapping and a munmap
+	 * per login with musl's allocator */
+	char line[SHADOW_MAX_LINE + 2];
 	size_t ulen = strlen(user);
 	int found = 0;
 	size_t total = 0;
@@ -140,8 +138,7 @@ static int shadow_lookup(const char *path, const char *user, struct shadow_ent *
 		e->expire = field_num(fields[7]);
 		found = 1;
 	}
-	secure_zero(line, SHADOW_MAX_LINE + 2);
-	free(line);
+	secure_zero(line, sizeof(line));
 	fclose(f);
 	return found;
 }
@@ -216,21 +213,18 @@ static int shadow_password_expired(const struct shadow_ent *e, long now)
 
 int passwd_shadow_refuses(const char *user, const char **why)
 {
-	struct shadow_ent *e = calloc(1, sizeof(*e));
-	if (!e)
-		return 0;
+	struct shadow_ent e = {0}; /* on the stack: see shadow_lookup */
 	int refused = 0;
-	if (shadow_lookup(SHADOW_PATH, user, e) == 1) {
-		if (e->hash[0] == '!') {
+	if (shadow_lookup(SHADOW_PATH, user, &e) == 1) {
+		if (e.hash[0] == '!') {
 			*why = "account is locked";
 			refused = 1;
-		} else if (shadow_account_expired(e, today_days())) {
+		} else if (shadow_account_expired(&e, today_days())) {
 			*why = "account has expired";
 			refused = 1;
 		}
 	}
-	secure_zero(e, sizeof(*e));
-	free(e);
+	secure_zero(&e, sizeof(e));
 	return refused;
 }
 
