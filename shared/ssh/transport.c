@@ -428,8 +428,6 @@ int transport_next_packet(struct transport *t, struct buf *payload, uint8_t *typ
 	return 1;
 }
 
-static struct buf seal_scratch;
-
 /* Padding bytes come from a small pool refilled from the CSPRNG, so a
  * packet does not cost a getrandom() call. */
 static uint8_t pad_pool[4096];
@@ -477,36 +475,43 @@ int transport_send_now(struct transport *t, const uint8_t *payload, size_t len)
 	if (pad < 4)
 		pad += block;
 	size_t plen = 1 + len + pad;
-	if (!buf_initialized(&seal_scratch))
-		buf_init(&seal_scratch, TRANSPORT_MAX_PACKET + 1024);
-	buf_reset(&seal_scratch);
-	uint8_t *padp;
-	int r = buf_put_u32(&seal_scratch, (uint32_t)plen);
-	if (!r)
-		r = buf_put_u8(&seal_scratch, (uint8_t)pad);
-	if (!r)
-		r = buf_put(&seal_scratch, payload, len);
-	if (!r)
-		r = buf_reserve(&seal_scratch, pad, &padp);
-	if (r)
-		return -1;
-	padding_random(padp, pad);
-	if (d->ctx) {
-		if (cipher_seal(d->ctx, d->seq, &seal_scratch) != 0) {
-			log_error("cipher_seal failed");
-			return -1;
-		}
-	}
+	size_t total = 4 + plen + (d->ctx ? cipher_trailer_len(d->ctx) : 0);
 	/* reclaim the sent prefix once it is large (output drains from the front) */
 	buf_compact_lazy(&t->out, 1u << 20);
-	if (buf_put(&t->out, buf_rptr(&seal_scratch), buf_avail(&seal_scratch)) != BUF_OK) {
+	/* The packet is built and sealed in place at the end of the output
+	 * buffer: no scratch copy to fill, copy out and wipe per packet (two
+	 * passes over every byte of bulk output), and no plaintext left
+	 * behind but what the caller holds. */
+	uint8_t *dst;
+	if (buf_reserve(&t->out, total, &dst) != BUF_OK) {
 		transport_set_error(t, "output buffer overflow");
 		return -1;
 	}
-	d->bytes += buf_avail(&seal_scratch);
+	struct buf pkt;
+	buf_wrap(&pkt, dst, total);
+	uint8_t *padp;
+	int r = buf_put_u32(&pkt, (uint32_t)plen);
+	if (!r)
+		r = buf_put_u8(&pkt, (uint8_t)pad);
+	if (!r)
+		r = buf_put(&pkt, payload, len);
+	if (!r)
+		r = buf_reserve(&pkt, pad, &padp);
+	if (!r) {
+		padding_random(padp, pad);
+		if (d->ctx && cipher_seal(d->ctx, d->seq, &pkt) != 0) {
+			log_error("cipher_seal failed");
+			r = -1;
+		}
+	}
+	if (r || buf_avail(&pkt) != total) {
+		/* dropped, not unreserved: the bytes written are wiped with the buffer */
+		buf_consume_end(&t->out, total);
+		return -1;
+	}
+	d->bytes += total;
 	d->packets++;
 	d->seq++;
-	buf_reset(&seal_scratch);
 	return 0;
 }
 
