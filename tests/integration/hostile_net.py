@@ -18,7 +18,6 @@ Refusals: each malformed case ends the connection with exactly one
 import os
 import re
 import socket
-import struct
 import subprocess
 import sys
 import threading
@@ -26,7 +25,7 @@ import time
 
 sys.dont_write_bytecode = True  # no __pycache__ in the source tree
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from tlib import exit_code, result  # noqa: E402
+from tlib import closed_within, exit_code, kexinit, packet, result, sstr, wait_inactive  # noqa: E402
 
 import paramiko  # noqa: E402
 
@@ -256,42 +255,6 @@ if "refuse" not in CASES:
 
 # ---- refusals: one log line each, connection closed ----
 
-def sstr(b):
-    if isinstance(b, str):
-        b = b.encode()
-    return struct.pack(">I", len(b)) + b
-
-
-def packet(payload, block=8):
-    padlen = block - ((5 + len(payload)) % block)
-    if padlen < 4:
-        padlen += block
-    body = bytes([padlen]) + payload + os.urandom(padlen)
-    return struct.pack(">I", len(body)) + body
-
-
-def kexinit_payload():
-    p = bytes([20]) + os.urandom(16)
-    for n in ["curve25519-sha256,kex-strict-c-v00@openssh.com", "ssh-ed25519", "aes128-ctr", "aes128-ctr",
-              "hmac-sha2-256-etm@openssh.com", "hmac-sha2-256-etm@openssh.com", "none", "none", "", ""]:
-        p += sstr(n)
-    return p + bytes([0]) + struct.pack(">I", 0)
-
-
-def closed(sock, secs=5.0):
-    sock.settimeout(secs)
-    end = time.time() + secs
-    try:
-        while time.time() < end:
-            if not sock.recv(65536):
-                return True
-    except (ConnectionResetError, BrokenPipeError):
-        return True
-    except socket.timeout:
-        return False
-    return False
-
-
 def raw_case(name, send):
     s = socket.create_connection(("127.0.0.1", PORT), timeout=10)
     port = s.getsockname()[1]
@@ -300,7 +263,7 @@ def raw_case(name, send):
         send(s)
     except (BrokenPipeError, ConnectionResetError):
         pass
-    check_refusal(name, port, closed(s))
+    check_refusal(name, port, closed_within(s))
     s.close()
 
 
@@ -312,10 +275,7 @@ def paramiko_case(name, payload):
         t._send_message(m)
     except Exception:  # noqa
         pass
-    end = time.time() + 5
-    while t.is_active() and time.time() < end:
-        time.sleep(0.05)
-    check_refusal(name, port, not t.is_active())
+    check_refusal(name, port, wait_inactive(t, 5, step=0.05))
     t.close()
 
 
@@ -327,13 +287,13 @@ def check_refusal(name, port, was_closed):
 
 
 raw_case("KEXINIT + 256 KiB trailing bytes in the packet",
-         lambda s: s.sendall(packet(kexinit_payload() + b"\0" * (256 * 1024))))
+         lambda s: s.sendall(packet(kexinit(cipher="aes128-ctr") + b"\0" * (256 * 1024))))
 raw_case("KEXINIT + 250 KiB trailing bytes (a packet that fits)",
-         lambda s: s.sendall(packet(kexinit_payload() + b"\0" * (250 * 1024))))
+         lambda s: s.sendall(packet(kexinit(cipher="aes128-ctr") + b"\0" * (250 * 1024))))
 raw_case("KEXINIT then 256 KiB of trailing junk on the stream",
-         lambda s: s.sendall(packet(kexinit_payload()) + b"\xff" * (256 * 1024)))
+         lambda s: s.sendall(packet(kexinit(cipher="aes128-ctr")) + b"\xff" * (256 * 1024)))
 raw_case("message type 0 before key exchange", lambda s: s.sendall(packet(bytes([0]) + b"zero")))
 paramiko_case("type 60 after NEWKEYS before the service request", bytes([60]) + sstr("x"))
 paramiko_case("100 KiB service name", bytes([5]) + sstr(b"s" * (100 * 1024)))
-paramiko_case("second KEXINIT before authentication", kexinit_payload())
+paramiko_case("second KEXINIT before authentication", kexinit(cipher="aes128-ctr"))
 sys.exit(exit_code())

@@ -11,7 +11,7 @@ import time
 
 sys.dont_write_bytecode = True  # no __pycache__ in the source tree
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from tlib import exit_code, result  # noqa: E402
+from tlib import closed_within, exit_code, kexinit, packet, result, sstr, wait_inactive  # noqa: E402
 
 PORT = int(sys.argv[1])
 USER = sys.argv[2]
@@ -31,47 +31,6 @@ def read_line(s):
             break
         data += c
     return data
-
-
-def closed_within(s, secs=5.0):
-    """True when the server closes the connection (EOF or reset) in time.
-    Reads and discards whatever it sends first (e.g. a DISCONNECT)."""
-    s.settimeout(secs)
-    end = time.time() + secs
-    try:
-        while time.time() < end:
-            d = s.recv(65536)
-            if not d:
-                return True
-    except (ConnectionResetError, BrokenPipeError):
-        return True
-    except socket.timeout:
-        return False
-    return False
-
-
-def sstr(b):
-    if isinstance(b, str):
-        b = b.encode()
-    return struct.pack(">I", len(b)) + b
-
-
-def packet(payload, padlen=None, block=8, length=None):
-    if padlen is None:
-        padlen = block - ((5 + len(payload)) % block)
-        if padlen < 4:
-            padlen += block
-    body = bytes([padlen]) + payload + os.urandom(padlen)
-    ln = len(body) if length is None else length
-    return struct.pack(">I", ln) + body
-
-
-def kexinit(kex="curve25519-sha256,kex-strict-c-v00@openssh.com", follows=0):
-    p = bytes([20]) + os.urandom(16)
-    for n in [kex, "ssh-ed25519", "chacha20-poly1305@openssh.com", "chacha20-poly1305@openssh.com",
-              "hmac-sha2-256-etm@openssh.com", "hmac-sha2-256-etm@openssh.com", "none", "none", "", ""]:
-        p += sstr(n)
-    return p + bytes([follows]) + struct.pack(">I", 0)
 
 
 def banner_exchange(s):
@@ -267,10 +226,7 @@ if paramiko:
     t.start_client(timeout=10)
     sock.sendall(os.urandom(256))
     time.sleep(0.5)
-    deadline = time.time() + 5
-    while t.is_active() and time.time() < deadline:
-        time.sleep(0.1)
-    result(not t.is_active(), "corrupted packet after kex (wrong MAC) -> disconnect")
+    result(wait_inactive(t, 5), "corrupted packet after kex (wrong MAC) -> disconnect")
     t.close()
 
     # unknown message type after kex: UNIMPLEMENTED, connection stays usable
@@ -295,10 +251,7 @@ if paramiko:
     m.add_int(4242)
     m.add_string(b"data")
     t._send_message(m)
-    deadline = time.time() + 5
-    while t.is_active() and time.time() < deadline:
-        time.sleep(0.1)
-    result(not t.is_active(), "data for an unknown channel -> disconnect")
+    result(wait_inactive(t, 5), "data for an unknown channel -> disconnect")
     t.close()
 
     # window overrun: more data than the window we gave
@@ -318,10 +271,7 @@ if paramiko:
             t._send_message(m)
         except Exception:  # noqa
             break
-    deadline = time.time() + 8
-    while t.is_active() and time.time() < deadline:
-        time.sleep(0.1)
-    result(not t.is_active(), "client overruns the channel window -> disconnect")
+    result(wait_inactive(t, 8), "client overruns the channel window -> disconnect")
     t.close()
 else:
     print("SKIP: post-kex tests (paramiko missing)")
