@@ -55,6 +55,10 @@ UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 
 WARN := -std=c17 -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wno-unused-parameter
 HARDEN := -fstack-protector-strong -D_FORTIFY_SOURCE=2 -fPIE -ffunction-sections -fdata-sections
+# No unwind tables: nothing unwinds C frames here (no C++, no
+# pthread_cancel, no backtrace(); the CPU profiler walks frame pointers),
+# and .eh_frame was 55 KB of sshbox.
+NO_UNWIND := -fno-asynchronous-unwind-tables -fno-unwind-tables
 DEFS := -D_GNU_SOURCE -DSSHBOX_VERSION='"$(VERSION)"'
 
 # Builds (once) or finds the cached dependency prefix: the static libraries,
@@ -87,7 +91,9 @@ ifeq ($(FLAVOR),static)
   MUSL_SPECS := $(OUT)/musl-static-pie.specs
   CC := gcc -specs=$(MUSL_SPECS)
   DEPFLAGS := -isystem $(DEPS)/include -isystem $(DEPS)/kinc
-  LDFLAGS := -static-pie -L$(DEPS)/lib -Wl,-z,relro,-z,now,-z,noexecstack -Wl,--gc-sections
+  # --strip-debug: the only DWARF is that of musl's crt and Debian's nettle
+  # objects (128 KB); .symtab stays (CPU profiles name functions with it).
+  LDFLAGS := -static-pie -L$(DEPS)/lib -Wl,-z,relro,-z,now,-z,noexecstack -Wl,--gc-sections -Wl,--strip-debug
   # A static libselinux needs its regex library after it on the link line.
   SYS_LIBS := $(if $(call cfg_on,CONFIG_SELINUX),-lpcre2-8)
   OPT := -O2 -fno-omit-frame-pointer
@@ -107,7 +113,7 @@ LIBS := -lsodium -lbearssl -lnettle $(if $(call cfg_on,CONFIG_ZLIB),-lz) \
   $(if $(call cfg_on,CONFIG_SHADOW_CRYPT),-lcrypt) $(if $(call cfg_on,CONFIG_AUDIT),-laudit) \
   $(if $(call cfg_on,CONFIG_PAM),-lpam) $(if $(call cfg_on,CONFIG_SELINUX),-lselinux) $(SYS_LIBS)
 
-CFLAGS_ALL := $(WARN) $(OPT) $(HARDEN) $(DEFS) -I$(OUT)/gen $(DEPFLAGS) $(EXTRA_CFLAGS)
+CFLAGS_ALL := $(WARN) $(OPT) $(HARDEN) $(NO_UNWIND) $(DEFS) -I$(OUT)/gen $(DEPFLAGS) $(EXTRA_CFLAGS)
 OBJ := $(OUT)/obj
 LIB_OBJS := $(patsubst shared/%.c,$(OBJ)/shared/%.o,$(LIB_SRCS))
 LIBA := $(OUT)/libsshbox.a
@@ -146,11 +152,11 @@ $(OBJ)/multicall-helper.o: applets/multicall.c $(OUT)/gen/config.h
 
 $(OBJ)/ext/sntrup761.o: $(SNTRUP_SRC) $(SNTRUP_SHIM) $(MUSL_SPECS)
 	@mkdir -p $(@D)
-	$(CC) $(EXT_CFLAGS) $(OPT) -O3 $(HARDEN) -c $< -o $@
+	$(CC) $(EXT_CFLAGS) $(OPT) -O3 $(HARDEN) $(NO_UNWIND) -c $< -o $@
 
 $(OBJ)/ext/mlkem768.o: $(MLKEM_SRC) $(MLKEM_HDR) $(MUSL_SPECS)
 	@mkdir -p $(@D)
-	$(CC) $(MLKEM_CFLAGS) $(OPT) -O3 $(HARDEN) -c $< -o $@
+	$(CC) $(MLKEM_CFLAGS) $(OPT) -O3 $(HARDEN) $(NO_UNWIND) -c $< -o $@
 
 $(LIBA): $(LIB_OBJS) $(OBJ)/ext/sntrup761.o $(OBJ)/ext/mlkem768.o
 	@rm -f $@
