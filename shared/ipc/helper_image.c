@@ -200,6 +200,17 @@ static int dir_noexec(struct init_ctx *c, const char *dir)
 	return 0;
 }
 
+/* Writes the image into the new file fd and makes it the helper copy
+ * (finish_file); closes fd when writing fails. */
+static int fill_and_finish(struct init_ctx *c, int fd, const char *dir)
+{
+	if (fill(c, fd) != 0) {
+		close(fd);
+		return -1;
+	}
+	return finish_file(c, fd, dir);
+}
+
 static int try_tmpfile_in(struct init_ctx *c, const char *dir)
 {
 	if (dir_noexec(c, dir))
@@ -209,11 +220,7 @@ static int try_tmpfile_in(struct init_ctx *c, const char *dir)
 		refuse(c, "O_TMPFILE in ", dir, errno);
 		return -1;
 	}
-	if (fill(c, fd) != 0) {
-		close(fd);
-		return -1;
-	}
-	return finish_file(c, fd, dir);
+	return fill_and_finish(c, fd, dir);
 }
 
 static int try_mkstemp_in(struct init_ctx *c, const char *dir)
@@ -232,11 +239,7 @@ static int try_mkstemp_in(struct init_ctx *c, const char *dir)
 		close(fd);
 		return -1;
 	}
-	if (fill(c, fd) != 0) {
-		close(fd);
-		return -1;
-	}
-	return finish_file(c, fd, dir);
+	return fill_and_finish(c, fd, dir);
 }
 
 static int try_files(struct init_ctx *c, enum spawn_method m)
@@ -256,7 +259,9 @@ static int try_files(struct init_ctx *c, enum spawn_method m)
 			rl += (size_t)snprintf(reasons + rl, sizeof(reasons) - rl, "%s%s", rl ? "; " : "",
 					       c->why);
 	}
-	snprintf(c->why, sizeof(c->why), "%s", reasons[0] ? reasons : "no candidate directory");
+	/* at most what c->why holds (said so, for -Wformat-truncation at -Os) */
+	snprintf(c->why, sizeof(c->why), "%.*s", (int)sizeof(c->why) - 1,
+		 reasons[0] ? reasons : "no candidate directory");
 	return -1;
 }
 

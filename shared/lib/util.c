@@ -88,13 +88,20 @@ int read_full(int fd, void *p, size_t n)
 	return 0;
 }
 
-int set_nonblock(int fd, int on)
+/* Turns one bit of a descriptor's flags (get/set: F_GETFL/F_SETFL or
+ * F_GETFD/F_SETFD) on or off. */
+static int set_fd_flag(int fd, int get, int set, int flag, int on)
 {
-	int fl = fcntl(fd, F_GETFL);
+	int fl = fcntl(fd, get);
 	if (fl < 0)
 		return -1;
-	fl = on ? (fl | O_NONBLOCK) : (fl & ~O_NONBLOCK);
-	return fcntl(fd, F_SETFL, fl);
+	fl = on ? (fl | flag) : (fl & ~flag);
+	return fcntl(fd, set, fl);
+}
+
+int set_nonblock(int fd, int on)
+{
+	return set_fd_flag(fd, F_GETFL, F_SETFL, O_NONBLOCK, on);
 }
 
 /* memfd constants newer than some libc headers. */
@@ -142,11 +149,7 @@ int open_empty_fd(const char **how)
 
 int set_cloexec(int fd, int on)
 {
-	int fl = fcntl(fd, F_GETFD);
-	if (fl < 0)
-		return -1;
-	fl = on ? (fl | FD_CLOEXEC) : (fl & ~FD_CLOEXEC);
-	return fcntl(fd, F_SETFD, fl);
+	return set_fd_flag(fd, F_GETFD, F_SETFD, FD_CLOEXEC, on);
 }
 
 /* Closes [lo, hi] with close_range; 0 when the kernel has it. */

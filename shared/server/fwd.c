@@ -113,36 +113,33 @@ int fwd_split_hostport(const char *s, int allow_bare_port, char *host, size_t ho
 	return 0;
 }
 
-int fwd_permitted_open(const char *const *list, size_t n, const char *host, unsigned port)
+/* Is host:port in a PermitOpen (listen 0) or PermitListen (listen 1) style
+ * list? "*" matches any host or port; in a listen entry the host may be
+ * left out ("port"), which matches any host too. */
+static int permitted(const char *const *list, size_t n, int listen, const char *host, unsigned port)
 {
 	char h[NETFWD_MAX_ADDR + 1];
 	int p;
 	for (size_t i = 0; i < n; i++) {
-		if (fwd_split_hostport(list[i], 0, h, sizeof(h), &p) < 0)
+		if (fwd_split_hostport(list[i], listen, h, sizeof(h), &p) < 0)
 			continue;
 		if (p != -1 && (unsigned)p != port)
 			continue;
-		if (strcmp(h, "*") != 0 && strcasecmp(h, host) != 0)
+		if (!(listen && h[0] == '\0') && strcmp(h, "*") != 0 && strcasecmp(h, host) != 0)
 			continue;
 		return 1;
 	}
 	return 0;
 }
 
+int fwd_permitted_open(const char *const *list, size_t n, const char *host, unsigned port)
+{
+	return permitted(list, n, 0, host, port);
+}
+
 int fwd_permitted_listen(const char *const *list, size_t n, const char *host, unsigned port)
 {
-	char h[NETFWD_MAX_ADDR + 1];
-	int p;
-	for (size_t i = 0; i < n; i++) {
-		if (fwd_split_hostport(list[i], 1, h, sizeof(h), &p) < 0)
-			continue;
-		if (p != -1 && (unsigned)p != port)
-			continue;
-		if (h[0] != '\0' && strcmp(h, "*") != 0 && strcasecmp(h, host) != 0)
-			continue;
-		return 1;
-	}
-	return 0;
+	return permitted(list, n, 1, host, port);
 }
 
 const char *fwd_bind_address(int gateway_ports, const char *requested)

@@ -117,47 +117,37 @@ def long_functions(path):
     return found
 
 
+def report(problems, fail_title, pass_title):
+    """One FAIL: line and the problems indented, or one PASS: line.
+    Returns 1 when there were problems."""
+    if not problems:
+        print("PASS: layout gate: " + pass_title)
+        return 0
+    print("FAIL: layout gate: " + fail_title)
+    for p in problems:
+        print("  " + p)
+    return 1
+
+
 def main():
     files = sources()
     rel = lambda p: os.path.relpath(p, ROOT)
-    failed = 0
-
-    cycles = find_cycles(include_graph(files))
-    if cycles:
-        failed += 1
-        print("FAIL: layout gate: include cycles between modules")
-        for c in cycles:
-            print("  cycle among: " + " ".join(c))
-    else:
-        print("PASS: layout gate: no include cycle between modules")
-
+    cycles = ["cycle among: " + " ".join(c) for c in find_cycles(include_graph(files))]
     big = []
     for f in files:
         if f.endswith(".c"):
             with open(f, encoding="utf-8", errors="replace") as fh:
                 n = sum(1 for _ in fh)
             if n > MAX_FILE_LINES:
-                big.append((rel(f), n))
-    if big:
-        failed += 1
-        print(f"FAIL: layout gate: .c files over {MAX_FILE_LINES} lines")
-        for f, n in big:
-            print(f"  {f}: {n} lines")
-    else:
-        print(f"PASS: layout gate: no .c file over {MAX_FILE_LINES} lines")
-
+                big.append(f"{rel(f)}: {n} lines")
     longf = []
     for f in files:
         if f.endswith(".c"):
             for name, n in long_functions(f):
-                longf.append((f"{rel(f)}:{name}", n))
-    if longf:
-        failed += 1
-        print(f"FAIL: layout gate: functions over {MAX_FUNC_LINES} lines")
-        for k, n in longf:
-            print(f"  {k}: {n} lines")
-    else:
-        print(f"PASS: layout gate: no function over {MAX_FUNC_LINES} lines")
+                longf.append(f"{rel(f)}:{name}: {n} lines")
+    failed = report(cycles, "include cycles between modules", "no include cycle between modules")
+    failed += report(big, f".c files over {MAX_FILE_LINES} lines", f"no .c file over {MAX_FILE_LINES} lines")
+    failed += report(longf, f"functions over {MAX_FUNC_LINES} lines", f"no function over {MAX_FUNC_LINES} lines")
     return 1 if failed else 0
 
 
