@@ -13,7 +13,7 @@ const char *sb_strerror(int err)
 	case SB_ERR_NOMEM:
 		return "out of memory";
 	case SB_ERR_FORMAT:
-		return "malformed field";
+		return "malformed field (a NUL or control byte, an empty name, a bad encoding)";
 	case SB_ERR_MAC:
 		return "MAC mismatch";
 	case SB_ERR_CIPHER:
@@ -48,6 +48,18 @@ const char *sb_strerror(int err)
 		return "protocol violation";
 	case SB_ERR_AUTH_LIMIT:
 		return "too many authentication failures";
+	case SB_ERR_KEX:
+		return "key exchange failed";
+	case SB_ERR_IO:
+		return "I/O error";
+	case SB_ERR_AGAIN:
+		return "would block";
+	case SB_ERR_CLOSED:
+		return "connection closed";
+	case SB_ERR_COMPRESS:
+		return "compression failed";
+	case SB_ERR_VERSION:
+		return "bad protocol identification";
 	}
 	return "unknown error";
 }

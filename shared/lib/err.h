@@ -37,6 +37,12 @@ enum sb_err {
 	/* protocol state machines (transport, kex, auth, channel) */
 	SB_ERR_PROTOCOL = -50,	 /* a message that is not allowed here */
 	SB_ERR_AUTH_LIMIT = -51, /* too many authentication failures: disconnect */
+	SB_ERR_KEX = -52,	 /* no common algorithm, bad public value, key setup or signing failed */
+	SB_ERR_IO = -53,	 /* read/write on the socket failed */
+	SB_ERR_AGAIN = -54,	 /* nothing to read now, or no room to read into: poll again */
+	SB_ERR_CLOSED = -55,	 /* the transport is dead: nothing more is sent */
+	SB_ERR_COMPRESS = -56,	 /* zlib failed, or a packet inflates past the payload limit */
+	SB_ERR_VERSION = -57,	 /* the peer's identification line is not SSH-2.0 */
 };
 
 /* A short lower-case description ("message too short", "MAC mismatch");

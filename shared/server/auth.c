@@ -234,11 +234,13 @@ static int send_success(struct auth_ctx *a, struct transport *t, const char *met
 	uint8_t m = SSH_MSG_USERAUTH_SUCCESS;
 	struct buf b;
 	buf_view(&b, &m, 1);
-	if (transport_send(t, &b) != 0)
-		return -1;
+	int r = transport_send(t, &b);
+	if (r != 0)
+		return r;
 	snprintf(a->method, sizeof(a->method), "%s", method);
 	a->success = 1;
-	return transport_enable_delayed_compression(t) == 0 ? 1 : -1;
+	r = transport_enable_delayed_compression(t);
+	return r == 0 ? 1 : r;
 }
 
 /* The key a publickey request offers: a plain key, or a certificate
@@ -271,20 +273,20 @@ static int offered_parse(struct auth_ctx *a, const char *alg, const uint8_t *blo
 		snprintf(o->log, sizeof(o->log), "%s %s", alg, o->fp);
 		if (pubkey_parse(blob, bloblen, &o->plain) != 0) {
 			log_info("publickey: unsupported or malformed key (%s) from %s", alg, a->client_addr);
-			return -1;
+			return SB_ERR_FORMAT; /* unparsable or unsupported key */
 		}
 		o->key = &o->plain;
 		snprintf(o->sig_alg, sizeof(o->sig_alg), "%s", alg);
 		if (!pubkey_sig_alg_ok(o->key, alg)) {
 			log_info("publickey: signature algorithm %s does not fit key type %s", alg,
 				 key_type_name(o->key->type));
-			return -1;
+			return SB_ERR_PROTOCOL;
 		}
 		return 0;
 	}
 	if (cert_parse(blob, bloblen, &o->cert, why, sizeof(why)) != 0) {
 		log_info("publickey: certificate (%s) from %s refused: %s", alg, a->client_addr, why);
-		return -1;
+		return SB_ERR_FORMAT; /* refused certificate */
 	}
 	o->key = &o->cert.key;
 	char cafp[64];
@@ -295,7 +297,7 @@ static int offered_parse(struct auth_ctx *a, const char *alg, const uint8_t *blo
 		 cafp);
 	if (!cert_alg_ok(&o->cert, alg, o->sig_alg, sizeof(o->sig_alg))) {
 		log_info("publickey: algorithm %s does not fit certificate %s", alg, o->log);
-		return -1;
+		return SB_ERR_PROTOCOL;
 	}
 	return 0;
 }
@@ -427,7 +429,7 @@ static int cert_authorized(struct auth_ctx *a, const struct offered_key *o, cons
 	struct cert_token_text *text = malloc(sizeof(*text)); /* ~44 KiB: not on the stack */
 	authkeys_opts_init(opts);
 	if (!text)
-		return -1;
+		return SB_ERR_NOMEM;
 	cert_tokens(a, o, blob, bloblen, text, &tok);
 	cert_policy(cfg_of(a), &tok, &pol);
 	int m = certauth_check(cfg_of(a), &pol, a->user, a->ui.uid, a->ui.gid, a->ui.home, &o->cert,
@@ -533,13 +535,15 @@ static int do_publickey(struct auth_ctx *a, struct transport *t, struct buf *p)
 	char alg[64];
 	const uint8_t *blob, *sig = NULL;
 	size_t bloblen, siglen = 0;
-	if (buf_get_bool(p, &has_sig) || buf_get_cstring_into(p, alg, sizeof(alg)) ||
-	    buf_get_string_view(p, &blob, &bloblen, AUTH_MAX_BLOB))
-		return -1;
-	if (has_sig && buf_get_string_view(p, &sig, &siglen, AUTH_MAX_SIG))
-		return -1;
+	int e = buf_get_bool(p, &has_sig);
+	e = e ? e : buf_get_cstring_into(p, alg, sizeof(alg));
+	e = e ? e : buf_get_string_view(p, &blob, &bloblen, AUTH_MAX_BLOB);
+	if (!e && has_sig)
+		e = buf_get_string_view(p, &sig, &siglen, AUTH_MAX_SIG);
+	if (e)
+		return e;
 	if (buf_avail(p) != 0)
-		return -1;
+		return SB_ERR_FORMAT; /* trailing bytes */
 	const struct sshd_config *c = cfg_of(a);
 	if (!c->pubkey_authentication)
 		return 0;
@@ -589,10 +593,10 @@ static int do_password(struct auth_ctx *a, struct buf *p)
 	uint64_t start = monotonic_ms();
 	int change;
 	char *pw = NULL;
-	if (buf_get_bool(p, &change))
-		return -1;
-	if (buf_get_cstring(p, &pw, AUTH_MAX_PASSWORD))
-		return -1;
+	int e = buf_get_bool(p, &change);
+	e = e ? e : buf_get_cstring(p, &pw, AUTH_MAX_PASSWORD);
+	if (e)
+		return e;
 	int ok = 0;
 	const struct sshd_config *c = cfg_of(a);
 	if (change) {
@@ -640,15 +644,17 @@ static int kbd_send_query(struct auth_ctx *a, struct transport *t)
 	e = e ? e : transport_send(t, &b);
 	buf_free(&b);
 	a->kbd_prompts = (int)q.n_prompts;
-	return e ? -1 : 2;
+	return e ? e : 2;
 }
 
 static int do_kbdint_start(struct auth_ctx *a, struct transport *t, struct buf *p)
 {
 	const uint8_t *lang, *sub;
 	size_t ll, sl;
-	if (buf_get_string_view(p, &lang, &ll, 1024) || buf_get_string_view(p, &sub, &sl, 1024))
-		return -1;
+	int e = buf_get_string_view(p, &lang, &ll, 1024);
+	e = e ? e : buf_get_string_view(p, &sub, &sl, 1024);
+	if (e)
+		return e;
 	const struct sshd_config *c = cfg_of(a);
 	if (!c->kbd_interactive_authentication) {
 		result(a, "keyboard-interactive", 0, NULL);
@@ -683,16 +689,20 @@ static int do_kbdint_response(struct auth_ctx *a, struct transport *t, struct bu
 	uint32_t n;
 	char *resp[KBDINT_MAX_PROMPTS];
 	size_t got = 0;
-	int r = -1;
 	if (!a->kbd)
-		return -1;
-	if (buf_get_u32(p, &n) || n != (uint32_t)a->kbd_prompts || n > KBDINT_MAX_PROMPTS)
+		return SB_ERR_PROTOCOL; /* no keyboard-interactive round is open */
+	int r = buf_get_u32(p, &n);
+	if (!r && (n != (uint32_t)a->kbd_prompts || n > KBDINT_MAX_PROMPTS))
+		r = SB_ERR_PROTOCOL; /* not the number of prompts we sent */
+	if (r)
 		goto out;
 	for (got = 0; got < n; got++)
-		if (buf_get_cstring(p, &resp[got], AUTH_MAX_PASSWORD))
+		if ((r = buf_get_cstring(p, &resp[got], AUTH_MAX_PASSWORD)))
 			goto out;
-	if (buf_avail(p) != 0)
+	if (buf_avail(p) != 0) {
+		r = SB_ERR_FORMAT; /* trailing bytes */
 		goto out;
+	}
 	r = kbdint_respond(a->kbd, n, (const char *const *)resp);
 	if (r == KBDINT_MORE) {
 		r = kbd_send_query(a, t);
@@ -715,10 +725,10 @@ out:
 int auth_service_again(struct auth_ctx *a)
 {
 	if (a->success)
-		return -1;
+		return SB_ERR_PROTOCOL;
 	if (++a->requests > AUTH_MAX_REQUESTS) {
 		log_info("too many authentication requests from %s", a->client_addr);
-		return -1;
+		return SB_ERR_PROTOCOL;
 	}
 	return 0;
 }
@@ -729,8 +739,9 @@ int auth_handle(struct auth_ctx *a, struct transport *t, uint8_t type, struct bu
 	struct buf p;
 	buf_view(&p, buf_rptr(payload), buf_avail(payload));
 	uint8_t mt;
-	if (buf_get_u8(&p, &mt))
-		return -1;
+	int e = buf_get_u8(&p, &mt);
+	if (e)
+		return e;
 	if (a->success)
 		return 0; /* late requests after success are ignored (RFC 4252 s5.1) */
 	int r;
@@ -739,22 +750,22 @@ int auth_handle(struct auth_ctx *a, struct transport *t, uint8_t type, struct bu
 		r = do_kbdint_response(a, t, &p);
 		method_for_count = "keyboard-interactive";
 		if (r < 0) {
-			log_info("malformed keyboard-interactive response from %s", a->client_addr);
-			return -1;
+			log_info("malformed keyboard-interactive response from %s: %s", a->client_addr,
+				 sb_strerror(r));
+			return r;
 		}
 	} else if (type == SSH_MSG_USERAUTH_REQUEST) {
 		char user[AUTH_MAX_NAME + 1], service[64], method[64];
-		int e;
 		if ((e = buf_get_cstring_into(&p, user, sizeof(user))) ||
 		    (e = buf_get_cstring_into(&p, service, sizeof(service))) ||
 		    (e = buf_get_cstring_into(&p, method, sizeof(method)))) {
 			log_info("malformed userauth request from %s: %s", a->client_addr, sb_strerror(e));
-			return -1;
+			return e;
 		}
 		if (++a->requests > AUTH_MAX_REQUESTS) {
 			log_info("too many authentication requests for %s from %s", user, a->client_addr);
 			*reason = SSH_DISCONNECT_NO_MORE_AUTH_METHODS_AVAILABLE;
-			return -1;
+			return SB_ERR_PROTOCOL;
 		}
 		if (a->kbd) {
 			kbdint_free(a->kbd);
@@ -764,19 +775,19 @@ int auth_handle(struct auth_ctx *a, struct transport *t, uint8_t type, struct bu
 			a->user = strdup(user);
 			a->service = strdup(service);
 			if (!a->user || !a->service)
-				return -1;
+				return SB_ERR_NOMEM;
 			setup_user(a);
 			if (!a->banner_sent)
 				send_banner(a, t);
 		} else if (strcmp(a->user, user) != 0 || strcmp(a->service, service) != 0) {
 			log_info("change of username or service not allowed: (%s,%s) -> (%s,%s)", a->user,
 				 a->service, user, service);
-			return -1;
+			return SB_ERR_PROTOCOL;
 		}
 		if (strcmp(service, "ssh-connection") != 0) {
 			log_info("unsupported service %s from %s", service, a->client_addr);
 			*reason = SSH_DISCONNECT_SERVICE_NOT_AVAILABLE;
-			return -1;
+			return SB_ERR_PROTOCOL;
 		}
 		if (strcmp(method, "none") == 0) {
 			r = 0;
@@ -799,16 +810,16 @@ int auth_handle(struct auth_ctx *a, struct transport *t, uint8_t type, struct bu
 			r = 0;
 		}
 		if (r < 0) {
-			log_info("malformed %s request from %s", method, a->client_addr);
-			return -1;
+			log_info("malformed %s request from %s: %s", method, a->client_addr, sb_strerror(r));
+			return r;
 		}
 	} else {
-		return -1;
+		return SB_ERR_PROTOCOL; /* conn.c hands over only the two types above */
 	}
 	if (r == 2)
 		return 0;
 	if (r == 1 && method_for_count && !authmethods_success(&a->methods, method_for_count))
-		return send_failure(a, t, 1) ? -1 : 0; /* partial success: the next method of the list */
+		return send_failure(a, t, 1); /* partial success: the next method of the list */
 	if (r == 1)
 		return send_success(a, t, method_for_count ? method_for_count : "none");
 	if (method_for_count) {
@@ -822,5 +833,5 @@ int auth_handle(struct auth_ctx *a, struct transport *t, uint8_t type, struct bu
 			return SB_ERR_AUTH_LIMIT;
 		}
 	}
-	return send_failure(a, t, 0) ? -1 : 0;
+	return send_failure(a, t, 0);
 }

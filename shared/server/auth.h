@@ -60,10 +60,13 @@ void auth_free(struct auth_ctx *a);
 
 /* Handles USERAUTH_REQUEST (50) and USERAUTH_INFO_RESPONSE (61).
  * Returns 1 when the user is now authenticated (USERAUTH_SUCCESS sent),
- * 0 to continue, < 0 to disconnect (*reason set; DISCONNECT not sent):
- * SB_ERR_AUTH_LIMIT (err.h) when MaxAuthTries failures were reached (the
- * listener counts it as an authentication failure), any other negative
- * value for a protocol error. */
+ * 0 to continue, a negative enum sb_err (err.h) to disconnect (*reason
+ * set; DISCONNECT not sent; one log line already names the reason):
+ * SB_ERR_AUTH_LIMIT when MaxAuthTries failures were reached (the listener
+ * counts it as an authentication failure); for a protocol error the buf
+ * error of a malformed field, SB_ERR_FORMAT (trailing bytes),
+ * SB_ERR_PROTOCOL (too many requests, a change of user or service, an
+ * unsupported service, a response without a prompt) or SB_ERR_NOMEM. */
 int auth_handle(struct auth_ctx *a, struct transport *t, uint8_t type, struct buf *payload, int *reason);
 
 /* A repeated SERVICE_REQUEST "ssh-userauth" (paramiko sends one before
@@ -71,8 +74,8 @@ int auth_handle(struct auth_ctx *a, struct transport *t, uint8_t type, struct bu
  * input_service_request: allowed while authentication has not succeeded,
  * keeping every state (partial success, failures, used keys). Each repeat
  * counts toward the request cap that USERAUTH_REQUESTs count toward, so a
- * client cannot loop on it. Returns 0 to accept, -1 to refuse (after
- * success, or over the cap; one log line). */
+ * client cannot loop on it. Returns 0 to accept, SB_ERR_PROTOCOL to
+ * refuse (after success, or over the cap; one log line). */
 int auth_service_again(struct auth_ctx *a);
 
 /* Data a publickey signature covers (RFC 4252 s7); exposed for tests. */

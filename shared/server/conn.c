@@ -189,12 +189,14 @@ static void fatal_disconnect(struct conn *c, int reason, const char *msg, int co
 }
 
 /* A refusal: one log line naming the peer and why (the transport's or
- * kex's recorded reason when there is one, else why), then DISCONNECT. */
-static void refuse(struct conn *c, int reason, const char *why, const char *msg, int code)
+ * kex's recorded reason when there is one, else why and, when err is an
+ * enum sb_err, its text), then DISCONNECT. */
+static void refuse(struct conn *c, int reason, int err, const char *why, const char *msg, enum conn_exit code)
 {
-	log_info("Refused %s port %d%s: %s", c->info.client_addr, c->info.client_port,
-		 c->info.authenticated ? "" : " [preauth]",
-		 transport_error(c->t)[0] ? transport_error(c->t) : why);
+	const char *recorded = transport_error(c->t);
+	log_info("Refused %s port %d%s: %s%s%s", c->info.client_addr, c->info.client_port,
+		 c->info.authenticated ? "" : " [preauth]", recorded[0] ? recorded : why,
+		 recorded[0] || err >= 0 ? "" : ": ", recorded[0] || err >= 0 ? "" : sb_strerror(err));
 	fatal_disconnect(c, reason, msg, code);
 }
 
@@ -213,8 +215,10 @@ static int handle_service_request(struct conn *c, struct buf *payload)
 	char name[64];
 	uint8_t t;
 	buf_view(&p, buf_rptr(payload), buf_avail(payload));
-	if (buf_get_u8(&p, &t) || buf_get_cstring_into(&p, name, sizeof(name)))
-		return -1;
+	int e = buf_get_u8(&p, &t);
+	e = e ? e : buf_get_cstring_into(&p, name, sizeof(name));
+	if (e)
+		return e;
 	/* A repeat before success is accepted as OpenSSH does (paramiko asks
 	 * again before each step); the auth state is kept, not re-initialised. */
 	int again = c->service_userauth && strcmp(name, "ssh-userauth") == 0;
@@ -222,7 +226,8 @@ static int handle_service_request(struct conn *c, struct buf *payload)
 	    (again && (c->info.authenticated || auth_service_again(&c->auth) < 0))) {
 		char why[128];
 		snprintf(why, sizeof(why), "service %s not available", name);
-		refuse(c, SSH_DISCONNECT_SERVICE_NOT_AVAILABLE, why, "service not available", CONN_EXIT_NO_AUTH);
+		refuse(c, SSH_DISCONNECT_SERVICE_NOT_AVAILABLE, 0, why, "service not available",
+		       CONN_EXIT_NO_AUTH);
 		return 0;
 	}
 	if (!again) {
@@ -262,19 +267,20 @@ static int dispatch(struct conn *c, uint8_t type, struct buf *payload)
 {
 	int reason = SSH_DISCONNECT_PROTOCOL_ERROR;
 	if (type == 0) {
-		refuse(c, SSH_DISCONNECT_PROTOCOL_ERROR, "message type 0 (reserved)", "bad message type", CONN_EXIT_NO_AUTH);
+		refuse(c, SSH_DISCONNECT_PROTOCOL_ERROR, 0, "message type 0 (reserved)", "bad message type",
+		       CONN_EXIT_NO_AUTH);
 		return -1;
 	}
 	/* OpenSSH refuses a key re-exchange before authentication too: one
 	 * costs the server a host key signature and a KEM, for nothing. */
 	if (type == SSH_MSG_KEXINIT && c->kex.done_first && !c->info.authenticated) {
-		refuse(c, SSH_DISCONNECT_PROTOCOL_ERROR, "second KEXINIT before authentication",
+		refuse(c, SSH_DISCONNECT_PROTOCOL_ERROR, 0, "second KEXINIT before authentication",
 		       "key re-exchange before authentication", CONN_EXIT_NO_AUTH);
 		return -1;
 	}
 	int r = kex_filter(&c->kex, type, payload, &reason);
 	if (r < 0) {
-		refuse(c, reason, "key exchange failed", "key exchange failed", CONN_EXIT_NO_AUTH);
+		refuse(c, reason, r, "key exchange failed", "key exchange failed", CONN_EXIT_NO_AUTH);
 		return -1;
 	}
 	if (r == 1)
@@ -300,8 +306,8 @@ static int dispatch(struct conn *c, uint8_t type, struct buf *payload)
 	case SSH_MSG_UNIMPLEMENTED:
 		return 0;
 	case SSH_MSG_SERVICE_REQUEST:
-		if (handle_service_request(c, payload) < 0) {
-			refuse(c, SSH_DISCONNECT_PROTOCOL_ERROR, "malformed or overlong service request",
+		if ((r = handle_service_request(c, payload)) < 0) {
+			refuse(c, SSH_DISCONNECT_PROTOCOL_ERROR, r, "malformed service request",
 			       "bad service request", CONN_EXIT_NO_AUTH);
 			return -1;
 		}
@@ -316,7 +322,8 @@ static int dispatch(struct conn *c, uint8_t type, struct buf *payload)
 			char why[64];
 			snprintf(why, sizeof(why), "userauth message type %u before the service request",
 				 type);
-			refuse(c, SSH_DISCONNECT_PROTOCOL_ERROR, why, "userauth before service request", CONN_EXIT_NO_AUTH);
+			refuse(c, SSH_DISCONNECT_PROTOCOL_ERROR, 0, why, "userauth before service request",
+			       CONN_EXIT_NO_AUTH);
 			return -1;
 		}
 		if (c->info.authenticated)
@@ -339,7 +346,8 @@ static int dispatch(struct conn *c, uint8_t type, struct buf *payload)
 			char why[64];
 			snprintf(why, sizeof(why), "connection protocol message %u before authentication",
 				 type);
-			refuse(c, SSH_DISCONNECT_PROTOCOL_ERROR, why, "not authenticated", CONN_EXIT_NO_AUTH);
+			refuse(c, SSH_DISCONNECT_PROTOCOL_ERROR, 0, why, "not authenticated",
+			       CONN_EXIT_NO_AUTH);
 			return -1;
 		}
 		if (channel_handle_packet(c->chans, type, payload) < 0) {
@@ -370,7 +378,9 @@ static int process_input(struct conn *c)
 		if (r == 0)
 			return 0;
 		log_debug("client version: %s", transport_peer_version(c->t));
-		if (kex_start(&c->kex) != 0) {
+		if ((r = kex_start(&c->kex)) != 0) {
+			log_error("kex: cannot send KEXINIT to %s port %d: %s", c->info.client_addr,
+				  c->info.client_port, sb_strerror(r));
 			c->exit_code = CONN_EXIT_ERROR;
 			return -1;
 		}
@@ -385,9 +395,9 @@ static int process_input(struct conn *c)
 		if (r == 0)
 			return 0;
 		if (r < 0) {
-			refuse(c, reason, "packet error",
+			refuse(c, reason, r, "packet error",
 			       reason == SSH_DISCONNECT_MAC_ERROR ? "corrupted MAC on input" : "packet error",
-			       2);
+			       CONN_EXIT_NO_AUTH);
 			return -1;
 		}
 		c->last_rx_ms = monotonic_ms();
@@ -607,7 +617,7 @@ static int read_from_peer(struct conn *c)
 	long rd = transport_read_fd(c->t);
 	if (rd > 0) {
 		metrics_add(M_BYTES_IN, (uint64_t)rd);
-	} else if (rd == 0 || rd == -1) {
+	} else if (rd == 0 || rd == SB_ERR_IO) {
 		log_info("Connection closed by %s port %d%s", c->info.client_addr, c->info.client_port,
 			 c->info.authenticated ? "" : " [preauth]");
 		if (!c->info.authenticated && !c->exit_code)

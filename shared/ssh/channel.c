@@ -198,7 +198,7 @@ static int output_drained(const struct channel *ch)
 int channel_send_request(struct channel *ch, const char *type, int want_reply, const struct buf *data)
 {
 	if (ch->close_sent || ch->close_rcvd)
-		return -1;
+		return SB_ERR_CLOSED;
 	int is_exit = strcmp(type, "exit-status") == 0 || strcmp(type, "exit-signal") == 0;
 	if (is_exit && !output_drained(ch)) {
 		/* trailing output first: sent by channel_progress when drained */
@@ -339,9 +339,12 @@ static int handle_open(struct channel_table *tab, struct buf *p)
 {
 	char type[64];
 	uint32_t sender, window, maxpkt;
-	if (buf_get_cstring_into(p, type, sizeof(type)) || buf_get_u32(p, &sender) ||
-	    buf_get_u32(p, &window) || buf_get_u32(p, &maxpkt))
-		return -1;
+	int e = buf_get_cstring_into(p, type, sizeof(type));
+	e = e ? e : buf_get_u32(p, &sender);
+	e = e ? e : buf_get_u32(p, &window);
+	e = e ? e : buf_get_u32(p, &maxpkt);
+	if (e)
+		return e;
 	uint32_t reason = SSH_OPEN_UNKNOWN_CHANNEL_TYPE;
 	char desc[256] = "unknown channel type";
 	channel_open_fn fn = find_type(tab, type);
@@ -380,8 +383,10 @@ static int handle_global(struct channel_table *tab, struct buf *p)
 {
 	char name[128];
 	int want;
-	if (buf_get_cstring_into(p, name, sizeof(name)) || buf_get_bool(p, &want))
-		return -1;
+	int e = buf_get_cstring_into(p, name, sizeof(name));
+	e = e ? e : buf_get_bool(p, &want);
+	if (e)
+		return e;
 	int ok = 0;
 	struct buf reply;
 	buf_init(&reply, 4096);
@@ -392,7 +397,7 @@ static int handle_global(struct channel_table *tab, struct buf *p)
 	log_debug("global request %s: %s", name, ok > 0 ? "success" : "failure");
 	if (ok < 0) {
 		buf_free(&reply);
-		return -1;
+		return SB_ERR_PROTOCOL; /* the handler found the request fatal */
 	}
 	if (want) {
 		if (ok) {
@@ -466,7 +471,7 @@ static int write_to_child(struct channel *ch)
 		r = r ? r : host_send(ch->tab, &b);
 		buf_free(&b);
 		if (r)
-			return -1;
+			return r;
 		ch->local_window += ch->local_consumed;
 		ch->local_consumed = 0;
 	}
@@ -474,28 +479,95 @@ static int write_to_child(struct channel *ch)
 	return 0;
 }
 
+/* CHANNEL_DATA / EXTENDED_DATA (extended data is counted and dropped). */
+static int handle_data(struct channel *ch, uint8_t type, struct buf *p)
+{
+	int e;
+	uint32_t code = 0;
+	const uint8_t *d;
+	size_t n;
+	if (type == SSH_MSG_CHANNEL_EXTENDED_DATA && (e = buf_get_u32(p, &code)))
+		return e;
+	if ((e = buf_get_string_view(p, &d, &n, TRANSPORT_MAX_PACKET)))
+		return e;
+	if (ch->eof_rcvd || ch->close_rcvd) {
+		log_info("channel %u: data after EOF", ch->id);
+		return SB_ERR_PROTOCOL;
+	}
+	if (n > ch->local_window || n > CHANNEL_MAX_PACKET) {
+		log_info("channel %u: client exceeded window (%zu > %u)", ch->id, n, ch->local_window);
+		return SB_ERR_PROTOCOL;
+	}
+	ch->local_window -= (uint32_t)n;
+	if (type == SSH_MSG_CHANNEL_EXTENDED_DATA || (ch->fds_attached && ch->fd_in < 0) || ch->in_closed) {
+		ch->local_consumed += (uint32_t)n; /* discarded */
+	} else {
+		if ((e = buf_put(&ch->to_child, d, n)) != BUF_OK)
+			return e;
+	}
+	return write_to_child(ch);
+}
+
+/* CHANNEL_CLOSE from the peer. */
+static int handle_close(struct channel *ch)
+{
+	int e;
+	if (ch->close_rcvd)
+		return SB_ERR_PROTOCOL; /* a second CLOSE */
+	ch->close_rcvd = 1;
+	ch->eof_rcvd = 1;
+	if (!ch->close_sent) {
+		/* The client will read nothing more: stop reading. Data it
+		 * sent before CLOSE is still written to fd_in (as OpenSSH
+		 * drains its output buffer): channel_progress frees the
+		 * channel once to_child is empty. (fwd: ssh -R echo data.) */
+		if ((e = write_to_child(ch)) < 0)
+			return e;
+		int keep = ch->fd_in >= 0 && buf_avail(&ch->to_child) > 0 ? ch->fd_in : -1;
+		int in = ch->fd_in, out = ch->fd_out, err = ch->fd_err;
+		if (in >= 0 && in != keep)
+			close(in);
+		if (out >= 0 && out != in && out != keep)
+			close(out);
+		if (err >= 0 && err != in && err != out && err != keep)
+			close(err);
+		ch->fd_in = keep;
+		ch->fd_out = ch->fd_err = -1;
+		ch->out_eof = ch->err_eof = 1;
+		if (keep < 0)
+			ch->in_closed = 1;
+	}
+	channel_progress(ch->tab);
+	return 0;
+}
+
 static int handle_channel_msg(struct channel_table *tab, uint8_t type, struct buf *p)
 {
 	void *owner = tab->host.owner;
 	uint32_t id;
-	if (buf_get_u32(p, &id))
-		return -1;
+	int e = buf_get_u32(p, &id);
+	if (e)
+		return e;
 	struct channel *ch = lookup(tab, id);
 	if (!ch) {
 		log_info("message %u for unknown channel %u", type, id);
-		return -1;
+		return SB_ERR_PROTOCOL;
 	}
 	if (ch->open_pending) {
 		/* the client has not been told this channel number yet */
 		log_info("message %u for channel %u whose open is still pending", type, id);
-		return -1;
+		return SB_ERR_PROTOCOL;
 	}
 	switch (type) {
 	case SSH_MSG_CHANNEL_OPEN_CONFIRMATION: {
 		uint32_t sender, window, maxpkt;
-		if (ch->confirmed || buf_get_u32(p, &sender) || buf_get_u32(p, &window) ||
-		    buf_get_u32(p, &maxpkt))
-			return -1;
+		if (ch->confirmed)
+			return SB_ERR_PROTOCOL;
+		e = buf_get_u32(p, &sender);
+		e = e ? e : buf_get_u32(p, &window);
+		e = e ? e : buf_get_u32(p, &maxpkt);
+		if (e)
+			return e;
 		ch->remote_id = sender;
 		ch->remote_window = window;
 		ch->remote_maxpacket = maxpkt > CHANNEL_MAX_PACKET ? CHANNEL_MAX_PACKET : maxpkt;
@@ -513,8 +585,10 @@ static int handle_channel_msg(struct channel_table *tab, uint8_t type, struct bu
 	case SSH_MSG_CHANNEL_OPEN_FAILURE: {
 		uint32_t reason;
 		char desc[256] = "";
-		if (ch->confirmed || buf_get_u32(p, &reason))
-			return -1;
+		if (ch->confirmed)
+			return SB_ERR_PROTOCOL;
+		if ((e = buf_get_u32(p, &reason)))
+			return e;
 		if (buf_get_cstring_into(p, desc, sizeof(desc)))
 			desc[0] = 0;
 		if (ch->ops && ch->ops->open_result)
@@ -527,45 +601,20 @@ static int handle_channel_msg(struct channel_table *tab, uint8_t type, struct bu
 	}
 	if (!ch->confirmed) {
 		log_info("message %u for unconfirmed channel %u", type, id);
-		return -1;
+		return SB_ERR_PROTOCOL;
 	}
 	switch (type) {
 	case SSH_MSG_CHANNEL_WINDOW_ADJUST: {
 		uint32_t add;
-		if (buf_get_u32(p, &add))
-			return -1;
+		if ((e = buf_get_u32(p, &add)))
+			return e;
 		uint64_t w = (uint64_t)ch->remote_window + add;
 		ch->remote_window = w > 0xffffffffu ? 0xffffffffu : (uint32_t)w;
 		return 0;
 	}
 	case SSH_MSG_CHANNEL_DATA:
-	case SSH_MSG_CHANNEL_EXTENDED_DATA: {
-		uint32_t code = 0;
-		const uint8_t *d;
-		size_t n;
-		if (type == SSH_MSG_CHANNEL_EXTENDED_DATA && buf_get_u32(p, &code))
-			return -1;
-		if (buf_get_string_view(p, &d, &n, TRANSPORT_MAX_PACKET))
-			return -1;
-		if (ch->eof_rcvd || ch->close_rcvd) {
-			log_info("channel %u: data after EOF", ch->id);
-			return -1;
-		}
-		if (n > ch->local_window || n > CHANNEL_MAX_PACKET) {
-			log_info("channel %u: client exceeded window (%zu > %u)", ch->id, n,
-				 ch->local_window);
-			return -1;
-		}
-		ch->local_window -= (uint32_t)n;
-		if (type == SSH_MSG_CHANNEL_EXTENDED_DATA || (ch->fds_attached && ch->fd_in < 0) ||
-		    ch->in_closed) {
-			ch->local_consumed += (uint32_t)n; /* discarded */
-		} else {
-			if (buf_put(&ch->to_child, d, n) != BUF_OK)
-				return -1;
-		}
-		return write_to_child(ch);
-	}
+	case SSH_MSG_CHANNEL_EXTENDED_DATA:
+		return handle_data(ch, type, p);
 	case SSH_MSG_CHANNEL_EOF:
 		if (ch->eof_rcvd)
 			return 0;
@@ -573,44 +622,20 @@ static int handle_channel_msg(struct channel_table *tab, uint8_t type, struct bu
 		maybe_close_input(ch);
 		return 0;
 	case SSH_MSG_CHANNEL_CLOSE:
-		if (ch->close_rcvd)
-			return -1;
-		ch->close_rcvd = 1;
-		ch->eof_rcvd = 1;
-		if (!ch->close_sent) {
-			/* The client will read nothing more: stop reading. Data it
-			 * sent before CLOSE is still written to fd_in (as OpenSSH
-			 * drains its output buffer): channel_progress frees the
-			 * channel once to_child is empty. (fwd: ssh -R echo data.) */
-			if (write_to_child(ch) < 0)
-				return -1;
-			int keep = ch->fd_in >= 0 && buf_avail(&ch->to_child) > 0 ? ch->fd_in : -1;
-			int in = ch->fd_in, out = ch->fd_out, err = ch->fd_err;
-			if (in >= 0 && in != keep)
-				close(in);
-			if (out >= 0 && out != in && out != keep)
-				close(out);
-			if (err >= 0 && err != in && err != out && err != keep)
-				close(err);
-			ch->fd_in = keep;
-			ch->fd_out = ch->fd_err = -1;
-			ch->out_eof = ch->err_eof = 1;
-			if (keep < 0)
-				ch->in_closed = 1;
-		}
-		channel_progress(tab);
-		return 0;
+		return handle_close(ch);
 	case SSH_MSG_CHANNEL_REQUEST: {
 		char rtype[64];
 		int want;
-		if (buf_get_cstring_into(p, rtype, sizeof(rtype)) || buf_get_bool(p, &want))
-			return -1;
+		e = buf_get_cstring_into(p, rtype, sizeof(rtype));
+		e = e ? e : buf_get_bool(p, &want);
+		if (e)
+			return e;
 		int ok = 0;
 		if (!ch->close_rcvd && ch->ops && ch->ops->request)
 			ok = ch->ops->request(owner, ch, rtype, want, p);
 		log_debug("channel %u: request %s: %s", ch->id, rtype, ok > 0 ? "success" : "failure");
 		if (ok < 0)
-			return -1;
+			return SB_ERR_PROTOCOL; /* the handler found the request fatal */
 		if (want && !ch->close_sent)
 			return send_simple(tab, ok ? SSH_MSG_CHANNEL_SUCCESS : SSH_MSG_CHANNEL_FAILURE,
 					   ch->remote_id);
@@ -621,7 +646,7 @@ static int handle_channel_msg(struct channel_table *tab, uint8_t type, struct bu
 	case SSH_MSG_CHANNEL_FAILURE:
 		return 0; /* answers to our want_reply requests (we send none that need them) */
 	default:
-		return -1;
+		return SB_ERR_PROTOCOL; /* not a channel message */
 	}
 }
 
@@ -630,9 +655,9 @@ int channel_handle_packet(struct channel_table *tab, uint8_t type, struct buf *p
 	struct buf p;
 	buf_view(&p, buf_rptr(payload), buf_avail(payload));
 	uint8_t mt;
-	if (buf_get_u8(&p, &mt))
-		return -1;
-	int r;
+	int r = buf_get_u8(&p, &mt);
+	if (r)
+		return r;
 	switch (type) {
 	case SSH_MSG_GLOBAL_REQUEST:
 		r = handle_global(tab, &p);
@@ -651,7 +676,8 @@ int channel_handle_packet(struct channel_table *tab, uint8_t type, struct buf *p
 		break;
 	}
 	if (r < 0)
-		log_info("bad connection-protocol message %u from %s", type, tab->host.peer);
+		log_info("bad connection-protocol message %u from %s: %s", type, tab->host.peer,
+			 sb_strerror(r));
 	return r;
 }
 
@@ -758,7 +784,7 @@ int channel_poll_service(struct channel_table *tab, struct pollfd *pfds, struct 
 			}
 		}
 		if (r < 0)
-			return -1;
+			return r;
 	}
 	channel_progress(tab);
 	return 0;

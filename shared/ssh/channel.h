@@ -197,7 +197,8 @@ int channel_open_fail(struct channel *ch, uint32_t reason, const char *desc);
 void channel_set_fds(struct channel *ch, int fd_in, int fd_out, int fd_err);
 
 /* Sends CHANNEL_REQUEST (e.g. "exit-status" with data = u32 status;
- * "exit-signal"). data may be NULL. 0 or -1. */
+ * "exit-signal"). data may be NULL. 0, SB_ERR_CLOSED after CLOSE, or the
+ * error of the send. */
 int channel_send_request(struct channel *ch, const char *type, int want_reply, const struct buf *data);
 /* Clears hold_close: the channel may send CLOSE after its EOF. */
 void channel_release_close(struct channel *ch);
@@ -215,7 +216,10 @@ int channel_count_type(const struct channel_table *tab, const char *type);
 
 /* --- for the owner's loop --- */
 struct pollfd;
-/* Dispatches connection-protocol messages (80..100). 0 ok, < 0 fatal. */
+/* Dispatches connection-protocol messages (80..100). 0 ok, or a negative
+ * enum sb_err, fatal (logged with its text): the buf error of a malformed
+ * field, SB_ERR_PROTOCOL (unknown channel, window exceeded, data after
+ * EOF, a second CLOSE, a handler's fatal refusal), or the send's error. */
 int channel_handle_packet(struct channel_table *tab, uint8_t type, struct buf *payload);
 /* Adds poll entries for channel fds; the companion array tags which
  * channel/fd role each entry belongs to. Returns the number added. */
@@ -225,7 +229,8 @@ struct channel_pollref {
 };
 size_t channel_poll_prepare(struct channel_table *tab, struct pollfd *pfds, struct channel_pollref *refs,
 			    size_t max);
-/* Services poll results; also advances EOF/CLOSE state. 0 ok, < 0 fatal. */
+/* Services poll results; also advances EOF/CLOSE state. 0 ok, or a
+ * negative enum sb_err (fatal). */
 int channel_poll_service(struct channel_table *tab, struct pollfd *pfds, struct channel_pollref *refs,
 			 size_t n);
 /* Advances EOF/CLOSE state machines and frees finished channels. */

@@ -22,9 +22,9 @@ void (*kex_done_hook)(const char *method_name);
 static int c25519_reply(const uint8_t *client_pub, size_t len, struct buf *server_pub, struct buf *shared)
 {
 	uint8_t pub[32], priv[32], k[32];
-	int r = -1;
+	int r = SB_ERR_KEX;
 	if (len != 32)
-		return -1;
+		return SB_ERR_KEX;
 	x25519_keypair(pub, priv);
 	if (x25519_shared(k, priv, client_pub) != 0)
 		goto out;
@@ -65,13 +65,13 @@ static int hybrid_reply(const struct hybrid_kem *kem, const uint8_t *client_pub,
 	uint8_t ct[HYBRID_CT_MAX], x_pub[32], x_priv[32];
 	uint8_t secrets[HYBRID_KEY_MAX + 32], k[64];
 	struct buf in;
-	int r = -1;
+	int r = SB_ERR_KEX;
 	buf_view(&in, client_pub, len);
 	if (len != kem->pk_len + sizeof(x_peer) || buf_get(&in, kem_pk, kem->pk_len) ||
 	    buf_get(&in, x_peer, sizeof(x_peer)))
-		return -1;
+		return SB_ERR_KEX;
 	if (kem->encap(ct, secrets, kem_pk) != 0)
-		return -1;
+		return SB_ERR_KEX;
 	x25519_keypair(x_pub, x_priv);
 	if (x25519_shared(secrets + kem->key_len, x_priv, x_peer) != 0)
 		goto out;
@@ -175,7 +175,7 @@ int kex_negotiate(const char *client_list, size_t client_len, const char *server
 		}
 		i = j + 1;
 	}
-	return -1;
+	return SB_ERR_KEX;
 }
 
 /* ---- state ---- */
@@ -250,10 +250,11 @@ int kex_start(struct kex *k)
 	r = r ? r : buf_put_u8(b, 0);
 	r = r ? r : buf_put_u32(b, 0);
 	if (r)
-		return -1;
+		return r;
 	transport_kex_started(k->t);
-	if (transport_send_now(k->t, buf_rptr(b), buf_avail(b)) != 0)
-		return -1;
+	r = transport_send_now(k->t, buf_rptr(b), buf_avail(b));
+	if (r != 0)
+		return r;
 	k->sent_kexinit = 1;
 	log_debug("kex: sent KEXINIT (round %u)", k->rounds + 1);
 	return 0;
@@ -286,7 +287,7 @@ static int pick(struct kex *k, const uint8_t *cl, size_t cn, const char *server,
 	if (kex_negotiate((const char *)cl, cn, server, out, cap) != 0) {
 		transport_set_error(k->t, "kex: no matching %s (client offered '%.*s', we offer '%s')", what,
 				    (int)(cn > 200 ? 200 : cn), (const char *)cl, server);
-		return -1;
+		return SB_ERR_KEX;
 	}
 	return 0;
 }
@@ -339,18 +340,33 @@ static int client_guessed_right(const struct kex *k, const uint8_t **l, const si
 	return 0;
 }
 
+/* The name lists of a KEXINIT, in order (RFC 4253 s7.1), for log lines. */
+static const char *const kexinit_lists[10] = {
+    "kex_algorithms",
+    "server_host_key_algorithms",
+    "encryption_algorithms_client_to_server",
+    "encryption_algorithms_server_to_client",
+    "mac_algorithms_client_to_server",
+    "mac_algorithms_server_to_client",
+    "compression_algorithms_client_to_server",
+    "compression_algorithms_server_to_client",
+    "languages_client_to_server",
+    "languages_server_to_client",
+};
+
 static int handle_kexinit(struct kex *k, struct buf *payload, int *reason)
 {
 	*reason = SSH_DISCONNECT_KEY_EXCHANGE_FAILED;
 	if (k->got_kexinit) {
 		transport_set_error(k->t, "kex: unexpected second KEXINIT");
 		*reason = SSH_DISCONNECT_PROTOCOL_ERROR;
-		return -1;
+		return SB_ERR_PROTOCOL;
 	}
 	buf_reset(&k->i_c);
-	if (buf_put(&k->i_c, buf_rptr(payload), buf_avail(payload)) != BUF_OK) {
+	int r = buf_put(&k->i_c, buf_rptr(payload), buf_avail(payload));
+	if (r != BUF_OK) {
 		transport_set_error(k->t, "kex: KEXINIT of %zu bytes is too large", buf_avail(payload));
-		return -1;
+		return r;
 	}
 	struct buf b;
 	buf_view(&b, buf_rptr(payload), buf_avail(payload));
@@ -360,13 +376,20 @@ static int handle_kexinit(struct kex *k, struct buf *payload, int *reason)
 	size_t n[10];
 	int follows;
 	uint32_t reserved;
-	if (buf_get_u8(&b, &type) || buf_get(&b, cookie, 16))
+	const char *field = "cookie";
+	if ((r = buf_get_u8(&b, &type)) || (r = buf_get(&b, cookie, 16)))
 		goto bad;
 	lists.used = 0;
-	for (int i = 0; i < 10; i++)
-		if (get_list(&b, &lists, &l[i], &n[i]))
+	for (int i = 0; i < 10; i++) {
+		field = kexinit_lists[i];
+		if ((r = get_list(&b, &lists, &l[i], &n[i])))
 			goto bad;
-	if (buf_get_bool(&b, &follows) || buf_get_u32(&b, &reserved))
+	}
+	field = "first_kex_packet_follows";
+	if ((r = buf_get_bool(&b, &follows)))
+		goto bad;
+	field = "reserved";
+	if ((r = buf_get_u32(&b, &reserved)))
 		goto bad;
 	/* RFC 4253: the reserved field; trailing bytes are tolerated as OpenSSH does. */
 
@@ -377,33 +400,33 @@ static int handle_kexinit(struct kex *k, struct buf *payload, int *reason)
 			transport_set_error(k->t,
 					    "kex: strict KEX violation: KEXINIT was not the first packet");
 			*reason = SSH_DISCONNECT_PROTOCOL_ERROR;
-			return -1;
+			return SB_ERR_PROTOCOL;
 		}
 	}
 
 	char kexname[64];
 	if (pick(k, l[0], n[0], k->prefs.kex, kexname, sizeof(kexname), "key exchange method"))
-		return -1;
+		return SB_ERR_KEX;
 	k->method = kex_method_by_name(kexname, strlen(kexname));
-	if (!k->method)
-		return -1;
+	if (!k->method) /* cannot happen: kex_start offers only what we implement */
+		return SB_ERR_KEX;
 	if (pick(k, l[1], n[1], hostkeys_algs(k->hostkeys), k->hostkey_alg, sizeof(k->hostkey_alg),
 		 "host key type"))
-		return -1;
+		return SB_ERR_KEX;
 	if (pick(k, l[2], n[2], k->prefs.ciphers, k->cipher_c2s, sizeof(k->cipher_c2s), "cipher") ||
 	    pick(k, l[3], n[3], k->prefs.ciphers, k->cipher_s2c, sizeof(k->cipher_s2c), "cipher"))
-		return -1;
+		return SB_ERR_KEX;
 	const struct cipher_info *cc = cipher_by_name(k->cipher_c2s), *cs = cipher_by_name(k->cipher_s2c);
 	if (!cc || !cs)
-		return -1;
+		return SB_ERR_KEX;
 	k->mac_c2s[0] = k->mac_s2c[0] = 0;
 	if (!cc->aead && pick(k, l[4], n[4], k->prefs.macs, k->mac_c2s, sizeof(k->mac_c2s), "MAC"))
-		return -1;
+		return SB_ERR_KEX;
 	if (!cs->aead && pick(k, l[5], n[5], k->prefs.macs, k->mac_s2c, sizeof(k->mac_s2c), "MAC"))
-		return -1;
+		return SB_ERR_KEX;
 	if (pick(k, l[6], n[6], k->prefs.compression, k->comp_c2s, sizeof(k->comp_c2s), "compression") ||
 	    pick(k, l[7], n[7], k->prefs.compression, k->comp_s2c, sizeof(k->comp_s2c), "compression"))
-		return -1;
+		return SB_ERR_KEX;
 	if (follows && !client_guessed_right(k, l, n))
 		k->ignore_next = 1;
 	k->got_kexinit = 1;
@@ -411,13 +434,13 @@ static int handle_kexinit(struct kex *k, struct buf *payload, int *reason)
 	log_debug("kex: %s, host key %s, c2s %s %s %s, s2c %s %s %s%s", kexname, k->hostkey_alg,
 		  k->cipher_c2s, k->mac_c2s[0] ? k->mac_c2s : "<implicit>", k->comp_c2s, k->cipher_s2c,
 		  k->mac_s2c[0] ? k->mac_s2c : "<implicit>", k->comp_s2c, k->strict ? ", strict" : "");
-	if (!k->sent_kexinit && kex_start(k) != 0)
-		return -1;
+	if (!k->sent_kexinit && (r = kex_start(k)) != 0)
+		return r;
 	return 1;
 bad:
-	transport_set_error(k->t, "kex: malformed KEXINIT");
+	transport_set_error(k->t, "kex: malformed KEXINIT: %s: %s", field, sb_strerror(r));
 	*reason = SSH_DISCONNECT_PROTOCOL_ERROR;
-	return -1;
+	return r;
 }
 
 int kex_derive(enum hash_alg h, const struct buf *k_enc, const uint8_t *hash, size_t hlen, char letter,
@@ -426,9 +449,9 @@ int kex_derive(enum hash_alg h, const struct buf *k_enc, const uint8_t *hash, si
 	size_t hl = hash_len(h);
 	uint8_t block[64];
 	struct buf acc;
-	int r = -1;
+	int r = SB_ERR_LIMIT;
 	if (hl > sizeof(block))
-		return -1;
+		return SB_ERR_LIMIT;
 	buf_init(&acc, 4096);
 	struct hash_ctx c;
 	hash_init(&c, h);
@@ -438,7 +461,7 @@ int kex_derive(enum hash_alg h, const struct buf *k_enc, const uint8_t *hash, si
 	hash_update(&c, &l, 1);
 	hash_update(&c, session_id, sid_len);
 	hash_final(&c, block);
-	if (buf_put(&acc, block, hl))
+	if ((r = buf_put(&acc, block, hl)))
 		goto out;
 	while (buf_avail(&acc) < need) {
 		hash_init(&c, h);
@@ -446,7 +469,7 @@ int kex_derive(enum hash_alg h, const struct buf *k_enc, const uint8_t *hash, si
 		hash_update(&c, hash, hlen);
 		hash_update(&c, buf_rptr(&acc), buf_avail(&acc));
 		hash_final(&c, block);
-		if (buf_put(&acc, block, hl))
+		if ((r = buf_put(&acc, block, hl)))
 			goto out;
 	}
 	if (need)
@@ -466,12 +489,12 @@ static int make_keys(struct kex *k, const struct buf *kenc, const uint8_t *h, si
 	const struct cipher_info *ci = cipher_by_name(cname);
 	const struct mac_info *mi = mname[0] ? mac_by_name(mname) : NULL;
 	if (!ci || (!ci->aead && !mi))
-		return -1;
+		return SB_ERR_KEX;
 	uint8_t iv[64], key[128], mkey[128];
-	int r = -1;
+	int r = SB_ERR_KEX;
 	enum hash_alg ha = k->method->hash;
 	if (ci->iv_len > sizeof(iv) || ci->key_len > sizeof(key) || (mi && mi->key_len > sizeof(mkey)))
-		return -1;
+		return SB_ERR_KEX;
 	if (kex_derive(ha, kenc, h, hl, tx ? 'B' : 'A', k->session_id, k->session_id_len, iv, ci->iv_len) ||
 	    kex_derive(ha, kenc, h, hl, tx ? 'D' : 'C', k->session_id, k->session_id_len, key, ci->key_len) ||
 	    (mi && kex_derive(ha, kenc, h, hl, tx ? 'F' : 'E', k->session_id, k->session_id_len, mkey,
@@ -515,13 +538,17 @@ static int handle_ecdh_init(struct kex *k, struct buf *payload, int *reason)
 	const uint8_t *qc;
 	size_t qcl;
 	uint8_t type, h[64];
-	int r = -1;
+	int r = SB_ERR_KEX;
 	buf_view(&b, buf_rptr(payload), buf_avail(payload));
-	if (buf_get_u8(&b, &type) || buf_get_string_view(&b, &qc, &qcl, 4096) || buf_avail(&b) != 0) {
-		transport_set_error(k->t, "kex: malformed KEX_ECDH_INIT");
+	r = buf_get_u8(&b, &type);
+	r = r ? r : buf_get_string_view(&b, &qc, &qcl, 4096);
+	if (r || buf_avail(&b) != 0) {
+		transport_set_error(k->t, "kex: malformed KEX_ECDH_INIT: %s",
+				    r ? sb_strerror(r) : "trailing bytes");
 		*reason = SSH_DISCONNECT_PROTOCOL_ERROR;
-		return -1;
+		return r ? r : SB_ERR_FORMAT;
 	}
+	r = SB_ERR_KEX;
 	buf_init(&qs, 4096);
 	buf_init(&kenc, 4096);
 	buf_init(&hb, 256 * 1024);
@@ -590,10 +617,11 @@ static int handle_newkeys(struct kex *k, struct buf *payload, int *reason)
 	*reason = SSH_DISCONNECT_PROTOCOL_ERROR;
 	if (!k->sent_newkeys || buf_avail(payload) != 1) {
 		transport_set_error(k->t, "kex: unexpected NEWKEYS");
-		return -1;
+		return SB_ERR_PROTOCOL;
 	}
-	if (transport_activate_rx(k->t, k->strict) != 0)
-		return -1;
+	int r = transport_activate_rx(k->t, k->strict);
+	if (r != 0)
+		return r;
 	k->got_newkeys = 1;
 	k->rounds++;
 	int first = !k->done_first;
@@ -605,9 +633,8 @@ static int handle_newkeys(struct kex *k, struct buf *payload, int *reason)
 		log_debug("kex: strict mode %s", k->strict ? "on" : "off");
 	if (kex_done_hook)
 		kex_done_hook(k->method->name);
-	if (transport_kex_finished(k->t) != 0)
-		return -1;
-	return 1;
+	r = transport_kex_finished(k->t);
+	return r != 0 ? r : 1;
 }
 
 int kex_filter(struct kex *k, uint8_t type, struct buf *payload, int *reason)
@@ -623,14 +650,14 @@ int kex_filter(struct kex *k, uint8_t type, struct buf *payload, int *reason)
 		if (k->strict || type > SSH_MSG_DEBUG) {
 			transport_set_error(
 			    k->t, "kex: unexpected message type %u during initial key exchange", type);
-			return -1;
+			return SB_ERR_PROTOCOL;
 		}
 		return 0;
 	}
 	if (!is_kex) {
 		if (k->got_kexinit && type > SSH_MSG_DEBUG) {
 			transport_set_error(k->t, "kex: message type %u during key exchange", type);
-			return -1;
+			return SB_ERR_PROTOCOL;
 		}
 		return 0;
 	}
@@ -644,13 +671,13 @@ int kex_filter(struct kex *k, uint8_t type, struct buf *payload, int *reason)
 	case SSH_MSG_KEX_ECDH_INIT:
 		if (!k->expect_init) {
 			transport_set_error(k->t, "kex: unexpected KEX_ECDH_INIT");
-			return -1;
+			return SB_ERR_PROTOCOL;
 		}
 		return handle_ecdh_init(k, payload, reason);
 	case SSH_MSG_NEWKEYS:
 		return handle_newkeys(k, payload, reason);
 	default:
 		transport_set_error(k->t, "kex: unexpected kex message type %u", type);
-		return -1;
+		return SB_ERR_PROTOCOL;
 	}
 }

@@ -26,7 +26,7 @@ struct kex_method {
 	/* Given the client's ephemeral public value, appends the server's
 	 * reply value to server_pub and the shared secret K, already encoded
 	 * as it enters the exchange hash (mpint for ECDH, string for KEM
-	 * hybrids), to shared. 0 on success. */
+	 * hybrids), to shared. 0 on success, SB_ERR_KEX for a refused value. */
 	int (*server_reply)(const uint8_t *client_pub, size_t len, struct buf *server_pub,
 			    struct buf *shared);
 };
@@ -82,24 +82,29 @@ extern void (*kex_done_hook)(const char *method_name);
 void kex_init(struct kex *k, struct transport *t, const struct hostkeys *hks, const struct kex_prefs *prefs);
 void kex_free(struct kex *k);
 
-/* Starts a key exchange round: sends our KEXINIT. */
+/* Starts a key exchange round: sends our KEXINIT. 0 or a negative enum sb_err. */
 int kex_start(struct kex *k);
 
 /* Called for every incoming packet before dispatch. Returns 1 if the
  * packet was a kex packet and was consumed, 0 if the caller should
- * dispatch it, negative on a fatal error (*reason set, logged). Enforces
+ * dispatch it, a negative enum sb_err on a fatal error (*reason set; the
+ * reason recorded on the transport, transport_error): SB_ERR_PROTOCOL (a
+ * message not allowed now, strict kex), SB_ERR_KEX (no common algorithm,
+ * bad public value, key setup or signing), or the buf error of a malformed
+ * field ("kex: malformed KEXINIT: <field>: <sb_strerror>"). Enforces
  * strict kex: during the initial exchange only kex messages are allowed. */
 int kex_filter(struct kex *k, uint8_t type, struct buf *payload, int *reason);
 
 /* Negotiation helper (exposed for unit tests): the first name of
- * client_list that is also in server_list; copies it to out. 0 or -1. */
+ * client_list that is also in server_list; copies it to out. 0, or
+ * SB_ERR_KEX when there is none. */
 int kex_negotiate(const char *client_list, size_t client_len, const char *server_list, char *out,
 		  size_t outcap);
 /* 1 if name is an element of the comma list. */
 int kex_list_has(const uint8_t *list, size_t len, const char *name);
 
 /* RFC 4253 s7.2 key derivation (exposed for unit tests): derives need
- * bytes for letter into out. */
+ * bytes for letter into out. 0, or a negative enum sb_err. */
 int kex_derive(enum hash_alg h, const struct buf *k_enc, const uint8_t *hash, size_t hlen, char letter,
 	       const uint8_t *session_id, size_t sid_len, uint8_t *out, size_t need);
 

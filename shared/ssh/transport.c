@@ -23,13 +23,18 @@
 #define IN_MAX (TRANSPORT_MAX_PACKET * 2u + 4096u)
 #define DEFAULT_REKEY_BYTES (1ull << 30)
 
+static void __attribute__((format(printf, 2, 0)))
+set_error_v(struct transport *t, const char *fmt, va_list ap)
+{
+	if (!t->err[0]) /* the first reason is the one that matters */
+		vsnprintf(t->err, sizeof(t->err), fmt, ap);
+}
+
 void transport_set_error(struct transport *t, const char *fmt, ...)
 {
-	if (t->err[0])
-		return; /* the first reason is the one that matters */
 	va_list ap;
 	va_start(ap, fmt);
-	vsnprintf(t->err, sizeof(t->err), fmt, ap);
+	set_error_v(t, fmt, ap);
 	va_end(ap);
 }
 
@@ -197,20 +202,20 @@ long transport_read_fd(struct transport *t)
 {
 	size_t room = buf_room(&t->in);
 	if (room == 0)
-		return -2;
+		return SB_ERR_AGAIN;
 	if (room > 65536)
 		room = 65536;
 	buf_compact(&t->in);
 	uint8_t *p;
 	if (buf_reserve(&t->in, room, &p) != BUF_OK)
-		return -2;
+		return SB_ERR_AGAIN;
 	ssize_t n;
 	do
 		n = read(t->fd, p, room);
 	while (n < 0 && errno == EINTR);
 	buf_unreserve(&t->in, room - (n > 0 ? (size_t)n : 0));
 	if (n < 0)
-		return (errno == EAGAIN || errno == EWOULDBLOCK) ? -2 : -1;
+		return (errno == EAGAIN || errno == EWOULDBLOCK) ? SB_ERR_AGAIN : SB_ERR_IO;
 	return (long)n;
 }
 
@@ -223,7 +228,7 @@ int transport_flush(struct transport *t)
 				continue;
 			if (errno == EAGAIN || errno == EWOULDBLOCK)
 				return 0;
-			return -1;
+			return SB_ERR_IO;
 		}
 		buf_consume(&t->out, (size_t)n);
 	}
@@ -266,18 +271,18 @@ int transport_read_version(struct transport *t)
 		return 0;
 	if (r != BUF_OK) {
 		transport_set_error(t, "bad protocol identification: line too long");
-		return -1;
+		return r;
 	}
 	(void)buf_chomp(&line, '\r');
 	/* the line is shorter than peer_version: the copy cannot fail on length */
 	if (!buf_all(&line, version_char_ok) ||
 	    buf_copy_cstring(&line, t->peer_version, sizeof(t->peer_version)) != BUF_OK) {
 		transport_set_error(t, "bad protocol identification: control characters");
-		return -1;
+		return SB_ERR_FORMAT;
 	}
 	if (strncmp(t->peer_version, "SSH-2.0-", 8) != 0 && strncmp(t->peer_version, "SSH-1.99-", 9) != 0) {
 		transport_set_error(t, "bad protocol identification '%s'", t->peer_version);
-		return -2;
+		return SB_ERR_VERSION;
 	}
 	t->version_done = 1;
 	return 1;
@@ -298,13 +303,14 @@ static int z_compress(struct transport_dir *d, const uint8_t *in, size_t len, st
 	z->avail_in = (uInt)len;
 	do {
 		uint8_t *p;
-		if (buf_reserve(out, 4096, &p) != BUF_OK)
-			return -1;
+		int e = buf_reserve(out, 4096, &p);
+		if (e != BUF_OK)
+			return e;
 		z->next_out = p;
 		z->avail_out = 4096;
 		int r = deflate(z, Z_PARTIAL_FLUSH);
 		if (r != Z_OK && r != Z_BUF_ERROR)
-			return -1;
+			return SB_ERR_COMPRESS;
 		buf_consume_end(out, z->avail_out);
 	} while (z->avail_out == 0);
 	return 0;
@@ -318,9 +324,10 @@ static int z_decompress(struct transport_dir *d, const uint8_t *in, size_t len, 
 	for (;;) {
 		uint8_t *p;
 		if (buf_avail(out) > TRANSPORT_MAX_PAYLOAD)
-			return -1;
-		if (buf_reserve(out, 4096, &p) != BUF_OK)
-			return -1;
+			return SB_ERR_COMPRESS; /* inflates past the payload limit */
+		int e = buf_reserve(out, 4096, &p);
+		if (e != BUF_OK)
+			return e;
 		z->next_out = p;
 		z->avail_out = 4096;
 		int r = inflate(z, Z_SYNC_FLUSH);
@@ -328,12 +335,23 @@ static int z_decompress(struct transport_dir *d, const uint8_t *in, size_t len, 
 		if (r == Z_BUF_ERROR && z->avail_in == 0)
 			return 0;
 		if (r != Z_OK)
-			return -1;
+			return SB_ERR_COMPRESS;
 		if (z->avail_out != 0 && z->avail_in == 0)
 			return 0;
 	}
 }
 #endif
+
+/* Records why a packet is refused (transport_set_error) and returns err. */
+static int __attribute__((format(printf, 3, 4)))
+refuse_packet(struct transport *t, int err, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	set_error_v(t, fmt, ap);
+	va_end(ap);
+	return err;
+}
 
 int transport_next_packet(struct transport *t, struct buf *payload, uint8_t *type, int *reason)
 {
@@ -343,29 +361,26 @@ int transport_next_packet(struct transport *t, struct buf *payload, uint8_t *typ
 		size_t fl = d->ctx ? cipher_first_len(d->ctx) : 4;
 		uint8_t plain[64];
 		if (fl > sizeof(plain) || fl < 4)
-			return -1;
+			return refuse_packet(t, SB_ERR_CIPHER, "cipher length field of %zu bytes", fl);
 		if (buf_avail(&t->in) < fl)
 			return 0;
 		uint32_t len;
 		if (d->ctx) {
-			if (cipher_decrypt_length(d->ctx, d->seq, buf_rptr(&t->in), plain, &len) != 0) {
-				transport_set_error(t, "packet length could not be decrypted");
-				return -1;
-			}
+			int r = cipher_decrypt_length(d->ctx, d->seq, buf_rptr(&t->in), plain, &len);
+			if (r != 0)
+				return refuse_packet(t, r, "packet length could not be decrypted: %s",
+						     sb_strerror(r));
 		} else {
 			len = load_be32(buf_rptr(&t->in));
 		}
 		secure_zero(plain, sizeof(plain));
-		if (len < 5 || len > TRANSPORT_MAX_PACKET) {
-			transport_set_error(t, "bad packet length %u", len);
-			return -1;
-		}
+		if (len < 5 || len > TRANSPORT_MAX_PACKET)
+			return refuse_packet(t, SB_ERR_PACKET_LENGTH, "bad packet length %u", len);
 		size_t align = d->aad ? len : (size_t)len + 4;
-		if (align % d->block != 0) {
-			transport_set_error(t, "packet length %u not a multiple of block size %zu", len,
-					    d->block);
-			return -1;
-		}
+		if (align % d->block != 0)
+			return refuse_packet(t, SB_ERR_PACKET_LENGTH,
+					     "packet length %u not a multiple of block size %zu", len,
+					     d->block);
 		t->rx_len = len;
 		t->rx_have_len = 1;
 	}
@@ -374,32 +389,29 @@ int transport_next_packet(struct transport *t, struct buf *payload, uint8_t *typ
 	if (buf_avail(&t->in) < total)
 		return 0;
 	buf_reset(&t->pkt);
-	if (buf_put(&t->pkt, buf_rptr(&t->in), total) != BUF_OK)
-		return -1;
+	int e = buf_put(&t->pkt, buf_rptr(&t->in), total);
+	if (e != BUF_OK)
+		return refuse_packet(t, e, "packet of %zu bytes: %s", total, sb_strerror(e));
 	buf_consume(&t->in, total);
 	t->rx_have_len = 0;
 	if (d->ctx) {
 		int r = cipher_open(d->ctx, d->seq, &t->pkt);
 		if (r != 0) {
 			*reason = SSH_DISCONNECT_MAC_ERROR;
-			transport_set_error(t, "%s on input",
-					    r == CIPHER_ERR_MAC ? "corrupted MAC"
-								: "packet decryption failed");
-			return -1;
+			return refuse_packet(t, r, "%s on input",
+					     r == CIPHER_ERR_MAC ? "corrupted MAC"
+								 : "packet decryption failed");
 		}
 	}
 	uint32_t plen;
 	uint8_t padlen;
-	if (buf_get_u32(&t->pkt, &plen) || buf_get_u8(&t->pkt, &padlen) || plen != t->rx_len) {
-		transport_set_error(t, "packet framing mismatch");
-		return -1;
-	}
-	if (padlen < 4 || (uint32_t)padlen + 1 >= plen) {
-		transport_set_error(t, "bad padding length %u (packet %u)", padlen, plen);
-		return -1;
-	}
-	if (buf_consume_end(&t->pkt, padlen) != BUF_OK)
-		return -1;
+	if (buf_get_u32(&t->pkt, &plen) || buf_get_u8(&t->pkt, &padlen) || plen != t->rx_len)
+		return refuse_packet(t, SB_ERR_PACKET_LENGTH, "packet framing mismatch");
+	if (padlen < 4 || (uint32_t)padlen + 1 >= plen)
+		return refuse_packet(t, SB_ERR_FORMAT, "bad padding length %u (packet %u)", padlen, plen);
+	e = buf_consume_end(&t->pkt, padlen);
+	if (e != BUF_OK)
+		return refuse_packet(t, e, "padding: %s", sb_strerror(e));
 	t->last_rx_seq = d->seq;
 	d->seq++;
 	d->bytes += total;
@@ -410,19 +422,17 @@ int transport_next_packet(struct transport *t, struct buf *payload, uint8_t *typ
 		if (!buf_initialized(&zbuf))
 			buf_init(&zbuf, TRANSPORT_MAX_PAYLOAD + 8192);
 		buf_reset(&zbuf);
-		if (z_decompress(d, buf_rptr(&t->pkt), buf_avail(&t->pkt), &zbuf) != 0) {
-			transport_set_error(t, "decompression failed");
-			return -1;
-		}
+		e = z_decompress(d, buf_rptr(&t->pkt), buf_avail(&t->pkt), &zbuf);
+		if (e != 0)
+			return refuse_packet(t, e, "decompression failed: %s", sb_strerror(e));
 		buf_reset(&t->pkt);
-		if (buf_put(&t->pkt, buf_rptr(&zbuf), buf_avail(&zbuf)) != BUF_OK)
-			return -1;
+		e = buf_put(&t->pkt, buf_rptr(&zbuf), buf_avail(&zbuf));
+		if (e != BUF_OK)
+			return refuse_packet(t, e, "decompressed packet: %s", sb_strerror(e));
 	}
 #endif
-	if (buf_avail(&t->pkt) < 1) {
-		transport_set_error(t, "empty packet");
-		return -1;
-	}
+	if (buf_avail(&t->pkt) < 1)
+		return refuse_packet(t, SB_ERR_SHORT, "empty packet");
 	buf_view(payload, buf_rptr(&t->pkt), buf_avail(&t->pkt));
 	*type = buf_rptr(&t->pkt)[0];
 	return 1;
@@ -455,16 +465,19 @@ int transport_send_now(struct transport *t, const uint8_t *payload, size_t len)
 {
 	struct transport_dir *d = &t->tx;
 	if (t->dead)
-		return -1;
-	if (len == 0 || len > TRANSPORT_MAX_PAYLOAD)
-		return -1;
+		return SB_ERR_CLOSED;
+	if (len == 0)
+		return SB_ERR_SHORT;
+	if (len > TRANSPORT_MAX_PAYLOAD)
+		return SB_ERR_LIMIT;
 #if CONFIG_ZLIB
 	if (d->compress) {
 		if (!buf_initialized(&zout_scratch))
 			buf_init(&zout_scratch, TRANSPORT_MAX_PAYLOAD + 8192);
 		buf_reset(&zout_scratch);
-		if (z_compress(d, payload, len, &zout_scratch) != 0)
-			return -1;
+		int e = z_compress(d, payload, len, &zout_scratch);
+		if (e != 0)
+			return e;
 		payload = buf_rptr(&zout_scratch);
 		len = buf_avail(&zout_scratch);
 	}
@@ -483,14 +496,15 @@ int transport_send_now(struct transport *t, const uint8_t *payload, size_t len)
 	 * passes over every byte of bulk output), and no plaintext left
 	 * behind but what the caller holds. */
 	uint8_t *dst;
-	if (buf_reserve(&t->out, total, &dst) != BUF_OK) {
+	int r = buf_reserve(&t->out, total, &dst);
+	if (r != BUF_OK) {
 		transport_set_error(t, "output buffer overflow");
-		return -1;
+		return r;
 	}
 	struct buf pkt;
 	buf_wrap(&pkt, dst, total);
 	uint8_t *padp;
-	int r = buf_put_u32(&pkt, (uint32_t)plen);
+	r = buf_put_u32(&pkt, (uint32_t)plen);
 	if (!r)
 		r = buf_put_u8(&pkt, (uint8_t)pad);
 	if (!r)
@@ -499,15 +513,15 @@ int transport_send_now(struct transport *t, const uint8_t *payload, size_t len)
 		r = buf_reserve(&pkt, pad, &padp);
 	if (!r) {
 		padding_random(padp, pad);
-		if (d->ctx && cipher_seal(d->ctx, d->seq, &pkt) != 0) {
-			log_error("cipher_seal failed");
-			r = -1;
-		}
+		if (d->ctx && (r = cipher_seal(d->ctx, d->seq, &pkt)) != 0)
+			log_error("cipher_seal failed: %s", sb_strerror(r));
 	}
-	if (r || buf_avail(&pkt) != total) {
+	if (!r && buf_avail(&pkt) != total)
+		r = SB_ERR_CIPHER; /* the sealed packet is not the size we reserved */
+	if (r) {
 		/* dropped, not unreserved: the bytes written are wiped with the buffer */
 		buf_consume_end(&t->out, total);
-		return -1;
+		return r;
 	}
 	d->bytes += total;
 	d->packets++;
@@ -524,11 +538,11 @@ int transport_send(struct transport *t, const struct buf *payload)
 {
 	size_t len = buf_avail(payload);
 	if (len == 0)
-		return -1;
+		return SB_ERR_SHORT;
 	uint8_t type = buf_rptr(payload)[0];
 	if (t->kex_active && !bypasses_kex_queue(type)) {
 		if (len > TRANSPORT_MAX_PAYLOAD)
-			return -1;
+			return SB_ERR_LIMIT;
 		int r = buf_put_u32(&t->queue, (uint32_t)len);
 		return r ? r : buf_put(&t->queue, buf_rptr(payload), len);
 	}
@@ -554,11 +568,11 @@ static int dir_start_zlib(struct transport_dir *d, int tx)
 		return 0;
 	z_stream *z = calloc(1, sizeof(*z));
 	if (!z)
-		return -1;
+		return SB_ERR_NOMEM;
 	int r = tx ? deflateInit(z, Z_DEFAULT_COMPRESSION) : inflateInit(z);
 	if (r != Z_OK) {
 		free(z);
-		return -1;
+		return SB_ERR_COMPRESS;
 	}
 	d->z = z;
 	d->compress = 1;
@@ -569,7 +583,7 @@ static int dir_start_zlib(struct transport_dir *d, int tx)
 static int activate(struct transport *t, struct transport_dir *d, struct transport_keys *n, int *ready, int strict)
 {
 	if (!*ready)
-		return -1;
+		return SB_ERR_PROTOCOL; /* NEWKEYS before the keys were derived */
 	if (d->ctx)
 		cipher_ctx_free(d->ctx);
 	d->ctx = n->ctx;
@@ -619,13 +633,14 @@ int transport_activate_rx(struct transport *t, int strict)
 int transport_enable_delayed_compression(struct transport *t)
 {
 	t->auth_done = 1;
+	int r = 0;
 #if CONFIG_ZLIB
-	if (t->tx.zlib_neg && dir_start_zlib(&t->tx, 1) != 0)
-		return -1;
-	if (t->rx.zlib_neg && dir_start_zlib(&t->rx, 0) != 0)
-		return -1;
+	if (t->tx.zlib_neg)
+		r = dir_start_zlib(&t->tx, 1);
+	if (!r && t->rx.zlib_neg)
+		r = dir_start_zlib(&t->rx, 0);
 #endif
-	return 0;
+	return r;
 }
 
 int transport_kex_finished(struct transport *t)
@@ -637,7 +652,7 @@ int transport_kex_finished(struct transport *t)
 		uint32_t len;
 		const uint8_t *p;
 		if (buf_get_u32(&t->queue, &len) != BUF_OK || buf_avail(&t->queue) < len)
-			return -1;
+			return SB_ERR_SHORT; /* cannot happen: transport_send wrote the queue */
 		p = buf_rptr(&t->queue);
 		int r = transport_send_now(t, p, len);
 		buf_consume(&t->queue, len);

@@ -85,7 +85,11 @@ struct transport_keys {
 	int zlib_delayed;	/* zlib@openssh.com negotiated (enabled after auth) */
 };
 
-/* The transport's state is private to transport.c (transport_int.h,
+/* Errors: every function that fails returns a negative enum sb_err
+ * (err.h), so sb_strerror names it in a log line; the refusal reasons a
+ * peer caused are also recorded as text (transport_set_error).
+ *
+ * The transport's state is private to transport.c (transport_int.h,
  * for transport.c and its white-box tests only); everything else holds a
  * pointer and uses the functions below. */
 struct transport;
@@ -146,8 +150,8 @@ long transport_rekey_timeout_ms(const struct transport *t, uint64_t now_ms);
 /* Queues our version line. */
 int transport_send_version(struct transport *t);
 /* Reads available bytes from the socket into the input buffer. Returns
- * bytes read (>0), 0 on EOF, -1 on error; -2 when nothing is available
- * (EAGAIN) or the input buffer is full. */
+ * bytes read (>0), 0 on EOF, SB_ERR_IO on error; SB_ERR_AGAIN when
+ * nothing is available (EAGAIN) or the input buffer is full. */
 long transport_read_fd(struct transport *t);
 /* Appends bytes to the input as if read from the socket (harnesses,
  * fuzzers). 0, or a negative enum sb_err (SB_ERR_LIMIT when full). */
@@ -155,14 +159,16 @@ int transport_feed(struct transport *t, const void *bytes, size_t len);
 /* Moves every protected byte waiting for the socket to the end of dst
  * (harnesses); dst NULL drops them. 0, or a negative enum sb_err. */
 int transport_take_output(struct transport *t, struct buf *dst);
-/* Writes as much of the output as the socket takes. 0 ok, -1 on error. */
+/* Writes as much of the output as the socket takes. 0 ok (also when the
+ * socket is full), SB_ERR_IO on error (errno set). */
 int transport_flush(struct transport *t);
 /* Blocking flush with a timeout in ms (for the final DISCONNECT). */
 void transport_flush_blocking(struct transport *t, int timeout_ms);
 
 /* Consumes the client's version line from the input. Returns 1 when done,
- * 0 when more bytes are needed, negative on a bad banner (the reason is
- * recorded: transport_error). */
+ * 0 when more bytes are needed; on a bad banner (the reason is recorded:
+ * transport_error) SB_ERR_LIMIT (no end within 255 bytes), SB_ERR_FORMAT
+ * (NUL or control characters) or SB_ERR_VERSION (not SSH-2.0). */
 int transport_read_version(struct transport *t);
 /* After a refused version line: queues the plain-text reply RFC 4253
  * s4.2 allows before closing and marks the transport dead. */
@@ -170,12 +176,15 @@ void transport_reject_version(struct transport *t);
 
 /* Takes the next whole packet out of the input. Returns 1 and sets
  * *payload (a view valid until the next call) and *type; 0 if more bytes
- * are needed; negative on a fatal error (reason recorded; caller
- * disconnects with *reason). */
+ * are needed; a negative enum sb_err on a fatal error (SB_ERR_PACKET_LENGTH,
+ * SB_ERR_MAC, SB_ERR_FORMAT for the padding, SB_ERR_COMPRESS, ...; the
+ * reason is recorded as text; the caller disconnects with *reason). */
 int transport_next_packet(struct transport *t, struct buf *payload, uint8_t *type, int *reason);
 
 /* Sends a payload (its first byte is the message type). Queued while a
- * key exchange runs unless it is a transport or kex message. */
+ * key exchange runs unless it is a transport or kex message. 0, or
+ * SB_ERR_CLOSED (dead), SB_ERR_SHORT (empty), SB_ERR_LIMIT (too large or
+ * the output is full), SB_ERR_COMPRESS, a cipher error. */
 int transport_send(struct transport *t, const struct buf *payload);
 /* Sends immediately, bypassing the kex queue (kex messages). */
 int transport_send_now(struct transport *t, const uint8_t *payload, size_t len);

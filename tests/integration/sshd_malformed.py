@@ -136,6 +136,15 @@ s.sendall(packet(bytes([20]) + os.urandom(16) + struct.pack(">I", 1000) + b"curv
 result(closed_within(s), "truncated KEXINIT -> disconnect")
 s.close()
 
+# 10b. a NUL inside the kex name list ("curve25519-sha256\0junk" once
+#      negotiated as curve25519-sha256): refused as malformed, the log
+#      line names the list and the error (test_sshd_malformed.sh greps it)
+s = connect()
+banner_exchange(s)
+s.sendall(packet(kexinit(b"curve25519-sha256\x00junk,kex-strict-c-v00@openssh.com")))
+result(closed_within(s), "NUL in a KEXINIT name -> disconnect")
+s.close()
+
 # 11. strict kex: an unexpected message during the initial kex
 s = connect()
 banner_exchange(s)

@@ -175,11 +175,13 @@ TEST(open_dispatch)
 	buf_put_u8(&b, SSH_MSG_CHANNEL_OPEN);
 	buf_put_cstring(&b, "test");
 	CHECK(feed(&b) < 0);
+	CHECK_EQ_INT(feed(&b), SB_ERR_SHORT); /* the buf error names it */
 	/* messages for channels that do not exist */
 	buf_reset(&b);
 	buf_put_u8(&b, SSH_MSG_CHANNEL_EOF);
 	buf_put_u32(&b, 999);
 	CHECK(feed(&b) < 0);
+	CHECK_EQ_INT(feed(&b), SB_ERR_PROTOCOL);
 	buf_free(&b);
 	teardown();
 }
@@ -204,6 +206,7 @@ TEST(data_in_and_window)
 	buf_put_u32(&b, 0);
 	buf_put_string(&b, big, sizeof(big));
 	CHECK(feed(&b) < 0);
+	CHECK_EQ_INT(feed(&b), SB_ERR_PROTOCOL); /* over the window / max packet */
 	/* overrun the window: the child does not read; 2 MiB + more */
 	int overrun = 0;
 	for (int i = 0; i < 100 && !overrun; i++) {

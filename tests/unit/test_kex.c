@@ -2,6 +2,7 @@
  * derivation, and a whole server-side key exchange against a client built
  * here from the primitives (signature over H verified, keys agree, strict
  * kex resets sequence numbers, guesses and hostile messages handled). */
+#include <stdio.h>
 #include <string.h>
 
 #include "cipher.h"
@@ -523,6 +524,7 @@ TEST(strict_violations)
 	CHECK_EQ_INT(transport_last_rx_seq(s), 3);
 	buf_view(&p, buf_rptr(&ic), buf_avail(&ic));
 	CHECK(kex_filter(&k, SSH_MSG_KEXINIT, &p, &reason) < 0);
+	CHECK_STR(transport_error(s), "kex: strict KEX violation: KEXINIT was not the first packet");
 	kex_free(&k);
 	transport_free(s);
 
@@ -534,7 +536,8 @@ TEST(strict_violations)
 	CHECK_EQ_INT(kex_filter(&k, SSH_MSG_KEXINIT, &p, &reason), 1);
 	uint8_t ign[] = {SSH_MSG_IGNORE, 0, 0, 0, 0};
 	buf_view(&p, ign, sizeof(ign));
-	CHECK(kex_filter(&k, SSH_MSG_IGNORE, &p, &reason) < 0); /* strict: no IGNORE in initial kex */
+	CHECK_EQ_INT(kex_filter(&k, SSH_MSG_IGNORE, &p, &reason),
+		     SB_ERR_PROTOCOL); /* strict: no IGNORE in initial kex */
 	uint8_t nk = SSH_MSG_NEWKEYS;
 	buf_view(&p, &nk, 1);
 	CHECK(kex_filter(&k, SSH_MSG_NEWKEYS, &p, &reason) < 0); /* NEWKEYS before the exchange */
@@ -546,7 +549,8 @@ TEST(strict_violations)
 	buf_reset(&ic);
 	put_lists(&ic, "curve25519-sha256", "3des-cbc", 0);
 	buf_view(&p, buf_rptr(&ic), buf_avail(&ic));
-	CHECK(kex_filter(&k, SSH_MSG_KEXINIT, &p, &reason) < 0);
+	CHECK_EQ_INT(kex_filter(&k, SSH_MSG_KEXINIT, &p, &reason), SB_ERR_KEX);
+	CHECK(strncmp(transport_error(s), "kex: no matching cipher", 23) == 0);
 	CHECK_EQ_INT(reason, SSH_DISCONNECT_KEY_EXCHANGE_FAILED);
 	buf_free(&ic);
 	kex_free(&k);
@@ -601,11 +605,44 @@ TEST(kexinit_nul_in_name_refused)
 		} else {
 			CHECK(r < 0);
 			CHECK_EQ_INT(reason, SSH_DISCONNECT_PROTOCOL_ERROR); /* malformed, not "no match" */
+			/* the one error space: buf's code, and the reason the log line prints */
+			CHECK_EQ_INT(r, SB_ERR_FORMAT);
+			char want[160];
+			snprintf(want, sizeof(want), "kex: malformed KEXINIT: kex_algorithms: %s",
+				 sb_strerror(SB_ERR_FORMAT));
+			CHECK_STR(transport_error(s), want);
 		}
 		buf_free(&ic);
 		kex_free(&k);
 		transport_free(s);
 	}
+	hostkeys_wipe(&hk);
+}
+
+/* A KEXINIT cut inside its first name list: buf's "too short", named with
+ * the field in the reason the refusal log line prints. */
+TEST(kexinit_truncated_reason)
+{
+	static struct hostkeys hk;
+	make_hostkeys(&hk, 0);
+	struct transport *s = transport_new(-1);
+	struct kex k;
+	kex_init(&k, s, &hk, NULL);
+	struct buf ic, p;
+	buf_init(&ic, 256);
+	uint8_t cookie[16] = {0};
+	buf_put_u8(&ic, SSH_MSG_KEXINIT);
+	buf_put(&ic, cookie, 16);
+	buf_put_u32(&ic, 1000); /* announces 1000 bytes, sends 5 */
+	buf_put(&ic, "curve", 5);
+	buf_view(&p, buf_rptr(&ic), buf_avail(&ic));
+	int reason = 0;
+	CHECK_EQ_INT(kex_filter(&k, SSH_MSG_KEXINIT, &p, &reason), SB_ERR_SHORT);
+	CHECK_EQ_INT(reason, SSH_DISCONNECT_PROTOCOL_ERROR);
+	CHECK_STR(transport_error(s), "kex: malformed KEXINIT: kex_algorithms: message too short");
+	buf_free(&ic);
+	kex_free(&k);
+	transport_free(s);
 	hostkeys_wipe(&hk);
 }
 
@@ -628,5 +665,6 @@ int main(void)
 	RUN(supported_names_match_table);
 	RUN(strict_violations);
 	RUN(kexinit_nul_in_name_refused);
+	RUN(kexinit_truncated_reason);
 	return t_done();
 }

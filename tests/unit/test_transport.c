@@ -4,6 +4,7 @@
  * numbers near the wrap, byte counters and key age for the rekey
  * triggers): this file alone besides transport.c includes
  * transport_int.h. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -61,11 +62,16 @@ TEST(version_ok)
 TEST(version_bad)
 {
 	const char *bad[] = {"GET / HTTP/1.0\r\n", "SSH-1.5-old\r\n", "SSH-2.0-\x01\x02\r\n"};
+	/* each refusal has its code in the one error space, and a recorded reason */
+	const int code[] = {SB_ERR_VERSION, SB_ERR_VERSION, SB_ERR_FORMAT};
 	for (size_t i = 0; i < ARRAY_LEN(bad); i++) {
 		struct transport *t;
 		t = transport_new(-1);
 		feed(t, bad[i]);
-		CHECK(transport_read_version(t) < 0);
+		int r = transport_read_version(t);
+		CHECK(r < 0);
+		CHECK_EQ_INT(r, code[i]);
+		CHECK(strncmp(transport_error(t), "bad protocol identification", 27) == 0);
 		transport_free(t);
 	}
 	struct transport *t;
@@ -74,7 +80,8 @@ TEST(version_bad)
 	memset(longline, 'A', sizeof(longline));
 	memcpy(longline, "SSH-2.0-", 8);
 	transport_feed(t, longline, sizeof(longline)); /* no newline within 255 bytes */
-	CHECK(transport_read_version(t) < 0);
+	CHECK_EQ_INT(transport_read_version(t), SB_ERR_LIMIT);
+	CHECK_STR(transport_error(t), "bad protocol identification: line too long");
 	transport_free(t);
 	/* a NUL inside the line */
 	t = transport_new(-1);
@@ -138,7 +145,8 @@ TEST(clear_roundtrip_and_padding)
 	transport_free(b);
 }
 
-static int frame_result(const uint8_t *bytes, size_t n)
+/* The result of framing bytes; the recorded reason goes to why (when not NULL). */
+static int frame_result_why(const uint8_t *bytes, size_t n, char *why, size_t cap)
 {
 	struct transport *t;
 	t = transport_new(-1);
@@ -147,8 +155,15 @@ static int frame_result(const uint8_t *bytes, size_t n)
 	uint8_t type;
 	int reason;
 	int r = transport_next_packet(t, &p, &type, &reason);
+	if (why)
+		snprintf(why, cap, "%s", transport_error(t));
 	transport_free(t);
 	return r;
+}
+
+static int frame_result(const uint8_t *bytes, size_t n)
+{
+	return frame_result_why(bytes, n, NULL, 0);
 }
 
 TEST(hostile_framing)
@@ -174,6 +189,14 @@ TEST(hostile_framing)
 	/* payload-less packet (padding only) */
 	uint8_t g[] = {0, 0, 0, 12, 11, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11};
 	CHECK(frame_result(g, sizeof(g)) < 0);
+	/* the codes and the recorded reasons the refusal log line prints */
+	char why[160];
+	CHECK_EQ_INT(frame_result_why(a, sizeof(a), why, sizeof(why)), SB_ERR_FORMAT);
+	CHECK_STR(why, "bad padding length 2 (packet 12)");
+	CHECK_EQ_INT(frame_result_why(c, sizeof(c), why, sizeof(why)), SB_ERR_PACKET_LENGTH);
+	CHECK_STR(why, "bad packet length 2147483632");
+	CHECK_EQ_INT(frame_result_why(e, sizeof(e), why, sizeof(why)), SB_ERR_PACKET_LENGTH);
+	CHECK_STR(why, "packet length 13 not a multiple of block size 8");
 }
 
 static void set_keys(struct transport *a, struct transport *b, const char *cname, const char *mname)
@@ -246,8 +269,9 @@ TEST(cipher_roundtrips)
 		struct buf p;
 		uint8_t type;
 		int reason;
-		CHECK(transport_next_packet(b, &p, &type, &reason) < 0);
+		CHECK_EQ_INT(transport_next_packet(b, &p, &type, &reason), SB_ERR_MAC);
 		CHECK_EQ_INT(reason, SSH_DISCONNECT_MAC_ERROR);
+		CHECK_STR(transport_error(b), "corrupted MAC on input");
 		transport_free(a);
 		transport_free(b);
 	}
@@ -393,7 +417,8 @@ TEST(accessors)
 	CHECK_EQ_INT(buf_avail(&out), 36);
 	CHECK(memcmp(buf_rptr(&out), "Invalid SSH identification string.\r\n", 36) == 0);
 	uint8_t ign[] = {SSH_MSG_IGNORE, 0, 0, 0, 0};
-	CHECK(send_bytes(t, ign, sizeof(ign)) < 0); /* dead: nothing is sent */
+	CHECK_EQ_INT(send_bytes(t, ign, sizeof(ign)), SB_ERR_CLOSED); /* dead: nothing is sent */
+	CHECK_EQ_INT(send_bytes(t, ign, 0), SB_ERR_SHORT);
 	buf_free(&out);
 	transport_free(t);
 	transport_free(NULL);
