@@ -73,23 +73,35 @@ static int crt_exponent(const uint8_t *d, size_t dlen, const uint8_t *m, size_t 
 	return r;
 }
 
-/* e for a CRT key read from DER (BearSSL's decoder keeps neither n nor
- * e). br_rsa_compute_pubexp of the BearSSL we build gives 0, and at times
- * (seen in the daemon, not reproducible in isolation) a value that does not
- * fit the key, for valid keys written by ssh-keygen; so the usual
- * exponents come first and every candidate must pass compute_privexp,
- * which accepts only an e consistent with dp and dq. The self-test then
- * signs and verifies with the result. */
-static uint32_t pubexp(const br_rsa_private_key *sk)
+static int self_test(const struct rsakey *k);
+
+/* Sets k->e to e (k->e_len too). */
+static int set_pubexp(struct rsakey *k, uint32_t e)
 {
-	const uint32_t candidates[] = {65537, 3, 5, 17, 35, 37, br_rsa_compute_pubexp_get_default()(sk)};
-	uint8_t d[RSAKEY_N_MAX];
-	uint32_t e = 0;
-	for (size_t i = 0; !e && i < sizeof(candidates) / sizeof(candidates[0]); i++)
-		if (candidates[i] && br_rsa_compute_privexp_get_default()(d, sk, candidates[i]))
-			e = candidates[i];
-	secure_zero(d, sizeof(d));
-	return e;
+	uint8_t eb[4];
+	store_be32(eb, e);
+	return put_mag(k->e, &k->e_len, sizeof(k->e), eb, 4);
+}
+
+/* e for a CRT key read from DER (BearSSL's decoder keeps neither n nor
+ * e). br_rsa_compute_pubexp cannot be the answer: BearSSL documents that
+ * it returns 0 unless both p and q are 3 mod 4, true of every key
+ * BearSSL generates but of only a quarter of ssh-keygen's (OpenSSL's)
+ * keys, and a test that makes a new key per run saw it fail "at random".
+ * So the usual exponents are tried, 65537 first, and the one kept is the
+ * one whose public operation undoes a CRT signature (compute_privexp
+ * alone would not do: it accepts any e prime to phi, not only the e
+ * that dp and dq were made for). 0 when none fits. */
+static uint32_t pubexp(struct rsakey *k)
+{
+	br_rsa_private_key sk = br_private(k);
+	const uint32_t candidates[] = {65537, br_rsa_compute_pubexp_get_default()(&sk), 3, 5, 17, 37};
+	for (size_t i = 0; i < sizeof(candidates) / sizeof(candidates[0]); i++)
+		if (candidates[i] >= 3 && (candidates[i] & 1) && set_pubexp(k, candidates[i]) == 0 &&
+		    self_test(k) == 0)
+			return candidates[i];
+	k->e_len = 0;
+	return 0;
 }
 
 /* n = p*q and the 32-bit e from the CRT key; d too when the caller has none. */
@@ -107,12 +119,8 @@ static int complete_public(struct rsakey *k, uint32_t e)
 	memcpy(k->n, n, nl);
 	k->n_len = nl;
 	if (!e)
-		e = pubexp(&sk);
-	if (e < 3 || !(e & 1))
-		return -1;
-	uint8_t eb[4];
-	store_be32(eb, e);
-	if (put_mag(k->e, &k->e_len, sizeof(k->e), eb, 4))
+		e = pubexp(k);
+	if (e < 3 || !(e & 1) || set_pubexp(k, e))
 		return -1;
 	if (k->d_len == 0) {
 		size_t dl = br_rsa_compute_privexp_get_default()(k->d, &sk, e);
