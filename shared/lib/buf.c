@@ -40,6 +40,13 @@ void buf_reset(struct buf *b)
 	b->off = b->len = 0;
 }
 
+int buf_view_message_body(struct buf *body, const struct buf *message)
+{
+	buf_view(body, buf_rptr(message), buf_avail(message));
+	uint8_t type;
+	return buf_get_u8(body, &type);
+}
+
 void buf_view(struct buf *b, const void *data, size_t len)
 {
 	memset(b, 0, sizeof(*b));
@@ -68,7 +75,10 @@ int buf_initialized(const struct buf *b)
 	return b->max != 0 || b->readonly;
 }
 
-size_t buf_avail(const struct buf *b) { return b->len - b->off; }
+size_t buf_avail(const struct buf *b)
+{
+	return b->len - b->off;
+}
 
 size_t buf_room(const struct buf *b)
 {
@@ -188,7 +198,10 @@ int buf_put(struct buf *b, const void *p, size_t n)
 	return r;
 }
 
-int buf_put_u8(struct buf *b, uint8_t v) { return buf_put(b, &v, 1); }
+int buf_put_u8(struct buf *b, uint8_t v)
+{
+	return buf_put(b, &v, 1);
+}
 
 void store_be32(uint8_t out[4], uint32_t v)
 {
@@ -226,7 +239,10 @@ int buf_put_string(struct buf *b, const void *p, size_t n)
 	return r ? r : buf_put(b, p, n);
 }
 
-int buf_put_cstring(struct buf *b, const char *s) { return buf_put_string(b, s, strlen(s)); }
+int buf_put_cstring(struct buf *b, const char *s)
+{
+	return buf_put_string(b, s, strlen(s));
+}
 
 int buf_put_buf(struct buf *b, const struct buf *src)
 {
@@ -259,7 +275,10 @@ int buf_get(struct buf *b, void *out, size_t n)
 	return buf_consume(b, n);
 }
 
-int buf_get_u8(struct buf *b, uint8_t *v) { return buf_get(b, v, 1); }
+int buf_get_u8(struct buf *b, uint8_t *v)
+{
+	return buf_get(b, v, 1);
+}
 
 int buf_peek_u8(const struct buf *b, size_t at, uint8_t *v)
 {

@@ -23,9 +23,9 @@
 /* buf's errors are the first codes of the one error space (err.h). */
 enum buf_err {
 	BUF_OK = SB_OK,
-	BUF_ERR_SHORT = SB_ERR_SHORT,   /* fewer bytes left than the field needs */
-	BUF_ERR_LIMIT = SB_ERR_LIMIT,   /* would grow past max, or a length over a limit */
-	BUF_ERR_NOMEM = SB_ERR_NOMEM,   /* allocation failed */
+	BUF_ERR_SHORT = SB_ERR_SHORT,	/* fewer bytes left than the field needs */
+	BUF_ERR_LIMIT = SB_ERR_LIMIT,	/* would grow past max, or a length over a limit */
+	BUF_ERR_NOMEM = SB_ERR_NOMEM,	/* allocation failed */
 	BUF_ERR_FORMAT = SB_ERR_FORMAT, /* bytes present but malformed (NUL in a name, bad mpint) */
 };
 
@@ -37,15 +37,15 @@ enum buf_err {
 
 struct buf {
 	uint8_t *BUF_PRIVATE(data);
-	size_t BUF_PRIVATE(cap);   /* allocated bytes */
-	size_t BUF_PRIVATE(off);   /* read position */
-	size_t BUF_PRIVATE(len);   /* end of valid data */
-	size_t BUF_PRIVATE(max);   /* hard upper bound on live bytes; never exceeded */
-	int BUF_PRIVATE(readonly); /* a view over someone else's bytes: no puts, no free */
-	int BUF_PRIVATE(fixed);	   /* caller storage (buf_wrap): never grows, never freed */
-	size_t BUF_PRIVATE(dirty); /* data[0, dirty) may have been written: what buf_free and a
-				    * regrow wipe (untouched capacity is never written, so
-				    * wiping it would only fault fresh pages in) */
+	size_t BUF_PRIVATE(cap);		  /* allocated bytes */
+	size_t BUF_PRIVATE(off);		  /* read position */
+	size_t BUF_PRIVATE(len);		  /* end of valid data */
+	size_t BUF_PRIVATE(max);		  /* hard upper bound on live bytes; never exceeded */
+	int BUF_PRIVATE(readonly);		  /* a view over someone else's bytes: no puts, no free */
+	int BUF_PRIVATE(fixed);			  /* caller storage (buf_wrap): never grows, never freed */
+	size_t BUF_PRIVATE(dirty);		  /* data[0, dirty) may have been written: what buf_free and a
+						   * regrow wipe (untouched capacity is never written, so
+						   * wiping it would only fault fresh pages in) */
 	size_t BUF_PRIVATE(dirty_before_reserve); /* dirty before the latest buf_reserve */
 };
 
@@ -56,8 +56,12 @@ struct buf {
  * buffers routinely hold key material and plaintext. */
 int buf_init(struct buf *b, size_t max);
 void buf_free(struct buf *b);
-void buf_reset(struct buf *b);          /* empty it, keep storage (zeroized) */
+void buf_reset(struct buf *b);				    /* empty it, keep storage (zeroized) */
 void buf_view(struct buf *b, const void *data, size_t len); /* read-only view */
+/* A read-only view of an SSH message's unread bytes past its first byte,
+ * the message type the caller already dispatched on. 0, or SB_ERR_SHORT
+ * for an empty message (body is then an empty view). */
+int buf_view_message_body(struct buf *body, const struct buf *message);
 /* A writable buf over caller storage of size bytes (a stack array): puts
  * beyond size fail with BUF_ERR_LIMIT; buf_free only zeroizes it. */
 void buf_wrap(struct buf *b, void *storage, size_t size);
@@ -68,10 +72,10 @@ void buf_clear(struct buf *b);
  * (lazily initialised static scratch buffers). */
 int buf_initialized(const struct buf *b);
 
-size_t buf_avail(const struct buf *b);  /* readable bytes */
-const uint8_t *buf_rptr(const struct buf *b); /* start of readable bytes */
-int buf_consume(struct buf *b, size_t n);      /* drop n readable bytes */
-int buf_consume_end(struct buf *b, size_t n);  /* drop n bytes from the end */
+size_t buf_avail(const struct buf *b);			 /* readable bytes */
+const uint8_t *buf_rptr(const struct buf *b);		 /* start of readable bytes */
+int buf_consume(struct buf *b, size_t n);		 /* drop n readable bytes */
+int buf_consume_end(struct buf *b, size_t n);		 /* drop n bytes from the end */
 int buf_reserve(struct buf *b, size_t n, uint8_t **out); /* append n bytes, give ptr */
 /* Gives back the last n bytes of the latest buf_reserve, which the caller
  * did NOT write (a read() that filled less than it was offered): drops them
@@ -79,7 +83,7 @@ int buf_reserve(struct buf *b, size_t n, uint8_t **out); /* append n bytes, give
  * does not wipe (and fault in) pages nobody touched. Contract: no put,
  * reserve or grow between that buf_reserve and this call. */
 int buf_unreserve(struct buf *b, size_t n);
-void buf_compact(struct buf *b);        /* move readable bytes to the front */
+void buf_compact(struct buf *b); /* move readable bytes to the front */
 /* Compacts only when more than threshold consumed bytes lie before the
  * readable ones and they outnumber them (a small move reclaims a lot). */
 void buf_compact_lazy(struct buf *b, size_t threshold);
@@ -97,8 +101,8 @@ int buf_put_u8(struct buf *b, uint8_t v);
 int buf_put_u32(struct buf *b, uint32_t v);
 int buf_put_u64(struct buf *b, uint64_t v);
 int buf_put_string(struct buf *b, const void *p, size_t n); /* u32 len + bytes */
-int buf_put_cstring(struct buf *b, const char *s);          /* as string */
-int buf_put_buf(struct buf *b, const struct buf *src);      /* readable part as string */
+int buf_put_cstring(struct buf *b, const char *s);	    /* as string */
+int buf_put_buf(struct buf *b, const struct buf *src);	    /* readable part as string */
 /* printf-style text appended without a NUL (diagnostics, HTTP/JSON bodies;
  * never wire fields). BUF_ERR_FORMAT if formatting fails. */
 int buf_putf(struct buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

@@ -737,9 +737,7 @@ int auth_handle(struct auth_ctx *a, struct transport *t, uint8_t type, struct bu
 {
 	*reason = SSH_DISCONNECT_PROTOCOL_ERROR;
 	struct buf p;
-	buf_view(&p, buf_rptr(payload), buf_avail(payload));
-	uint8_t mt;
-	int e = buf_get_u8(&p, &mt);
+	int e = buf_view_message_body(&p, payload);
 	if (e)
 		return e;
 	if (a->success)

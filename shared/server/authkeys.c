@@ -867,6 +867,19 @@ int authkeys_expand_path(const char *tmpl, const char *user, const char *home, u
 	return n < 0 || (size_t)n >= cap ? -1 : 0;
 }
 
+/* As root, takes the user's ids for the file reads that follow, so the
+ * kernel applies the user's permissions (a root-only file in a user's home
+ * is not read on the user's behalf); as anyone else, changes nothing.
+ * Returns 1 when switched (undo with restore_uid), 0 when not needed, -1
+ * when the switch failed. */
+static int read_as_user(const char *user, uid_t uid, gid_t gid, struct saved_ids *s)
+{
+	memset(s, 0, sizeof(*s));
+	if (geteuid() != 0 || uid == 0)
+		return 0;
+	return temporarily_use_uid(user, uid, gid, s) < 0 ? -1 : 1;
+}
+
 /* Every AuthorizedKeysFile, read as the user when we are root. */
 static int check_files(const struct sshd_config *cfg, const char *user, uid_t uid, gid_t gid,
 		       const char *home, struct match_ctx *m)
@@ -874,14 +887,10 @@ static int check_files(const struct sshd_config *cfg, const char *user, uid_t ui
 	authkeys_opts_init(m->opts);
 	if (!cfg || !user || !home || !m->blob)
 		return -1;
-	int switched = 0;
 	struct saved_ids s;
-	memset(&s, 0, sizeof(s));
-	if (geteuid() == 0 && uid != 0) {
-		if (temporarily_use_uid(user, uid, gid, &s) < 0)
-			return -1;
-		switched = 1;
-	}
+	int switched = read_as_user(user, uid, gid, &s);
+	if (switched < 0)
+		return -1;
 	int result = 0;
 	for (size_t i = 0; i < cfg->authorized_keys_files.n && result == 0; i++) {
 		char path[PATH_MAX];
@@ -927,14 +936,10 @@ int authkeys_check_ca_text(const char *label, const char *text, size_t len, cons
 int authkeys_read_user_file(const char *path, const char *user, uid_t uid, gid_t gid, const char *home,
 			    int strict_modes, char **text, size_t *len)
 {
-	int switched = 0;
 	struct saved_ids s;
-	memset(&s, 0, sizeof(s));
-	if (geteuid() == 0 && uid != 0) {
-		if (temporarily_use_uid(user, uid, gid, &s) < 0)
-			return -1;
-		switched = 1;
-	}
+	int switched = read_as_user(user, uid, gid, &s);
+	if (switched < 0)
+		return -1;
 	int r = read_checked(path, uid, home, strict_modes, text, len);
 	if (switched)
 		restore_uid(&s);

@@ -62,10 +62,16 @@ struct conn {
 
 static int startup_fd = -1;
 
-void conn_set_startup_fd(int fd) { startup_fd = fd; }
+void conn_set_startup_fd(int fd)
+{
+	startup_fd = fd;
+}
 
 static int output_fd = -1;
-void conn_set_output_fd(int fd) { output_fd = fd; }
+void conn_set_output_fd(int fd)
+{
+	output_fd = fd;
+}
 
 static int conn_send(struct conn *c, const struct buf *payload)
 {
@@ -167,8 +173,14 @@ void conn_free_detached(struct conn *c)
 	loop_free(&c->loop);
 }
 
-static void metrics_kex_cb(const char *name) { metrics_kex(name); }
-static void metrics_auth_cb(const char *m, int ok) { metrics_auth(m, ok); }
+static void metrics_kex_cb(const char *name)
+{
+	metrics_kex(name);
+}
+static void metrics_auth_cb(const char *m, int ok)
+{
+	metrics_auth(m, ok);
+}
 
 static int send_unimplemented(struct conn *c)
 {
@@ -213,9 +225,7 @@ static int handle_service_request(struct conn *c, struct buf *payload)
 {
 	struct buf p;
 	char name[64];
-	uint8_t t;
-	buf_view(&p, buf_rptr(payload), buf_avail(payload));
-	int e = buf_get_u8(&p, &t);
+	int e = buf_view_message_body(&p, payload);
 	e = e ? e : buf_get_cstring_into(&p, name, sizeof(name));
 	if (e)
 		return e;
@@ -288,11 +298,10 @@ static int dispatch(struct conn *c, uint8_t type, struct buf *payload)
 	switch (type) {
 	case SSH_MSG_DISCONNECT: {
 		struct buf p;
-		uint8_t t;
 		uint32_t code = 0;
 		char msg[256] = "";
-		buf_view(&p, buf_rptr(payload), buf_avail(payload));
-		if (buf_get_u8(&p, &t) || buf_get_u32(&p, &code) || buf_get_cstring_into(&p, msg, sizeof(msg)))
+		if (buf_view_message_body(&p, payload) || buf_get_u32(&p, &code) ||
+		    buf_get_cstring_into(&p, msg, sizeof(msg)))
 			msg[0] = 0;
 		log_info("Received disconnect from %s port %d:%u: %s%s", c->info.client_addr,
 			 c->info.client_port, code, msg, c->info.authenticated ? "" : " [preauth]");
@@ -333,7 +342,8 @@ static int dispatch(struct conn *c, uint8_t type, struct buf *payload)
 		r = auth_handle(&c->auth, c->t, type, payload, &reason);
 		if (r < 0) {
 			fatal_disconnect(c, reason,
-					 r == SB_ERR_AUTH_LIMIT ? "Too many authentication failures" : "authentication protocol error",
+					 r == SB_ERR_AUTH_LIMIT ? "Too many authentication failures"
+								: "authentication protocol error",
 					 r == SB_ERR_AUTH_LIMIT ? CONN_EXIT_AUTH_FAILED : CONN_EXIT_NO_AUTH);
 			return -1;
 		}
@@ -351,7 +361,8 @@ static int dispatch(struct conn *c, uint8_t type, struct buf *payload)
 			return -1;
 		}
 		if (channel_handle_packet(c->chans, type, payload) < 0) {
-			fatal_disconnect(c, SSH_DISCONNECT_PROTOCOL_ERROR, "channel protocol error", CONN_EXIT_NO_AUTH);
+			fatal_disconnect(c, SSH_DISCONNECT_PROTOCOL_ERROR, "channel protocol error",
+					 CONN_EXIT_NO_AUTH);
 			return -1;
 		}
 		return 0;

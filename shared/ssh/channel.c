@@ -653,9 +653,7 @@ static int handle_channel_msg(struct channel_table *tab, uint8_t type, struct bu
 int channel_handle_packet(struct channel_table *tab, uint8_t type, struct buf *payload)
 {
 	struct buf p;
-	buf_view(&p, buf_rptr(payload), buf_avail(payload));
-	uint8_t mt;
-	int r = buf_get_u8(&p, &mt);
+	int r = buf_view_message_body(&p, payload);
 	if (r)
 		return r;
 	switch (type) {

@@ -537,10 +537,9 @@ static int handle_ecdh_init(struct kex *k, struct buf *payload, int *reason)
 	struct buf b, qs, kenc, hb, hkblob, sig, reply;
 	const uint8_t *qc;
 	size_t qcl;
-	uint8_t type, h[64];
+	uint8_t h[64];
 	int r = SB_ERR_KEX;
-	buf_view(&b, buf_rptr(payload), buf_avail(payload));
-	r = buf_get_u8(&b, &type);
+	r = buf_view_message_body(&b, payload);
 	r = r ? r : buf_get_string_view(&b, &qc, &qcl, 4096);
 	if (r || buf_avail(&b) != 0) {
 		transport_set_error(k->t, "kex: malformed KEX_ECDH_INIT: %s",

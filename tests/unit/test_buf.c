@@ -103,6 +103,25 @@ TEST(readonly_view_refuses_writes)
 	CHECK_EQ_INT(buf_put_u8(&b, 1), BUF_ERR_LIMIT);
 }
 
+TEST(message_body_view_skips_the_type_byte)
+{
+	static const uint8_t msg[] = {5, 0, 0, 0, 2, 'o', 'k'};
+	struct buf whole, body;
+	buf_view(&whole, msg, sizeof(msg));
+	CHECK_EQ_INT(buf_view_message_body(&body, &whole), 0);
+	CHECK_EQ_INT((int)buf_avail(&body), 6);
+	CHECK_EQ_INT((int)buf_avail(&whole), 7); /* the message itself is not consumed */
+	char s[8];
+	CHECK_EQ_INT(buf_get_cstring_into(&body, s, sizeof(s)), 0);
+	CHECK(strcmp(s, "ok") == 0);
+	CHECK_EQ_INT(buf_put_u8(&body, 1), BUF_ERR_LIMIT); /* read-only */
+
+	struct buf empty;
+	buf_view(&empty, msg, 0);
+	CHECK_EQ_INT(buf_view_message_body(&body, &empty), BUF_ERR_SHORT);
+	CHECK_EQ_INT((int)buf_avail(&body), 0);
+}
+
 TEST(mpint_encoding)
 {
 	struct buf b;
@@ -386,8 +405,16 @@ TEST(namelist_rejects_nul_controls_and_empty_names)
 		const char *p;
 		size_t n;
 	} bad[] = {
-		{"curve25519-sha256\0junk", 22}, {"a\tb", 3}, {"a b", 3},  {"a\x7f", 2}, {"caf\xc3\xa9", 5},
-		{"a\r\n", 3},                    {",a", 2},   {"a,,b", 4}, {"a,", 2},    {",", 1},
+	    {"curve25519-sha256\0junk", 22},
+	    {"a\tb", 3},
+	    {"a b", 3},
+	    {"a\x7f", 2},
+	    {"caf\xc3\xa9", 5},
+	    {"a\r\n", 3},
+	    {",a", 2},
+	    {"a,,b", 4},
+	    {"a,", 2},
+	    {",", 1},
 	};
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		CHECK_EQ_INT(namelist_of(bad[i].p, bad[i].n, out, sizeof(out)), BUF_ERR_FORMAT);
@@ -417,7 +444,6 @@ TEST(namelist_limits)
 	buf_free(&b);
 }
 
-
 static int is_digit(uint8_t c)
 {
 	return c >= '0' && c <= '9';
@@ -441,7 +467,7 @@ TEST(text_tokenizing)
 	CHECK_EQ_INT(buf_get_until(&b, '\n', &tok, 100), BUF_ERR_SHORT);
 	CHECK_EQ_INT(buf_get_until(&b, '\n', &tok, 4), BUF_ERR_LIMIT);
 	CHECK_EQ_INT(buf_get_until(&b, 't', &tok, 3), BUF_ERR_LIMIT); /* 't' is the 4th: outside 3 */
-	CHECK_EQ_INT(buf_avail(&b), 4);                                /* nothing consumed */
+	CHECK_EQ_INT(buf_avail(&b), 4);				      /* nothing consumed */
 	CHECK_EQ_INT(buf_get_until(&b, 't', &tok, 5), BUF_OK);
 	/* skip / trim / all */
 	buf_view(&b, " \t 42 \t", 7);
@@ -479,6 +505,7 @@ int main(void)
 	RUN(namelist_rejects_nul_controls_and_empty_names);
 	RUN(namelist_limits);
 	RUN(text_tokenizing);
+	RUN(message_body_view_skips_the_type_byte);
 
 	return t_done();
 }
