@@ -10,7 +10,10 @@
 # processes, the user's command too), for every server alike.
 #
 # Rows: server CPU per login (client's default kex, then each kex pinned),
-# `ssh true` latency, server CPU s/GiB per cipher and direction, PSS of the
+# server CPU per login with a user certificate (ed25519 CA, ECDSA P-256 CA;
+# the key is not in authorized_keys, so only the certificate can log in; n/a
+# for Dropbear, which takes no certificates), `ssh true` latency, server CPU
+# s/GiB per cipher and direction, PSS of the
 # idle listener and of one idle connection (all its processes, the user's
 # `sleep` excluded), 200 logins 50 at once (time, failures), sftp up/down.
 # Ratios: sshbox / each peer (lower is better for CPU, PSS, time).
@@ -50,8 +53,18 @@ median() { sort -n | awk '{v[NR] = $1} END {if (!NR) print "n/a"; else if (NR % 
 calc() { awk "BEGIN { printf \"$1\\n\", $2 }"; }
 CLIENT_SSH=ssh CLIENT_SFTP=sftp
 [ -n "$PEERS" ] && CLIENT_SSH=$PEERS/bin/ssh CLIENT_SFTP=$PEERS/bin/sftp
-SSH=("$CLIENT_SSH" -F /dev/null -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -o BatchMode=yes
-	-o LogLevel=ERROR -i "$W/id" -l "$USER_NAME")
+SSH_BASE=("$CLIENT_SSH" -F /dev/null -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -o BatchMode=yes
+	-o LogLevel=ERROR -l "$USER_NAME")
+SSH=("${SSH_BASE[@]}" -i "$W/id")
+# A key that is not authorized, certified by two CAs every server that
+# takes user certificates trusts: a login with it proves the certificate.
+ssh-keygen -q -t ed25519 -N '' -f "$W/ca_ed25519"
+ssh-keygen -q -t ecdsa -b 256 -N '' -f "$W/ca_ecdsa"
+cat "$W/ca_ed25519.pub" "$W/ca_ecdsa.pub" > "$W/user_cas"
+for ca in ed25519 ecdsa; do
+	ssh-keygen -q -t ed25519 -N '' -f "$W/cert_$ca"
+	ssh-keygen -q -s "$W/ca_$ca" -I bench -n "$USER_NAME" "$W/cert_$ca.pub"
+done
 dropbearconvert openssh dropbear "$W/hostkey" "$W/hostkey.db" >/dev/null 2>&1
 
 SERVERS=()
@@ -70,11 +83,13 @@ start() {
 }
 ossh_conf() { # ossh_conf FILE PORT SFTP_SERVER
 	printf '%s\n' "Port $2" "ListenAddress 127.0.0.1" "HostKey $W/hostkey" "PidFile none" "UsePAM no" \
-		"PasswordAuthentication no" "KbdInteractiveAuthentication no" "Subsystem sftp $3" > "$1"
+		"PasswordAuthentication no" "KbdInteractiveAuthentication no" "Subsystem sftp $3" \
+		"TrustedUserCAKeys $W/user_cas" > "$1"
 }
 mkdir -p /run/sshd
 P=$(free_port); mkdir -p "$W/sbdata"
-start sshbox "$P" "$SSHBOX" sshd -D -e -p "$P" -h "$W/hostkey" -o ListenAddress=127.0.0.1 -o DataDirectory="$W/sbdata" -o LogLevel=ERROR
+start sshbox "$P" "$SSHBOX" sshd -D -e -p "$P" -h "$W/hostkey" -o ListenAddress=127.0.0.1 -o DataDirectory="$W/sbdata" -o LogLevel=ERROR \
+	-o TrustedUserCAKeys="$W/user_cas"
 if [ -n "$PEERS" ]; then
 	# the session runs it as the user, who cannot enter a cache under /root
 	cp "$PEERS/libexec/sftp-server" "$W/sftp-server-10"
@@ -87,12 +102,14 @@ start openssh92 "$P" /usr/sbin/sshd -D -e -f "$W/ossh92.conf"
 P=$(free_port); start dropbear2022 "$P" /usr/sbin/dropbear -F -E -s -p 127.0.0.1:"$P" -r "$W/hostkey.db"
 
 cpu_us() { awk '/^usage_usec/ {print $2}' "${CG[$1]}/cpu.stat"; }
-# login_cpu NAME [KEX]: server CPU ms per `ssh true` (LOGINS logins; n/a if any fails)
+# login_cpu NAME [KEX [CERTKEY]]: server CPU ms per `ssh true` (LOGINS
+# logins; n/a if any fails); CERTKEY: log in with that key's certificate only
 login_cpu() {
-	local s=$1 kex=(${2:+-o KexAlgorithms=$2}) u0 u1 i
-	"${SSH[@]}" "${kex[@]}" -p "${PORT[$s]}" 127.0.0.1 true >/dev/null 2>&1 || { echo n/a; return; }
+	local s=$1 kex=(${2:+-o KexAlgorithms=$2}) u0 u1 i ssh=("${SSH[@]}")
+	[ -n "${3:-}" ] && ssh=("${SSH_BASE[@]}" -i "$3" -o CertificateFile="$3-cert.pub")
+	"${ssh[@]}" "${kex[@]}" -p "${PORT[$s]}" 127.0.0.1 true >/dev/null 2>&1 || { echo n/a; return; }
 	sleep 0.2; u0=$(cpu_us "$s")
-	for i in $(seq "$LOGINS"); do "${SSH[@]}" "${kex[@]}" -p "${PORT[$s]}" 127.0.0.1 true >/dev/null 2>&1 || { echo n/a; return; }; done
+	for i in $(seq "$LOGINS"); do "${ssh[@]}" "${kex[@]}" -p "${PORT[$s]}" 127.0.0.1 true >/dev/null 2>&1 || { echo n/a; return; }; done
 	sleep 0.3; u1=$(cpu_us "$s")
 	calc %.1f "($u1 - $u0) / 1000 / $LOGINS"
 }
@@ -172,6 +189,9 @@ mapfile -t v < <(each login_cpu); row "server CPU ms per login, client's default
 for i in "${!SERVERS[@]}"; do LOGIN_MS[${SERVERS[$i]}]=${v[$i]}; done
 for k in mlkem768x25519-sha256 sntrup761x25519-sha512@openssh.com curve25519-sha256; do
 	mapfile -t v < <(each login_cpu "$k"); row "server CPU ms per login, $k" "${v[@]}"
+done
+for ca in ed25519 ecdsa; do
+	mapfile -t v < <(each login_cpu "" "$W/cert_$ca"); row "server CPU ms per login, user certificate from an $ca CA" "${v[@]}"
 done
 mapfile -t v < <(each latency); row "ssh true latency ms (median of $LOGINS)" "${v[@]}"
 for c in chacha20-poly1305@openssh.com aes128-gcm@openssh.com; do
