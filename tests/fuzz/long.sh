@@ -41,14 +41,18 @@ for bin in "${bins[@]}"; do
 	secs=$other
 	[[ "$preauth" == *" $name "* ]] && secs=$pre
 	corpus=$store/$name
-	seeds=tests/fuzz/corpus/$name
+	# Absolute paths: libFuzzer reads seed files one at a time while it
+	# runs, and a harness that changes directory (fuzz_sftp works in a
+	# scratch directory) would otherwise find no seeds after the first
+	# input and stop with "no interesting inputs"; crash files likewise.
+	seeds=$PWD/tests/fuzz/corpus/$name
 	mkdir -p "$corpus" "$seeds"
 	before=$(find "$corpus" -type f | wc -l)
 	log=$(mktemp)
 	fork=()
 	[ "$jobs" -gt 1 ] && fork=(-fork="$jobs" -ignore_crashes=0)
 	"$bin" "${fork[@]}" -max_total_time="$secs" -rss_limit_mb=2048 -timeout="${FUZZ_TIMEOUT:-10}" -print_final_stats=1 \
-		-artifact_prefix="build/out-fuzz/crash-$name-" "$corpus" "$seeds" >"$log" 2>&1
+		-artifact_prefix="$PWD/build/out-fuzz/crash-$name-" "$corpus" "$seeds" >"$log" 2>&1
 	r=$?
 	runs=$(grep -o 'stat::number_of_executed_units: *[0-9]*' "$log" | grep -o '[0-9]*$' | awk '{s += $1} END {if (NR) print s}')
 	cov=$(grep -o 'cov: [0-9]*' "$log" | tail -1)
